@@ -1,0 +1,682 @@
+//! Comparison of two normalized documents, producing findings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::error::{DriftError, Side};
+use crate::load::check_version;
+use crate::normalize::{self, Api, Header, Media, Operation, ParamKey, Parameter, Response};
+use crate::pointer::{Doc, join};
+use crate::report::{Finding, FindingKind, Report};
+use crate::schema::{self, Additional, Node, Sub};
+
+/// Compare `implementation` against `spec`, the source of truth.
+pub fn compare(spec: &Value, implementation: &Value) -> Result<Report, DriftError> {
+    check_version(spec, Some(Side::Spec))?;
+    check_version(implementation, Some(Side::Implementation))?;
+    let mut cx = Comparer {
+        spec: Doc::new(spec, Side::Spec),
+        implementation: Doc::new(implementation, Side::Implementation),
+        findings: Vec::new(),
+        stack: Vec::new(),
+    };
+    let spec_api = normalize::api(&cx.spec)?;
+    let implementation_api = normalize::api(&cx.implementation)?;
+    cx.operations(&spec_api, &implementation_api)?;
+    cx.components(&spec_api, &implementation_api);
+    cx.security_schemes(&spec_api, &implementation_api);
+    Ok(Report::new(cx.findings))
+}
+
+/// `base → path`, or just `base` at a schema root.
+fn place(base: &str, path: &str) -> String {
+    if path.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base} → {path}")
+    }
+}
+
+/// `a.b` for a property under `a`, or `b` at the root.
+fn child(path: &str, segment: &str) -> String {
+    if path.is_empty() {
+        segment.to_owned()
+    } else {
+        format!("{path}.{segment}")
+    }
+}
+
+fn required(required: bool) -> &'static str {
+    if required { "required" } else { "optional" }
+}
+
+struct Comparer<'a> {
+    spec: Doc<'a>,
+    implementation: Doc<'a>,
+    findings: Vec<Finding>,
+    /// Schema pairs being compared further up: meeting one again means a recursive
+    /// schema came back to where it started, and that pair is already being checked.
+    stack: Vec<(Sub, Sub)>,
+}
+
+impl Comparer<'_> {
+    fn report(
+        &mut self,
+        kind: FindingKind,
+        place: String,
+        spec_pointer: Option<&str>,
+        implementation_pointer: Option<&str>,
+        spec: impl Into<String>,
+        implementation: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            kind,
+            place,
+            spec_pointer: spec_pointer.map(str::to_owned),
+            implementation_pointer: implementation_pointer.map(str::to_owned),
+            spec: spec.into(),
+            implementation: implementation.into(),
+        });
+    }
+
+    fn operations(&mut self, spec: &Api, implementation: &Api) -> Result<(), DriftError> {
+        for (key, s) in &spec.operations {
+            match implementation.operations.get(key) {
+                Some(i) => self.operation(s, i)?,
+                None => self.report(
+                    FindingKind::OperationMissing,
+                    s.place(),
+                    Some(&s.pointer),
+                    None,
+                    "present",
+                    "absent",
+                ),
+            }
+        }
+        for (key, i) in &implementation.operations {
+            if !spec.operations.contains_key(key) {
+                self.report(
+                    FindingKind::OperationExtra,
+                    i.place(),
+                    None,
+                    Some(&i.pointer),
+                    "absent",
+                    "present",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn operation(&mut self, s: &Operation, i: &Operation) -> Result<(), DriftError> {
+        let base = s.place();
+        if s.operation_id != i.operation_id {
+            self.report(
+                FindingKind::OperationIdChanged,
+                base.clone(),
+                Some(&s.pointer),
+                Some(&i.pointer),
+                s.operation_id.as_deref().unwrap_or("absent"),
+                i.operation_id.as_deref().unwrap_or("absent"),
+            );
+        }
+        self.path_parameter_names(&base, s, i);
+        self.parameters(&base, s, i)?;
+        self.request_body(&base, s, i)?;
+        self.responses(&base, s, i)?;
+        if s.security.alternatives != i.security.alternatives {
+            self.report(
+                FindingKind::SecurityChanged,
+                place(&base, "security"),
+                s.security.pointer.as_deref().or(Some(&s.pointer)),
+                i.security.pointer.as_deref().or(Some(&i.pointer)),
+                s.security.label(),
+                i.security.label(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Paths matched with parameter names erased; a different name is still drift
+    /// because clients and docs use it.
+    fn path_parameter_names(&mut self, base: &str, s: &Operation, i: &Operation) {
+        for (index, (s_name, i_name)) in s.path_params.iter().zip(&i.path_params).enumerate() {
+            if s_name != i_name {
+                let key = ParamKey::Path(index);
+                let s_pointer = s.parameters.get(&key).map_or(&s.pointer, |p| &p.pointer);
+                let i_pointer = i.parameters.get(&key).map_or(&i.pointer, |p| &p.pointer);
+                self.report(
+                    FindingKind::ParameterChanged,
+                    place(base, &format!("parameter path.{s_name}")),
+                    Some(s_pointer),
+                    Some(i_pointer),
+                    format!("name {s_name}"),
+                    format!("name {i_name}"),
+                );
+            }
+        }
+    }
+
+    fn parameters(&mut self, base: &str, s: &Operation, i: &Operation) -> Result<(), DriftError> {
+        let mut unmatched_spec: Vec<&Parameter> = Vec::new();
+        for (key, sp) in &s.parameters {
+            match i.parameters.get(key) {
+                Some(ip) => self.parameter(base, sp, ip)?,
+                None => unmatched_spec.push(sp),
+            }
+        }
+        let mut unmatched_implementation: Vec<&Parameter> = i
+            .parameters
+            .iter()
+            .filter(|(key, _)| !s.parameters.contains_key(key))
+            .map(|(_, p)| p)
+            .collect();
+
+        for sp in unmatched_spec {
+            // Same name in another location: one moved parameter, not a missing and an extra one.
+            let moved = unmatched_implementation
+                .iter()
+                .position(|ip| ip.name.eq_ignore_ascii_case(&sp.name) && ip.location != sp.location);
+            match moved {
+                Some(index) => {
+                    let ip = unmatched_implementation.remove(index);
+                    self.report(
+                        FindingKind::ParameterChanged,
+                        place(base, &format!("parameter {}", sp.label())),
+                        Some(&sp.pointer),
+                        Some(&ip.pointer),
+                        format!("in {}", sp.location),
+                        format!("in {}", ip.location),
+                    );
+                }
+                None => self.report(
+                    FindingKind::ParameterMissing,
+                    place(base, &format!("parameter {}", sp.label())),
+                    Some(&sp.pointer),
+                    Some(&i.pointer),
+                    "present",
+                    "absent",
+                ),
+            }
+        }
+        for ip in unmatched_implementation {
+            self.report(
+                FindingKind::ParameterExtra,
+                place(base, &format!("parameter {}", ip.label())),
+                Some(&s.pointer),
+                Some(&ip.pointer),
+                "absent",
+                "present",
+            );
+        }
+        Ok(())
+    }
+
+    fn parameter(&mut self, base: &str, s: &Parameter, i: &Parameter) -> Result<(), DriftError> {
+        let at = place(base, &format!("parameter {}", s.label()));
+        if s.required != i.required {
+            self.report(
+                FindingKind::ParameterChanged,
+                at.clone(),
+                Some(&s.pointer),
+                Some(&i.pointer),
+                required(s.required),
+                required(i.required),
+            );
+        }
+        // A parameter value cannot be null on the wire (absence is omission), so utoipa's
+        // `Option<T>` → `[T, "null"]` says nothing there.
+        self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), true)
+    }
+
+    fn request_body(&mut self, base: &str, s: &Operation, i: &Operation) -> Result<(), DriftError> {
+        let at = place(base, "request body");
+        match (&s.request_body, &i.request_body) {
+            (None, None) => {}
+            (Some(sb), None) => self.report(
+                FindingKind::RequestBodyMissing,
+                at,
+                Some(&sb.pointer),
+                Some(&i.pointer),
+                "present",
+                "absent",
+            ),
+            (None, Some(ib)) => self.report(
+                FindingKind::RequestBodyExtra,
+                at,
+                Some(&s.pointer),
+                Some(&ib.pointer),
+                "absent",
+                "present",
+            ),
+            (Some(sb), Some(ib)) => {
+                if sb.required != ib.required {
+                    self.report(
+                        FindingKind::RequestBodyChanged,
+                        at.clone(),
+                        Some(&sb.pointer),
+                        Some(&ib.pointer),
+                        required(sb.required),
+                        required(ib.required),
+                    );
+                }
+                self.content(&at, (&sb.pointer, &sb.content), (&ib.pointer, &ib.content))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn responses(&mut self, base: &str, s: &Operation, i: &Operation) -> Result<(), DriftError> {
+        for (status, sr) in &s.responses {
+            let at = place(base, status);
+            match i.responses.get(status) {
+                Some(ir) => self.response(&at, sr, ir)?,
+                None => self.report(
+                    FindingKind::StatusMissing,
+                    at,
+                    Some(&sr.pointer),
+                    Some(&join(&i.pointer, "responses")),
+                    "present",
+                    "absent",
+                ),
+            }
+        }
+        for (status, ir) in &i.responses {
+            if !s.responses.contains_key(status) {
+                self.report(
+                    FindingKind::StatusExtra,
+                    place(base, status),
+                    Some(&join(&s.pointer, "responses")),
+                    Some(&ir.pointer),
+                    "absent",
+                    "present",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn response(&mut self, at: &str, s: &Response, i: &Response) -> Result<(), DriftError> {
+        self.content(at, (&s.pointer, &s.content), (&i.pointer, &i.content))?;
+        self.headers(at, (&s.pointer, &s.headers), (&i.pointer, &i.headers))
+    }
+
+    fn content(
+        &mut self,
+        at: &str,
+        (s_owner, s): (&str, &BTreeMap<String, Media>),
+        (i_owner, i): (&str, &BTreeMap<String, Media>),
+    ) -> Result<(), DriftError> {
+        let absent = |other: &BTreeMap<String, Media>| if other.is_empty() { "no content" } else { "absent" };
+        for (media, sm) in s {
+            match i.get(media) {
+                Some(im) => {
+                    // JSON is the common case; name other media types so places stay distinct.
+                    let base = if media == "application/json" {
+                        at.to_owned()
+                    } else {
+                        place(at, media)
+                    };
+                    self.schema(&base, "", sm.schema.as_ref(), im.schema.as_ref())?;
+                }
+                None => self.report(
+                    FindingKind::ContentTypeChanged,
+                    at.to_owned(),
+                    Some(&sm.pointer),
+                    Some(i_owner),
+                    media.clone(),
+                    absent(i),
+                ),
+            }
+        }
+        for (media, im) in i {
+            if !s.contains_key(media) {
+                self.report(
+                    FindingKind::ContentTypeChanged,
+                    at.to_owned(),
+                    Some(s_owner),
+                    Some(&im.pointer),
+                    absent(s),
+                    media.clone(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Response headers: presence and type only, as their finer schema rarely matters to clients.
+    fn headers(
+        &mut self,
+        at: &str,
+        (s_owner, s): (&str, &BTreeMap<String, Header>),
+        (i_owner, i): (&str, &BTreeMap<String, Header>),
+    ) -> Result<(), DriftError> {
+        for (key, sh) in s {
+            let here = place(at, &format!("header {}", sh.name));
+            match i.get(key) {
+                Some(ih) => {
+                    let s_node = self.node(Side::Spec, sh.schema.as_ref())?;
+                    let i_node = self.node(Side::Implementation, ih.schema.as_ref())?;
+                    if s_node.type_label() != i_node.type_label() {
+                        self.report(
+                            FindingKind::TypeChanged,
+                            here,
+                            Some(s_node.pointer.as_deref().unwrap_or(&sh.pointer)),
+                            Some(i_node.pointer.as_deref().unwrap_or(&ih.pointer)),
+                            s_node.type_label(),
+                            i_node.type_label(),
+                        );
+                    }
+                }
+                None => self.report(
+                    FindingKind::HeaderMissing,
+                    here,
+                    Some(&sh.pointer),
+                    Some(i_owner),
+                    "present",
+                    "absent",
+                ),
+            }
+        }
+        for (key, ih) in i {
+            if !s.contains_key(key) {
+                self.report(
+                    FindingKind::HeaderExtra,
+                    place(at, &format!("header {}", ih.name)),
+                    Some(s_owner),
+                    Some(&ih.pointer),
+                    "absent",
+                    "present",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn node(&self, side: Side, sub: Option<&Sub>) -> Result<Node, DriftError> {
+        let doc = match side {
+            Side::Spec => &self.spec,
+            Side::Implementation => &self.implementation,
+        };
+        match sub {
+            Some(sub) => schema::node(doc, sub),
+            None => Ok(Node::any(None)),
+        }
+    }
+
+    /// Compare two child schemas; an absent schema means "anything".
+    fn schema(&mut self, base: &str, path: &str, s: Option<&Sub>, i: Option<&Sub>) -> Result<(), DriftError> {
+        self.schema_with(base, path, s, i, false)
+    }
+
+    fn schema_with(
+        &mut self,
+        base: &str,
+        path: &str,
+        s: Option<&Sub>,
+        i: Option<&Sub>,
+        ignore_root_nullability: bool,
+    ) -> Result<(), DriftError> {
+        let pair = (s.cloned().unwrap_or_default(), i.cloned().unwrap_or_default());
+        if self.stack.contains(&pair) {
+            return Ok(());
+        }
+        let mut s_node = self.node(Side::Spec, s)?;
+        let mut i_node = self.node(Side::Implementation, i)?;
+        if ignore_root_nullability {
+            s_node.nullable = false;
+            i_node.nullable = false;
+        }
+        self.stack.push(pair);
+        let result = self.nodes(base, path, &s_node, &i_node);
+        self.stack.pop();
+        result
+    }
+
+    fn nodes(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let at = place(base, path);
+        let (sp, ip) = (s.pointer.as_deref(), i.pointer.as_deref());
+
+        if s.nullable != i.nullable && !s.only_null && !i.only_null {
+            let label = |n: bool| if n { "nullable" } else { "not nullable" };
+            self.report(
+                FindingKind::NullableChanged,
+                at.clone(),
+                sp,
+                ip,
+                label(s.nullable),
+                label(i.nullable),
+            );
+        }
+        // A different type makes every finer difference noise.
+        if s.type_label() != i.type_label() {
+            self.report(
+                FindingKind::TypeChanged,
+                at,
+                sp,
+                ip,
+                s.type_label(),
+                i.type_label(),
+            );
+            return Ok(());
+        }
+        if s.format != i.format {
+            self.report(
+                FindingKind::FormatChanged,
+                at.clone(),
+                sp,
+                ip,
+                s.format.as_deref().unwrap_or("absent"),
+                i.format.as_deref().unwrap_or("absent"),
+            );
+        }
+        if s.enum_values != i.enum_values {
+            let label = |values: &Option<BTreeSet<String>>| match values {
+                Some(values) => format!("[{}]", values.iter().cloned().collect::<Vec<_>>().join(", ")),
+                None => "absent".to_owned(),
+            };
+            self.report(
+                FindingKind::EnumChanged,
+                at.clone(),
+                sp,
+                ip,
+                label(&s.enum_values),
+                label(&i.enum_values),
+            );
+        }
+        let keywords: BTreeSet<&String> = s.constraints.keys().chain(i.constraints.keys()).collect();
+        for keyword in keywords {
+            let (sv, iv) = (s.constraints.get(keyword), i.constraints.get(keyword));
+            if sv != iv {
+                let label = |v: Option<&String>| match v {
+                    Some(v) => format!("{keyword} {v}"),
+                    None => format!("no {keyword}"),
+                };
+                self.report(
+                    FindingKind::ConstraintChanged,
+                    at.clone(),
+                    sp,
+                    ip,
+                    label(sv),
+                    label(iv),
+                );
+            }
+        }
+        if let (Some((combinator, s_branches)), Some((_, i_branches))) = (&s.alternatives, &i.alternatives) {
+            // Same combinator and branch count (the type labels matched): compare in order.
+            for (index, (sb, ib)) in s_branches.iter().zip(i_branches).enumerate() {
+                let branch = child(path, &format!("{}[{index}]", combinator.keyword()));
+                self.nodes(base, &branch, sb, ib)?;
+            }
+        }
+        self.properties(base, path, s, i)?;
+        self.items(base, path, s, i)?;
+        self.additional(base, path, s, i)
+    }
+
+    fn properties(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let names: BTreeSet<&String> = s
+            .properties
+            .keys()
+            .chain(i.properties.keys())
+            .chain(s.required.iter())
+            .chain(i.required.iter())
+            .collect();
+        for name in names {
+            let here = child(path, name);
+            let at = place(base, &here);
+            let (sp, ip) = (s.properties.get(name), i.properties.get(name));
+            let s_pointer = sp.and_then(|sub| sub.first()).map(String::as_str).or(s.pointer.as_deref());
+            let i_pointer = ip.and_then(|sub| sub.first()).map(String::as_str).or(i.pointer.as_deref());
+            match (sp, ip) {
+                (Some(_), None) => {
+                    self.report(FindingKind::PropertyMissing, at, s_pointer, i_pointer, "present", "absent");
+                    continue;
+                }
+                (None, Some(_)) => {
+                    self.report(FindingKind::PropertyExtra, at, s_pointer, i_pointer, "absent", "present");
+                    continue;
+                }
+                _ => {}
+            }
+            let (s_required, i_required) = (s.required.contains(name), i.required.contains(name));
+            if s_required != i_required {
+                self.report(
+                    FindingKind::RequiredChanged,
+                    at,
+                    s_pointer,
+                    i_pointer,
+                    required(s_required),
+                    required(i_required),
+                );
+            }
+            if let (Some(sp), Some(ip)) = (sp, ip) {
+                self.schema(base, &here, Some(sp), Some(ip))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn items(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let here = format!("{path}[]");
+        match (&s.items, &i.items) {
+            (None, None) => Ok(()),
+            (Some(sp), Some(ip)) => self.schema(base, &here, Some(sp), Some(ip)),
+            (s_items, i_items) => {
+                // Absent items means any items: only a real schema on the other side differs.
+                let s_node = self.node(Side::Spec, s_items.as_ref())?;
+                let i_node = self.node(Side::Implementation, i_items.as_ref())?;
+                if !(s_node.is_any() && i_node.is_any()) {
+                    let label = |items: &Option<Sub>, node: &Node| match items {
+                        Some(_) => node.type_label(),
+                        None => "absent".to_owned(),
+                    };
+                    self.report(
+                        FindingKind::ItemsChanged,
+                        place(base, &here),
+                        s_node.pointer.as_deref().or(s.pointer.as_deref()),
+                        i_node.pointer.as_deref().or(i.pointer.as_deref()),
+                        label(&s.items, &s_node),
+                        label(&i.items, &i_node),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn additional(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let here = format!("{path}{{}}");
+        match (&s.additional, &i.additional) {
+            (Additional::Any, Additional::Any) | (Additional::Forbidden, Additional::Forbidden) => Ok(()),
+            (Additional::Schema(sp), Additional::Schema(ip)) => self.schema(base, &here, Some(sp), Some(ip)),
+            (s_additional, i_additional) => {
+                let s_label = self.additional_label(Side::Spec, s_additional)?;
+                let i_label = self.additional_label(Side::Implementation, i_additional)?;
+                if s_label != i_label {
+                    self.report(
+                        FindingKind::AdditionalPropertiesChanged,
+                        place(base, path),
+                        s.pointer.as_deref(),
+                        i.pointer.as_deref(),
+                        s_label,
+                        i_label,
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `true` for absent, `true` and `{}` alike; `false`; or the schema's type.
+    fn additional_label(&self, side: Side, additional: &Additional) -> Result<String, DriftError> {
+        Ok(match additional {
+            Additional::Any => "true".to_owned(),
+            Additional::Forbidden => "false".to_owned(),
+            Additional::Schema(sub) => {
+                let node = self.node(side, Some(sub))?;
+                if node.is_any() {
+                    "true".to_owned()
+                } else {
+                    format!("schema {}", node.type_label())
+                }
+            }
+        })
+    }
+
+    /// Component schema names become client type names, so the sets must match.
+    fn components(&mut self, spec: &Api, implementation: &Api) {
+        for (name, pointer) in &spec.schema_names {
+            if !implementation.schema_names.contains_key(name) {
+                self.report(
+                    FindingKind::ComponentMissing,
+                    format!("components.schemas.{name}"),
+                    Some(pointer),
+                    None,
+                    "present",
+                    "absent",
+                );
+            }
+        }
+        for (name, pointer) in &implementation.schema_names {
+            if !spec.schema_names.contains_key(name) {
+                self.report(
+                    FindingKind::ComponentExtra,
+                    format!("components.schemas.{name}"),
+                    None,
+                    Some(pointer),
+                    "absent",
+                    "present",
+                );
+            }
+        }
+    }
+
+    /// Every scheme an operation uses must be defined alike on both sides.
+    fn security_schemes(&mut self, spec: &Api, implementation: &Api) {
+        let used: BTreeSet<&String> = spec
+            .operations
+            .values()
+            .chain(implementation.operations.values())
+            .flat_map(|op| op.security.alternatives.iter().flatten())
+            .collect();
+        for name in used {
+            let (s, i) = (spec.security_schemes.get(name), implementation.security_schemes.get(name));
+            if s.map(|x| &x.summary) == i.map(|x| &x.summary) {
+                continue;
+            }
+            let label = |scheme: Option<&normalize::SecurityScheme>| {
+                scheme.map_or_else(|| "undefined".to_owned(), |x| x.summary.clone())
+            };
+            self.report(
+                FindingKind::SecurityChanged,
+                format!("components.securitySchemes.{name}"),
+                s.map(|x| x.pointer.as_str()),
+                i.map(|x| x.pointer.as_str()),
+                label(s),
+                label(i),
+            );
+        }
+    }
+}

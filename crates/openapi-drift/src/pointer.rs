@@ -1,0 +1,117 @@
+//! JSON pointers and same-document `$ref` resolution.
+
+use serde_json::Value;
+
+use crate::error::{DriftError, Side};
+
+/// One document being normalized: every lookup goes through here so errors name the side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Doc<'a> {
+    pub root: &'a Value,
+    pub side: Side,
+}
+
+impl<'a> Doc<'a> {
+    pub fn new(root: &'a Value, side: Side) -> Self {
+        Self { root, side }
+    }
+
+    pub fn get(&self, pointer: &str) -> Option<&'a Value> {
+        self.root.pointer(pointer)
+    }
+
+    /// The pointer a `$ref` string (found in the object at `at`) designates; it must exist.
+    pub fn ref_target(&self, reference: &str, at: &str) -> Result<String, DriftError> {
+        let Some(fragment) = reference.strip_prefix('#') else {
+            return Err(DriftError::ExternalRef {
+                side: self.side,
+                reference: reference.to_owned(),
+                at: at.to_owned(),
+            });
+        };
+        let pointer = percent_decode(fragment);
+        if (pointer.is_empty() || pointer.starts_with('/')) && self.get(&pointer).is_some() {
+            Ok(pointer)
+        } else {
+            Err(DriftError::UnresolvableRef {
+                side: self.side,
+                reference: reference.to_owned(),
+                at: at.to_owned(),
+            })
+        }
+    }
+
+    /// Follow `$ref`s from the object at `pointer` (parameters, responses, request bodies,
+    /// headers, path items) to the object that holds the content.
+    pub fn deref(&self, pointer: &str) -> Result<(String, &'a Value), DriftError> {
+        let mut current = pointer.to_owned();
+        let mut seen = Vec::new();
+        loop {
+            let value = self.get(&current).ok_or_else(|| self.malformed(&current, "missing"))?;
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+                return Ok((current, value));
+            };
+            if seen.contains(&current) {
+                return Err(DriftError::CyclicRef {
+                    side: self.side,
+                    at: current,
+                });
+            }
+            let next = self.ref_target(reference, &current)?;
+            seen.push(std::mem::replace(&mut current, next));
+        }
+    }
+
+    pub fn malformed(&self, at: &str, message: &str) -> DriftError {
+        DriftError::Malformed {
+            side: self.side,
+            at: at.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+/// Append one reference token to a pointer, escaping `~` and `/` (RFC 6901).
+pub(crate) fn join(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
+}
+
+/// `$ref` fragments are URI fragments, so `{` may arrive as `%7B`.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_escapes_tokens() {
+        assert_eq!(join("/paths", "/a~b"), "/paths/~1a~0b");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("/paths/~1a%7Bid%7D"), "/paths/~1a{id}");
+        assert_eq!(percent_decode("/x%"), "/x%");
+    }
+}

@@ -1,0 +1,184 @@
+//! `sessions-server`: run the service, mint tokens, print the implementation's OpenAPI document.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sessions_server::{
+    issue::{SessionRequest, issue_token, seed_demo},
+    startup::{Application, implementation_openapi},
+    store::{SqliteStore, Store},
+};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(version, about = "The Device/Session Management service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Open a session for a user (created if new) and print only its bearer token.
+    IssueToken(IssueTokenArgs),
+    /// Print the OpenAPI document utoipa derives from the implementation (what `cargo xtask check` compares).
+    ImplementationOpenapi,
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// Where the data lives; a SQLite file is created if missing.
+    #[arg(long, env = "SESSIONS_DATABASE_URL", default_value = "sqlite://sessions.db")]
+    database_url: String,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SESSIONS_BIND", default_value = "127.0.0.1:3000")]
+    bind: SocketAddr,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Seed a demo user with sessions on three devices and print a token to try the API with.
+    #[arg(long)]
+    demo: bool,
+    /// Log line format (logs go to stderr).
+    #[arg(long, env = "SESSIONS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct IssueTokenArgs {
+    /// The user the session belongs to (created if new).
+    #[arg(long)]
+    user: String,
+    /// The device's display name.
+    #[arg(long)]
+    device_name: String,
+    /// Identifies the device within the user; defaults to the device name.
+    #[arg(long)]
+    fingerprint: Option<String>,
+    #[arg(long, default_value = "unknown")]
+    ip_address: String,
+    #[arg(long, default_value = "unknown")]
+    location: String,
+    #[arg(long, default_value = "token")]
+    login_method: String,
+    /// How long the session lives, e.g. 30d, 12h, 15m.
+    #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
+    ttl: Duration,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::IssueToken(args) => {
+            init_logging(LogFormat::Text);
+            let store = SqliteStore::connect(&args.database.database_url)
+                .await
+                .with_context(|| format!("cannot open {}", args.database.database_url))?;
+            let request = SessionRequest {
+                device_fingerprint: args.fingerprint.unwrap_or_else(|| args.device_name.clone()),
+                user_id: args.user,
+                device_name: args.device_name,
+                ip_address: args.ip_address,
+                location: args.location,
+                login_method: args.login_method,
+                lifetime: args.ttl,
+            };
+            let (_, token) = issue_token(&store, request, Utc::now()).await?;
+            println!("{}", token.as_str());
+            Ok(())
+        }
+        Command::ImplementationOpenapi => {
+            println!("{}", implementation_openapi().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let database_url = &args.database.database_url;
+    let store = Arc::new(
+        SqliteStore::connect(database_url)
+            .await
+            .with_context(|| format!("cannot open {database_url}"))?,
+    );
+    let demo_token = if args.demo {
+        Some(seed_demo(store.as_ref(), Utc::now()).await.context("cannot seed the demo")?)
+    } else {
+        None
+    };
+    let store: Arc<dyn Store> = store;
+    let application = Application::bind(args.bind, store)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let address = application.local_addr()?;
+    tracing::info!(%address, database_url, "listening");
+    if let Some(token) = demo_token {
+        println!("Demo user `{}` is ready, with sessions on three devices.", sessions_server::issue::DEMO_USER);
+        println!("Bearer token: {}", token.as_str());
+        println!("Try it:");
+        println!(
+            "  curl -s -H 'Authorization: Bearer {}' http://{address}/sessions",
+            token.as_str()
+        );
+    }
+    application.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("SESSIONS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Completes on SIGINT or SIGTERM, so in-flight requests drain before exit.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,107 @@
+//! Builds the HTTP application: the generated API routes, the service routes outside the API,
+//! and the layers every request goes through.
+
+use std::{net::SocketAddr, sync::{Arc, LazyLock}};
+
+use axum::{
+    Json, Router,
+    extract::Request,
+    http::{HeaderName, HeaderValue, StatusCode, header::WWW_AUTHENTICATE},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sessions_api::{SharedApi, models::ErrorResponse};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{service::SessionService, store::Store};
+
+/// The checked-in spec, compiled in so `/openapi.json` always describes this very build.
+const SPEC_YAML: &str = include_str!("../../../openapi/sessions.yaml");
+
+static SPEC_JSON: LazyLock<serde_json::Value> =
+    LazyLock::new(|| serde_yaml::from_str(SPEC_YAML).expect("openapi/sessions.yaml is valid YAML"));
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The OpenAPI document utoipa derives from the implementation (3.1). `cargo xtask check`
+/// compares it with the spec.
+pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
+    sessions_api::router().split_for_parts().1
+}
+
+/// The whole HTTP surface over `store`.
+pub fn app(store: Arc<dyn Store>) -> Router {
+    let api: SharedApi = Arc::new(SessionService::new(store));
+    let (api_routes, _) = sessions_api::router().split_for_parts();
+    api_routes
+        .with_state(api)
+        .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
+        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "Not found") })
+        .method_not_allowed_fallback(|| async { error_response(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
+        .layer(axum::middleware::map_response(challenge_unauthorized))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let request_id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    let body = ErrorResponse {
+        success: false,
+        error: message.to_owned(),
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Every 401 names the scheme to use (RFC 6750).
+async fn challenge_unauthorized(mut response: Response) -> Response {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// A bound, not yet running server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `address` (port 0 picks a free one) and prepares the app over `store`.
+    pub async fn bind(address: SocketAddr, store: Arc<dyn Store>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(address).await?;
+        Ok(Self {
+            listener,
+            router: app(store),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

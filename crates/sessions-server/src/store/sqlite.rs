@@ -1,0 +1,193 @@
+//! The embedded default: SQLite through sqlx, in WAL mode, migrations applied at start.
+
+use std::{str::FromStr as _, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{
+    Row as _,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+};
+
+use super::{NewSession, SessionRecord, Store, StoreError};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// `SELECT` of every session column joined with its device, followed by `$rest`. A macro so the
+/// query stays a `&'static str`, which sqlx requires of SQL text.
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
+            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
+            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
+            $rest
+        )
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url`, e.g. `sqlite://sessions.db`, and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        MIGRATIONS.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that need to reach under the service.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn from_millis(value: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::CorruptRow(format!("timestamp {value} out of range")))
+}
+
+fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        device_id: row.try_get("device_id")?,
+        device_name: row.try_get("device_name")?,
+        ip_address: row.try_get("ip_address")?,
+        location: row.try_get("location")?,
+        login_method: row.try_get("login_method")?,
+        started_at: from_millis(row.try_get("started_at")?)?,
+        last_activity: from_millis(row.try_get("last_activity")?)?,
+        expires_at: from_millis(row.try_get("expires_at")?)?,
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn session_by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!("WHERE s.token_hash = ?")).bind(&token_hash[..]).fetch_optional(&self.pool).await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn active_sessions(&self, user_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(select_sessions!(
+            "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? ORDER BY s.last_activity DESC, s.id"
+        )).bind(user_id).bind(millis(now)).fetch_all(&self.pool).await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+        let started = millis(session.started_at);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+            .bind(&session.user_id)
+            .bind(started)
+            .execute(&mut *tx)
+            .await?;
+        // A known device keeps its id and takes the newest name it was seen with.
+        let device_id: String = sqlx::query_scalar(
+            "INSERT INTO devices (id, user_id, fingerprint, device_name, created_at, last_seen) \
+             VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id, fingerprint) DO UPDATE SET device_name = excluded.device_name, \
+                 last_seen = MAX(devices.last_seen, excluded.last_seen) \
+             RETURNING id",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&session.user_id)
+        .bind(&session.device_fingerprint)
+        .bind(&session.device_name)
+        .bind(started)
+        .bind(started)
+        .fetch_one(&mut *tx)
+        .await?;
+        let session_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, device_id, token_hash, ip_address, location, login_method, \
+                 started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session_id)
+        .bind(&session.user_id)
+        .bind(&device_id)
+        .bind(&session.token_hash[..])
+        .bind(&session.ip_address)
+        .bind(&session.location)
+        .bind(&session.login_method)
+        .bind(started)
+        .bind(started)
+        .bind(millis(session.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SessionRecord {
+            id: session_id,
+            user_id: session.user_id,
+            device_id,
+            device_name: session.device_name,
+            ip_address: session.ip_address,
+            location: session.location,
+            login_method: session.login_method,
+            started_at: session.started_at,
+            last_activity: session.started_at,
+            expires_at: session.expires_at,
+            revoked_at: None,
+        })
+    }
+
+    async fn active_session_on_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!(
+            "WHERE s.user_id = ? AND d.fingerprint = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
+             ORDER BY s.last_activity DESC, s.id LIMIT 1"
+        ))
+            .bind(user_id)
+            .bind(fingerprint)
+            .bind(millis(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn replace_token(&self, session_id: &str, token_hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let result = sqlx::query("UPDATE sessions SET token_hash = ? WHERE id = ?")
+            .bind(&token_hash[..])
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_session(&self, user_id: &str, session_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? \
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(millis(now))
+        .bind(session_id)
+        .bind(user_id)
+        .bind(millis(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,956 @@
+//! Turns an OpenAPI 3.0 document into server stubs: the models, one trait method per operation
+//! with a typed response enum, and the utoipa-axum routing.
+//!
+//! Anything the generator cannot translate faithfully is an [`GenerateError::Unsupported`]
+//! naming the construct and its JSON pointer: wrong code must never be emitted silently.
+
+use heck::{ToPascalCase, ToSnakeCase};
+use openapiv3::{
+    Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
+    Response, Schema, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, StringFormat,
+    Type, VariantOrUnknownOrEmpty,
+};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// Why the spec cannot be turned into stubs.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("unsupported construct at {pointer}: {construct}")]
+    Unsupported { pointer: String, construct: String },
+    #[error("invalid spec at {pointer}: {problem}")]
+    Invalid { pointer: String, problem: String },
+}
+
+fn unsupported(pointer: &Pointer, construct: impl Into<String>) -> GenerateError {
+    GenerateError::Unsupported {
+        pointer: pointer.to_string(),
+        construct: construct.into(),
+    }
+}
+
+fn invalid(pointer: &Pointer, problem: impl Into<String>) -> GenerateError {
+    GenerateError::Invalid {
+        pointer: pointer.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// The token streams of the three generated modules.
+#[derive(Debug)]
+pub struct Stubs {
+    pub models: TokenStream,
+    pub operations: TokenStream,
+    pub router: TokenStream,
+}
+
+/// A JSON pointer (RFC 6901) into the spec, built while walking it.
+#[derive(Debug, Clone, Default)]
+struct Pointer(String);
+
+impl Pointer {
+    fn join(&self, segment: impl AsRef<str>) -> Self {
+        let escaped = segment.as_ref().replace('~', "~0").replace('/', "~1");
+        Self(format!("{}/{escaped}", self.0))
+    }
+}
+
+impl std::fmt::Display for Pointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "/" } else { &self.0 })
+    }
+}
+
+const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+const RESPONSE_REF_PREFIX: &str = "#/components/responses/";
+const JSON: &str = "application/json";
+
+/// Generates the stubs; `api_trait` names the trait the service implements.
+pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError> {
+    let root = Pointer::default();
+    if !spec.openapi.starts_with("3.0.") {
+        return Err(unsupported(
+            &root.join("openapi"),
+            format!("OpenAPI version {}; only 3.0.x is read", spec.openapi),
+        ));
+    }
+    let empty = Components::default();
+    let components = spec.components.as_ref().unwrap_or(&empty);
+    let models = generate_models(components)?;
+    let operations = collect_operations(spec, components)?;
+    let api_trait = Ident::new(api_trait, Span::call_site());
+    Ok(Stubs {
+        models,
+        operations: generate_operations(&operations, &api_trait),
+        router: generate_router(&operations, components, &api_trait)?,
+    })
+}
+
+fn doc_attrs(text: Option<&str>) -> TokenStream {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return TokenStream::new();
+    };
+    text.lines()
+        .map(|line| {
+            let line = format!(" {}", line.trim_end());
+            quote! { #[doc = #line] }
+        })
+        .collect()
+}
+
+fn rust_ident(name: &str) -> Ident {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe",
+        "use", "where", "while",
+    ];
+    if KEYWORDS.contains(&name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// The Rust type named after a component; utoipa names the component after the type, so the
+/// two must be identical for the implementation's document to match the spec.
+fn component_type(name: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
+    if name.to_pascal_case() != name {
+        return Err(unsupported(
+            pointer,
+            format!(
+                "component name `{name}` is not a Rust type name; rename it to `{}`",
+                name.to_pascal_case()
+            ),
+        ));
+    }
+    Ok(rust_ident(name))
+}
+
+fn schema_ref_type(reference: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
+    let name = reference.strip_prefix(SCHEMA_REF_PREFIX).ok_or_else(|| {
+        unsupported(
+            pointer,
+            format!("$ref `{reference}`; only local `{SCHEMA_REF_PREFIX}*` references are read"),
+        )
+    })?;
+    component_type(name, pointer)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+fn generate_models(components: &Components) -> Result<TokenStream, GenerateError> {
+    let base = Pointer::default().join("components").join("schemas");
+    let mut items = Vec::new();
+    for (name, schema) in &components.schemas {
+        let pointer = base.join(name);
+        let ident = component_type(name, &pointer)?;
+        let ReferenceOr::Item(schema) = schema else {
+            return Err(unsupported(&pointer, "a component that is only a $ref (type alias)"));
+        };
+        reject_schema_extras(schema, &pointer, false)?;
+        let doc = doc_attrs(schema.schema_data.description.as_deref());
+        items.push(match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                if object.additional_properties.is_some() {
+                    return Err(unsupported(
+                        &pointer.join("additionalProperties"),
+                        "additionalProperties",
+                    ));
+                }
+                if object.min_properties.is_some() || object.max_properties.is_some() {
+                    return Err(unsupported(&pointer, "minProperties/maxProperties"));
+                }
+                for required in &object.required {
+                    if !object.properties.contains_key(required) {
+                        return Err(invalid(
+                            &pointer.join("required"),
+                            format!("`{required}` is required but not a property"),
+                        ));
+                    }
+                }
+                let mut fields = Vec::new();
+                let mut field_names = std::collections::BTreeSet::new();
+                for (property, property_schema) in &object.properties {
+                    let property_pointer = pointer.join("properties").join(property);
+                    let field_name = property.to_snake_case();
+                    if !field_names.insert(field_name.clone()) {
+                        return Err(invalid(
+                            &property_pointer,
+                            format!("two properties map to the Rust field `{field_name}`"),
+                        ));
+                    }
+                    fields.push(generate_field(
+                        property,
+                        &field_name,
+                        property_schema,
+                        object.required.contains(property),
+                        &property_pointer,
+                    )?);
+                }
+                quote! {
+                    #doc
+                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                    pub struct #ident {
+                        #(#fields)*
+                    }
+                }
+            }
+            SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
+                if string.pattern.is_some()
+                    || string.min_length.is_some()
+                    || string.max_length.is_some()
+                    || !matches!(string.format, VariantOrUnknownOrEmpty::Empty)
+                {
+                    return Err(unsupported(&pointer, "a string enum with format or constraints"));
+                }
+                let mut variants = Vec::new();
+                for (index, value) in string.enumeration.iter().enumerate() {
+                    let Some(value) = value else {
+                        return Err(unsupported(&pointer.join("enum").join(index.to_string()), "null in an enum"));
+                    };
+                    let variant = format_ident!("{}", value.to_lowercase().to_pascal_case());
+                    variants.push(quote! { #[serde(rename = #value)] #variant, });
+                }
+                quote! {
+                    #doc
+                    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                    pub enum #ident {
+                        #(#variants)*
+                    }
+                }
+            }
+            _ => {
+                return Err(unsupported(
+                    &pointer,
+                    "a component that is neither an object nor a string enum",
+                ));
+            }
+        });
+    }
+    Ok(quote! { #(#items)* })
+}
+
+/// Keywords that would change the wire contract but that the generated types cannot carry.
+fn reject_schema_extras(schema: &Schema, pointer: &Pointer, allow_nullable: bool) -> Result<(), GenerateError> {
+    let data = &schema.schema_data;
+    let rejected = [
+        (data.nullable && !allow_nullable, "nullable"),
+        (data.read_only, "readOnly"),
+        (data.write_only, "writeOnly"),
+        (data.discriminator.is_some(), "discriminator"),
+        (data.default.is_some(), "default"),
+        (!data.extensions.is_empty(), "x- extensions"),
+    ];
+    match rejected.iter().find(|(present, _)| *present) {
+        Some((_, keyword)) => Err(unsupported(pointer, format!("`{keyword}` on this schema"))),
+        None => Ok(()),
+    }
+}
+
+fn generate_field(
+    property: &str,
+    field_name: &str,
+    schema: &ReferenceOr<Box<Schema>>,
+    required: bool,
+    pointer: &Pointer,
+) -> Result<TokenStream, GenerateError> {
+    let field = rust_ident(field_name);
+    let (ty, nullable, description, format) = match schema {
+        ReferenceOr::Reference { reference } => {
+            let ty = schema_ref_type(reference, pointer)?;
+            (quote! { #ty }, false, None, None)
+        }
+        ReferenceOr::Item(schema) => {
+            let (ty, format) = inline_type(schema, pointer)?;
+            (ty, schema.schema_data.nullable, schema.schema_data.description.as_deref(), format)
+        }
+    };
+    let doc = doc_attrs(description);
+    let rename = (field_name != property).then(|| quote! { #[serde(rename = #property)] });
+    let format = format.map(|format| quote! { #[schema(format = #format)] });
+    Ok(match (required, nullable) {
+        (true, false) => quote! { #doc #rename #format pub #field: #ty, },
+        (true, true) => quote! {
+            #doc #rename #format
+            #[schema(required = true)]
+            pub #field: Option<#ty>,
+        },
+        (false, false) => quote! {
+            #doc #rename #format
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schema(nullable = false)]
+            pub #field: Option<#ty>,
+        },
+        (false, true) => {
+            return Err(unsupported(
+                pointer,
+                "a property both optional and nullable (absent and null would be indistinguishable)",
+            ));
+        }
+    })
+}
+
+/// The Rust type of an inline (non-$ref) schema, and a format utoipa must be told explicitly.
+fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Option<String>), GenerateError> {
+    reject_schema_extras(schema, pointer, true)?;
+    let Schema { schema_kind, .. } = schema;
+    let plain = |ty: TokenStream| Ok((ty, None));
+    match schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            if !string.enumeration.is_empty() {
+                return Err(unsupported(pointer, "an inline enum; declare it in components/schemas"));
+            }
+            if string.pattern.is_some() || string.min_length.is_some() || string.max_length.is_some() {
+                return Err(unsupported(pointer, "string constraints (pattern, minLength, maxLength)"));
+            }
+            match &string.format {
+                VariantOrUnknownOrEmpty::Empty => plain(quote! { String }),
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => {
+                    plain(quote! { chrono::DateTime<chrono::Utc> })
+                }
+                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => plain(quote! { chrono::NaiveDate }),
+                VariantOrUnknownOrEmpty::Item(other) => {
+                    Err(unsupported(pointer, format!("string format `{other:?}`")))
+                }
+                VariantOrUnknownOrEmpty::Unknown(format) => Ok((quote! { String }, Some(format.clone()))),
+            }
+        }
+        SchemaKind::Type(Type::Integer(integer)) => {
+            if integer.minimum.is_some()
+                || integer.maximum.is_some()
+                || integer.multiple_of.is_some()
+                || !integer.enumeration.is_empty()
+            {
+                return Err(unsupported(pointer, "integer constraints or enum"));
+            }
+            match &integer.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => plain(quote! { i32 }),
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => plain(quote! { i64 }),
+                _ => Err(unsupported(pointer, "an integer without format int32 or int64")),
+            }
+        }
+        SchemaKind::Type(Type::Number(number)) => {
+            if number.minimum.is_some()
+                || number.maximum.is_some()
+                || number.multiple_of.is_some()
+                || !number.enumeration.is_empty()
+            {
+                return Err(unsupported(pointer, "number constraints or enum"));
+            }
+            match &number.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => plain(quote! { f32 }),
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Double) => plain(quote! { f64 }),
+                _ => Err(unsupported(pointer, "a number without format float or double")),
+            }
+        }
+        SchemaKind::Type(Type::Boolean(boolean)) => {
+            if !boolean.enumeration.is_empty() {
+                return Err(unsupported(pointer, "a boolean enum"));
+            }
+            plain(quote! { bool })
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
+                return Err(unsupported(pointer, "array constraints (minItems, maxItems, uniqueItems)"));
+            }
+            let items_pointer = pointer.join("items");
+            let item = match &array.items {
+                None => return Err(unsupported(pointer, "an array without items")),
+                Some(ReferenceOr::Reference { reference }) => {
+                    let ty = schema_ref_type(reference, &items_pointer)?;
+                    quote! { #ty }
+                }
+                Some(ReferenceOr::Item(item)) => {
+                    let (ty, format) = inline_type(item, &items_pointer)?;
+                    if format.is_some() || item.schema_data.nullable {
+                        return Err(unsupported(&items_pointer, "array items with a format or nullable"));
+                    }
+                    ty
+                }
+            };
+            plain(quote! { Vec<#item> })
+        }
+        SchemaKind::Type(Type::Object(_)) => {
+            Err(unsupported(pointer, "an inline object; declare it in components/schemas"))
+        }
+        SchemaKind::OneOf { .. } => Err(unsupported(pointer, "oneOf")),
+        SchemaKind::AllOf { .. } => Err(unsupported(pointer, "allOf")),
+        SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "anyOf")),
+        SchemaKind::Not { .. } => Err(unsupported(pointer, "not")),
+        SchemaKind::Any(_) => Err(unsupported(pointer, "a schema without a type")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+/// One operation, as much of it as the trait, the response enum and the handler need.
+#[derive(Debug)]
+struct OperationStub {
+    method: String,
+    path: String,
+    operation_id: String,
+    summary: Option<String>,
+    description: Option<String>,
+    tags: Vec<String>,
+    path_params: Vec<PathParam>,
+    body: Option<JsonBody>,
+    bearer_scheme: Option<String>,
+    responses: Vec<ResponseStub>,
+}
+
+#[derive(Debug)]
+struct PathParam {
+    name: String,
+    ty: TokenStream,
+    description: Option<String>,
+}
+
+#[derive(Debug)]
+struct JsonBody {
+    ty: Ident,
+    description: Option<String>,
+}
+
+#[derive(Debug)]
+struct ResponseStub {
+    status: u16,
+    description: String,
+    body: Option<Ident>,
+    headers: Vec<(String, TokenStream, Option<String>)>,
+}
+
+impl OperationStub {
+    fn method_ident(&self) -> Ident {
+        rust_ident(&self.operation_id.to_snake_case())
+    }
+
+    fn response_ident(&self) -> Ident {
+        format_ident!("{}Response", self.operation_id.to_pascal_case())
+    }
+}
+
+fn collect_operations(spec: &OpenAPI, components: &Components) -> Result<Vec<OperationStub>, GenerateError> {
+    let paths = Pointer::default().join("paths");
+    let mut operations = Vec::new();
+    let mut operation_ids = std::collections::BTreeMap::new();
+    for (path, item) in &spec.paths.paths {
+        let path_pointer = paths.join(path);
+        let ReferenceOr::Item(item) = item else {
+            return Err(unsupported(&path_pointer, "a path item $ref"));
+        };
+        if !item.parameters.is_empty() {
+            return Err(unsupported(
+                &path_pointer.join("parameters"),
+                "path-level parameters; declare them on each operation",
+            ));
+        }
+        for (method, operation) in item.iter() {
+            let pointer = path_pointer.join(method);
+            let stub = collect_operation(spec, components, path, method, operation, &pointer)?;
+            if let Some(previous) = operation_ids.insert(stub.method_ident().to_string(), pointer.to_string()) {
+                return Err(invalid(
+                    &pointer.join("operationId"),
+                    format!("operationId `{}` collides with the one at {previous}", stub.operation_id),
+                ));
+            }
+            operations.push(stub);
+        }
+    }
+    Ok(operations)
+}
+
+fn collect_operation(
+    spec: &OpenAPI,
+    components: &Components,
+    path: &str,
+    method: &str,
+    operation: &Operation,
+    pointer: &Pointer,
+) -> Result<OperationStub, GenerateError> {
+    let operation_id = operation
+        .operation_id
+        .clone()
+        .ok_or_else(|| invalid(pointer, "an operation without operationId"))?;
+    if operation.callbacks.iter().next().is_some() {
+        return Err(unsupported(&pointer.join("callbacks"), "callbacks"));
+    }
+
+    let mut path_params = Vec::new();
+    for (index, parameter) in operation.parameters.iter().enumerate() {
+        let param_pointer = pointer.join("parameters").join(index.to_string());
+        let ReferenceOr::Item(parameter) = parameter else {
+            return Err(unsupported(&param_pointer, "a parameter $ref"));
+        };
+        let Parameter::Path { parameter_data, .. } = parameter else {
+            return Err(unsupported(&param_pointer, "a query, header or cookie parameter"));
+        };
+        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &parameter_data.format else {
+            return Err(unsupported(&param_pointer, "a parameter without an inline schema"));
+        };
+        let (ty, format) = inline_type(schema, &param_pointer.join("schema"))?;
+        if format.is_some() || schema.schema_data.nullable {
+            return Err(unsupported(&param_pointer, "a path parameter with a custom format or nullable"));
+        }
+        if !path.contains(&format!("{{{}}}", parameter_data.name)) {
+            return Err(invalid(&param_pointer, format!("`{}` is not in the path", parameter_data.name)));
+        }
+        path_params.push(PathParam {
+            name: parameter_data.name.clone(),
+            ty,
+            description: parameter_data.description.clone(),
+        });
+    }
+    let placeholders = path.matches('{').count();
+    if placeholders != path_params.len() {
+        return Err(invalid(pointer, "every path placeholder needs exactly one path parameter"));
+    }
+
+    let body = match &operation.request_body {
+        None => None,
+        Some(body) => Some(json_body(body, &pointer.join("requestBody"))?),
+    };
+
+    let security = operation.security.as_ref().or(spec.security.as_ref());
+    let bearer_scheme = bearer_scheme(security, components, pointer)?;
+
+    if operation.responses.default.is_some() {
+        return Err(unsupported(&pointer.join("responses").join("default"), "a `default` response"));
+    }
+    let mut responses = Vec::new();
+    for (status, response) in &operation.responses.responses {
+        let response_pointer = pointer.join("responses").join(status.to_string());
+        let StatusCode::Code(code) = status else {
+            return Err(unsupported(&response_pointer, "a status range such as 4XX"));
+        };
+        let (response, response_pointer) = resolve_response(response, components, response_pointer)?;
+        responses.push(response_stub(*code, response, &response_pointer)?);
+    }
+    if !responses.iter().any(|response| (200..300).contains(&response.status)) {
+        return Err(invalid(&pointer.join("responses"), "an operation without a 2XX response"));
+    }
+
+    Ok(OperationStub {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        operation_id,
+        summary: operation.summary.clone(),
+        description: operation.description.clone(),
+        tags: operation.tags.clone(),
+        path_params,
+        body,
+        bearer_scheme,
+        responses,
+    })
+}
+
+fn json_body(body: &ReferenceOr<RequestBody>, pointer: &Pointer) -> Result<JsonBody, GenerateError> {
+    let ReferenceOr::Item(body) = body else {
+        return Err(unsupported(pointer, "a requestBody $ref"));
+    };
+    if !body.required {
+        return Err(unsupported(pointer, "an optional request body"));
+    }
+    let ty = single_json_schema(&body.content, &pointer.join("content"))?
+        .ok_or_else(|| unsupported(pointer, "a request body without content"))?;
+    Ok(JsonBody {
+        ty,
+        description: body.description.clone(),
+    })
+}
+
+/// The component type of a content map that holds exactly one `application/json` `$ref` schema.
+fn single_json_schema(
+    content: &openapiv3::Content,
+    pointer: &Pointer,
+) -> Result<Option<Ident>, GenerateError> {
+    let mut media_types = content.iter();
+    let Some((media_type, media)) = media_types.next() else {
+        return Ok(None);
+    };
+    if media_type != JSON || media_types.next().is_some() {
+        return Err(unsupported(pointer, format!("content other than exactly `{JSON}`")));
+    }
+    let schema_pointer = pointer.join(media_type).join("schema");
+    match &media.schema {
+        Some(ReferenceOr::Reference { reference }) => Ok(Some(schema_ref_type(reference, &schema_pointer)?)),
+        Some(ReferenceOr::Item(_)) => Err(unsupported(
+            &schema_pointer,
+            "an inline body schema; use a $ref to components/schemas",
+        )),
+        None => Err(unsupported(&schema_pointer, "a media type without schema")),
+    }
+}
+
+fn bearer_scheme(
+    security: Option<&Vec<SecurityRequirement>>,
+    components: &Components,
+    pointer: &Pointer,
+) -> Result<Option<String>, GenerateError> {
+    let requirements = security.map(Vec::as_slice).unwrap_or_default();
+    match requirements {
+        [] => Ok(None),
+        [requirement] if requirement.len() == 1 => {
+            let (name, scopes) = requirement.iter().next().expect("one entry");
+            if !scopes.is_empty() {
+                return Err(unsupported(&pointer.join("security"), "security scopes"));
+            }
+            match components.security_schemes.get(name) {
+                Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }))
+                    if scheme.eq_ignore_ascii_case("bearer") =>
+                {
+                    Ok(Some(name.clone()))
+                }
+                Some(_) => Err(unsupported(
+                    &Pointer::default().join("components").join("securitySchemes").join(name),
+                    "a security scheme other than http bearer",
+                )),
+                None => Err(invalid(&pointer.join("security"), format!("undefined security scheme `{name}`"))),
+            }
+        }
+        _ => Err(unsupported(
+            &pointer.join("security"),
+            "more than one security requirement or scheme",
+        )),
+    }
+}
+
+fn resolve_response<'a>(
+    response: &'a ReferenceOr<Response>,
+    components: &'a Components,
+    pointer: Pointer,
+) -> Result<(&'a Response, Pointer), GenerateError> {
+    match response {
+        ReferenceOr::Item(response) => Ok((response, pointer)),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix(RESPONSE_REF_PREFIX).ok_or_else(|| {
+                unsupported(&pointer, format!("$ref `{reference}`; only `{RESPONSE_REF_PREFIX}*` is read"))
+            })?;
+            let target = Pointer::default().join("components").join("responses").join(name);
+            match components.responses.get(name) {
+                Some(ReferenceOr::Item(response)) => Ok((response, target)),
+                Some(ReferenceOr::Reference { .. }) => Err(unsupported(&target, "a $ref to a $ref")),
+                None => Err(invalid(&pointer, format!("unresolvable $ref `{reference}`"))),
+            }
+        }
+    }
+}
+
+fn response_stub(status: u16, response: &Response, pointer: &Pointer) -> Result<ResponseStub, GenerateError> {
+    if !response.links.is_empty() {
+        return Err(unsupported(&pointer.join("links"), "response links"));
+    }
+    let body = single_json_schema(&response.content, &pointer.join("content"))?;
+    let mut headers = Vec::new();
+    for (name, header) in &response.headers {
+        let header_pointer = pointer.join("headers").join(name);
+        let ReferenceOr::Item(header) = header else {
+            return Err(unsupported(&header_pointer, "a header $ref"));
+        };
+        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &header.format else {
+            return Err(unsupported(&header_pointer, "a header without an inline schema"));
+        };
+        let (ty, format) = inline_type(schema, &header_pointer.join("schema"))?;
+        if format.is_some() {
+            return Err(unsupported(&header_pointer, "a header with a custom format"));
+        }
+        headers.push((name.clone(), ty, header.description.clone()));
+    }
+    Ok(ResponseStub {
+        status,
+        description: response.description.clone(),
+        body,
+        headers,
+    })
+}
+
+/// The variant name and `StatusCode` constant of well-known statuses.
+fn status_names(status: u16) -> (Ident, TokenStream) {
+    let known = match status {
+        200 => Some(("Ok", "OK")),
+        201 => Some(("Created", "CREATED")),
+        202 => Some(("Accepted", "ACCEPTED")),
+        204 => Some(("NoContent", "NO_CONTENT")),
+        400 => Some(("BadRequest", "BAD_REQUEST")),
+        401 => Some(("Unauthorized", "UNAUTHORIZED")),
+        403 => Some(("Forbidden", "FORBIDDEN")),
+        404 => Some(("NotFound", "NOT_FOUND")),
+        405 => Some(("MethodNotAllowed", "METHOD_NOT_ALLOWED")),
+        409 => Some(("Conflict", "CONFLICT")),
+        413 => Some(("PayloadTooLarge", "PAYLOAD_TOO_LARGE")),
+        415 => Some(("UnsupportedMediaType", "UNSUPPORTED_MEDIA_TYPE")),
+        422 => Some(("UnprocessableEntity", "UNPROCESSABLE_ENTITY")),
+        429 => Some(("TooManyRequests", "TOO_MANY_REQUESTS")),
+        500 => Some(("InternalServerError", "INTERNAL_SERVER_ERROR")),
+        503 => Some(("ServiceUnavailable", "SERVICE_UNAVAILABLE")),
+        _ => None,
+    };
+    match known {
+        Some((variant, constant)) => {
+            let constant = format_ident!("{constant}");
+            (format_ident!("{variant}"), quote! { axum::http::StatusCode::#constant })
+        }
+        None => (
+            format_ident!("Status{status}"),
+            quote! { axum::http::StatusCode::from_u16(#status).expect("a status code from the spec") },
+        ),
+    }
+}
+
+fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> TokenStream {
+    let mut methods = Vec::new();
+    let mut enums = Vec::new();
+    for operation in operations {
+        let method = operation.method_ident();
+        let response = operation.response_ident();
+        let title = format!(" `{} {}`", operation.method.to_uppercase(), operation.path);
+        let summary = doc_attrs(operation.summary.as_deref());
+        let description = doc_attrs(operation.description.as_deref());
+        let auth = operation
+            .bearer_scheme
+            .as_ref()
+            .map(|_| quote! { auth: crate::BearerAuth, });
+        let params = operation.path_params.iter().map(|param| {
+            let name = rust_ident(&param.name.to_snake_case());
+            let ty = &param.ty;
+            quote! { #name: #ty, }
+        });
+        let body = operation.body.as_ref().map(|body| {
+            let ty = &body.ty;
+            quote! { body: crate::models::#ty, }
+        });
+        methods.push(quote! {
+            #summary
+            #[doc = ""]
+            #description
+            #[doc = ""]
+            #[doc = #title]
+            async fn #method(&self, #auth #(#params)* #body) -> #response;
+        });
+
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        for stub in &operation.responses {
+            let (variant, status) = status_names(stub.status);
+            let doc = format!(" {}: {}", stub.status, stub.description.trim());
+            match &stub.body {
+                Some(body) => {
+                    variants.push(quote! { #[doc = #doc] #variant(crate::models::#body), });
+                    arms.push(quote! {
+                        Self::#variant(body) => (#status, axum::Json(body)).into_response(),
+                    });
+                }
+                None => {
+                    variants.push(quote! { #[doc = #doc] #variant, });
+                    arms.push(quote! { Self::#variant => #status.into_response(), });
+                }
+            }
+        }
+        let enum_doc = format!(" Every documented response of `{}`, one variant per status.", operation.operation_id);
+        enums.push(quote! {
+            #[doc = #enum_doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #response {
+                #(#variants)*
+            }
+
+            impl axum::response::IntoResponse for #response {
+                fn into_response(self) -> axum::response::Response {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        });
+    }
+    let trait_doc = " One method per operation of the spec. The service implements it; the generated router calls it.";
+    quote! {
+        #[doc = #trait_doc]
+        #[async_trait::async_trait]
+        pub trait #api_trait: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        #(#enums)*
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router
+
+fn generate_router(
+    operations: &[OperationStub],
+    components: &Components,
+    api_trait: &Ident,
+) -> Result<TokenStream, GenerateError> {
+    let schemas = components
+        .schemas
+        .keys()
+        .map(|name| {
+            let ident = rust_ident(name);
+            quote! { crate::models::#ident }
+        })
+        .collect::<Vec<_>>();
+
+    let schemes_pointer = Pointer::default().join("components").join("securitySchemes");
+    let mut security_schemes = Vec::new();
+    for (name, scheme) in &components.security_schemes {
+        match scheme {
+            ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+                security_schemes.push(quote! {
+                    components.add_security_scheme(
+                        #name,
+                        utoipa::openapi::security::SecurityScheme::Http(
+                            utoipa::openapi::security::Http::new(utoipa::openapi::security::HttpAuthScheme::Bearer),
+                        ),
+                    );
+                });
+            }
+            _ => {
+                return Err(unsupported(
+                    &schemes_pointer.join(name),
+                    "a security scheme other than http bearer",
+                ));
+            }
+        }
+    }
+
+    let mut handlers = Vec::new();
+    let mut routes_by_path: Vec<(&str, Vec<Ident>)> = Vec::new();
+    for operation in operations {
+        let handler = operation.method_ident();
+        match routes_by_path.iter_mut().find(|(path, _)| *path == operation.path) {
+            Some((_, handlers)) => handlers.push(handler.clone()),
+            None => routes_by_path.push((&operation.path, vec![handler.clone()])),
+        }
+        handlers.push(generate_handler(operation));
+    }
+    let routes = routes_by_path.iter().map(|(_, handlers)| {
+        quote! { .routes(utoipa_axum::routes!(#(#handlers),*)) }
+    });
+
+    Ok(quote! {
+        use utoipa::OpenApi as _;
+
+        /// The state every handler receives: the service behind the generated trait.
+        pub type SharedApi = std::sync::Arc<dyn crate::operations::#api_trait>;
+
+        /// The components and security schemes of the spec, as utoipa sees them.
+        #[derive(Debug, utoipa::OpenApi)]
+        #[openapi(components(schemas(#(#schemas),*)), modifiers(&SecuritySchemes))]
+        pub struct ApiDoc;
+
+        /// Adds the spec's security schemes, which utoipa cannot derive.
+        #[derive(Debug)]
+        pub struct SecuritySchemes;
+
+        impl utoipa::Modify for SecuritySchemes {
+            fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+                let components = openapi.components.get_or_insert_with(Default::default);
+                #(#security_schemes)*
+            }
+        }
+
+        /// Every operation of the spec, routed to the service and documented by utoipa.
+        pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
+            utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+                #(#routes)*
+        }
+
+        #(#handlers)*
+    })
+}
+
+fn generate_handler(operation: &OperationStub) -> TokenStream {
+    let handler = operation.method_ident();
+    let response = operation.response_ident();
+    let http_method = format_ident!("{}", operation.method);
+    let path = &operation.path;
+    let operation_id = &operation.operation_id;
+    let tags = &operation.tags;
+    let summary = operation.summary.as_ref().map(|summary| quote! { summary = #summary, });
+    let description = operation
+        .description
+        .as_ref()
+        .map(|description| {
+            let description = description.trim();
+            quote! { description = #description, }
+        });
+
+    let param_docs = operation.path_params.iter().map(|param| {
+        let name = &param.name;
+        let ty = &param.ty;
+        let description = param.description.as_ref().map(|text| quote! { , description = #text });
+        quote! { (#name = #ty, Path #description) }
+    });
+    let params = (!operation.path_params.is_empty()).then(|| quote! { params(#(#param_docs),*), });
+
+    let request_body = operation.body.as_ref().map(|body| {
+        let ty = &body.ty;
+        let description = body.description.as_ref().map(|text| quote! { , description = #text });
+        quote! { request_body(content = crate::models::#ty, content_type = #JSON #description), }
+    });
+
+    let responses = operation.responses.iter().map(|stub| {
+        let status = proc_macro2::Literal::u16_unsuffixed(stub.status);
+        let description = stub.description.trim();
+        let body = stub.body.as_ref().map(|body| quote! { , body = crate::models::#body, content_type = #JSON });
+        let headers = (!stub.headers.is_empty()).then(|| {
+            let headers = stub.headers.iter().map(|(name, ty, description)| {
+                let description = description.as_deref().map(str::trim).map(|text| quote! { , description = #text });
+                quote! { (#name = #ty #description) }
+            });
+            quote! { , headers(#(#headers),*) }
+        });
+        quote! { (status = #status, description = #description #body #headers) }
+    });
+
+    let security = operation
+        .bearer_scheme
+        .as_ref()
+        .map(|scheme| quote! { security((#scheme = [])), });
+
+    let mut extractors = vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
+    let mut arguments = Vec::new();
+    if operation.bearer_scheme.is_some() {
+        extractors.push(quote! { headers: axum::http::HeaderMap });
+        arguments.push(quote! { crate::BearerAuth::from_headers(&headers) });
+    }
+    if !operation.path_params.is_empty() {
+        let names = operation
+            .path_params
+            .iter()
+            .map(|param| rust_ident(&param.name.to_snake_case()))
+            .collect::<Vec<_>>();
+        let types = operation.path_params.iter().map(|param| &param.ty);
+        extractors.push(quote! {
+            axum::extract::Path((#(#names,)*)): axum::extract::Path<(#(#types,)*)>
+        });
+        arguments.extend(names.iter().map(|name| quote! { #name }));
+    }
+    if let Some(body) = &operation.body {
+        let ty = &body.ty;
+        extractors.push(quote! { axum::Json(body): axum::Json<crate::models::#ty> });
+        arguments.push(quote! { body });
+    }
+
+    quote! {
+        #[utoipa::path(
+            #http_method,
+            path = #path,
+            operation_id = #operation_id,
+            tags = [#(#tags),*],
+            #summary
+            #description
+            #params
+            #request_body
+            responses(#(#responses),*),
+            #security
+        )]
+        pub async fn #handler(#(#extractors),*) -> crate::operations::#response {
+            api.#handler(#(#arguments),*).await
+        }
+    }
+}
