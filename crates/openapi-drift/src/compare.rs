@@ -55,9 +55,10 @@ struct Comparer<'a> {
     spec: Doc<'a>,
     implementation: Doc<'a>,
     findings: Vec<Finding>,
-    /// Schema pairs being compared further up: meeting one again means a recursive
-    /// schema came back to where it started, and that pair is already being checked.
-    stack: Vec<(Sub, Sub)>,
+    /// Identities ([`Node::sources`]) of the schema pairs being compared further up:
+    /// meeting one again means a recursive schema came back to where it started, and that
+    /// pair is already being checked.
+    stack: Vec<(BTreeSet<String>, BTreeSet<String>)>,
 }
 
 impl Comparer<'_> {
@@ -175,9 +176,9 @@ impl Comparer<'_> {
 
         for sp in unmatched_spec {
             // Same name in another location: one moved parameter, not a missing and an extra one.
-            let moved = unmatched_implementation
-                .iter()
-                .position(|ip| ip.name.eq_ignore_ascii_case(&sp.name) && ip.location != sp.location);
+            let moved = unmatched_implementation.iter().position(|ip| {
+                ip.name.eq_ignore_ascii_case(&sp.name) && ip.location != sp.location
+            });
             match moved {
                 Some(index) => {
                     let ip = unmatched_implementation.remove(index);
@@ -308,7 +309,13 @@ impl Comparer<'_> {
         (s_owner, s): (&str, &BTreeMap<String, Media>),
         (i_owner, i): (&str, &BTreeMap<String, Media>),
     ) -> Result<(), DriftError> {
-        let absent = |other: &BTreeMap<String, Media>| if other.is_empty() { "no content" } else { "absent" };
+        let absent = |other: &BTreeMap<String, Media>| {
+            if other.is_empty() {
+                "no content"
+            } else {
+                "absent"
+            }
+        };
         for (media, sm) in s {
             match i.get(media) {
                 Some(im) => {
@@ -406,7 +413,13 @@ impl Comparer<'_> {
     }
 
     /// Compare two child schemas; an absent schema means "anything".
-    fn schema(&mut self, base: &str, path: &str, s: Option<&Sub>, i: Option<&Sub>) -> Result<(), DriftError> {
+    fn schema(
+        &mut self,
+        base: &str,
+        path: &str,
+        s: Option<&Sub>,
+        i: Option<&Sub>,
+    ) -> Result<(), DriftError> {
         self.schema_with(base, path, s, i, false)
     }
 
@@ -418,15 +431,18 @@ impl Comparer<'_> {
         i: Option<&Sub>,
         ignore_root_nullability: bool,
     ) -> Result<(), DriftError> {
-        let pair = (s.cloned().unwrap_or_default(), i.cloned().unwrap_or_default());
-        if self.stack.contains(&pair) {
-            return Ok(());
-        }
         let mut s_node = self.node(Side::Spec, s)?;
         let mut i_node = self.node(Side::Implementation, i)?;
         if ignore_root_nullability {
             s_node.nullable = false;
             i_node.nullable = false;
+        }
+        let pair = (s_node.sources.clone(), i_node.sources.clone());
+        if self.stack.contains(&pair) {
+            // Nullability lives on the wrapper around a recursive reference, not in the
+            // schema already being compared further up.
+            self.nullability(&place(base, path), &s_node, &i_node);
+            return Ok(());
         }
         self.stack.push(pair);
         let result = self.nodes(base, path, &s_node, &i_node);
@@ -434,21 +450,25 @@ impl Comparer<'_> {
         result
     }
 
-    fn nodes(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
-        let at = place(base, path);
-        let (sp, ip) = (s.pointer.as_deref(), i.pointer.as_deref());
-
+    fn nullability(&mut self, at: &str, s: &Node, i: &Node) {
         if s.nullable != i.nullable && !s.only_null && !i.only_null {
             let label = |n: bool| if n { "nullable" } else { "not nullable" };
             self.report(
                 FindingKind::NullableChanged,
-                at.clone(),
-                sp,
-                ip,
+                at.to_owned(),
+                s.pointer.as_deref(),
+                i.pointer.as_deref(),
                 label(s.nullable),
                 label(i.nullable),
             );
         }
+    }
+
+    fn nodes(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let at = place(base, path);
+        let (sp, ip) = (s.pointer.as_deref(), i.pointer.as_deref());
+
+        self.nullability(&at, s, i);
         // A different type makes every finer difference noise.
         if s.type_label() != i.type_label() {
             self.report(
@@ -473,7 +493,10 @@ impl Comparer<'_> {
         }
         if s.enum_values != i.enum_values {
             let label = |values: &Option<BTreeSet<String>>| match values {
-                Some(values) => format!("[{}]", values.iter().cloned().collect::<Vec<_>>().join(", ")),
+                Some(values) => format!(
+                    "[{}]",
+                    values.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
                 None => "absent".to_owned(),
             };
             self.report(
@@ -485,7 +508,8 @@ impl Comparer<'_> {
                 label(&i.enum_values),
             );
         }
-        let keywords: BTreeSet<&String> = s.constraints.keys().chain(i.constraints.keys()).collect();
+        let keywords: BTreeSet<&String> =
+            s.constraints.keys().chain(i.constraints.keys()).collect();
         for keyword in keywords {
             let (sv, iv) = (s.constraints.get(keyword), i.constraints.get(keyword));
             if sv != iv {
@@ -503,7 +527,9 @@ impl Comparer<'_> {
                 );
             }
         }
-        if let (Some((combinator, s_branches)), Some((_, i_branches))) = (&s.alternatives, &i.alternatives) {
+        if let (Some((combinator, s_branches)), Some((_, i_branches))) =
+            (&s.alternatives, &i.alternatives)
+        {
             // Same combinator and branch count (the type labels matched): compare in order.
             for (index, (sb, ib)) in s_branches.iter().zip(i_branches).enumerate() {
                 let branch = child(path, &format!("{}[{index}]", combinator.keyword()));
@@ -527,15 +553,35 @@ impl Comparer<'_> {
             let here = child(path, name);
             let at = place(base, &here);
             let (sp, ip) = (s.properties.get(name), i.properties.get(name));
-            let s_pointer = sp.and_then(|sub| sub.first()).map(String::as_str).or(s.pointer.as_deref());
-            let i_pointer = ip.and_then(|sub| sub.first()).map(String::as_str).or(i.pointer.as_deref());
+            let s_pointer = sp
+                .and_then(|sub| sub.first())
+                .map(String::as_str)
+                .or(s.pointer.as_deref());
+            let i_pointer = ip
+                .and_then(|sub| sub.first())
+                .map(String::as_str)
+                .or(i.pointer.as_deref());
             match (sp, ip) {
                 (Some(_), None) => {
-                    self.report(FindingKind::PropertyMissing, at, s_pointer, i_pointer, "present", "absent");
+                    self.report(
+                        FindingKind::PropertyMissing,
+                        at,
+                        s_pointer,
+                        i_pointer,
+                        "present",
+                        "absent",
+                    );
                     continue;
                 }
                 (None, Some(_)) => {
-                    self.report(FindingKind::PropertyExtra, at, s_pointer, i_pointer, "absent", "present");
+                    self.report(
+                        FindingKind::PropertyExtra,
+                        at,
+                        s_pointer,
+                        i_pointer,
+                        "absent",
+                        "present",
+                    );
                     continue;
                 }
                 _ => {}
@@ -589,8 +635,12 @@ impl Comparer<'_> {
     fn additional(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
         let here = format!("{path}{{}}");
         match (&s.additional, &i.additional) {
-            (Additional::Any, Additional::Any) | (Additional::Forbidden, Additional::Forbidden) => Ok(()),
-            (Additional::Schema(sp), Additional::Schema(ip)) => self.schema(base, &here, Some(sp), Some(ip)),
+            (Additional::Any, Additional::Any) | (Additional::Forbidden, Additional::Forbidden) => {
+                Ok(())
+            }
+            (Additional::Schema(sp), Additional::Schema(ip)) => {
+                self.schema(base, &here, Some(sp), Some(ip))
+            }
             (s_additional, i_additional) => {
                 let s_label = self.additional_label(Side::Spec, s_additional)?;
                 let i_label = self.additional_label(Side::Implementation, i_additional)?;
@@ -662,7 +712,10 @@ impl Comparer<'_> {
             .flat_map(|op| op.security.alternatives.iter().flatten())
             .collect();
         for name in used {
-            let (s, i) = (spec.security_schemes.get(name), implementation.security_schemes.get(name));
+            let (s, i) = (
+                spec.security_schemes.get(name),
+                implementation.security_schemes.get(name),
+            );
             if s.map(|x| &x.summary) == i.map(|x| &x.summary) {
                 continue;
             }

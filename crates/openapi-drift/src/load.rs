@@ -39,7 +39,8 @@ fn parse(text: &str) -> Result<Value, String> {
     };
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
         Ok(mut yaml) => {
-            yaml.apply_merge().map_err(|e| format!("YAML merge keys: {e}"))?;
+            yaml.apply_merge()
+                .map_err(|e| format!("YAML merge keys: {e}"))?;
             yaml_to_json(yaml)
         }
         // Text that looks like JSON is better explained by the JSON error.

@@ -10,7 +10,9 @@ use crate::error::DriftError;
 use crate::pointer::{Doc, join};
 use crate::schema::Sub;
 
-pub(crate) const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+pub(crate) const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
 
 #[derive(Debug)]
 pub(crate) struct Api {
@@ -119,7 +121,11 @@ impl Security {
                 if alternative.is_empty() {
                     "anonymous".to_owned()
                 } else {
-                    alternative.iter().cloned().collect::<Vec<_>>().join(" and ")
+                    alternative
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 }
             })
             .collect::<Vec<_>>()
@@ -168,7 +174,10 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
                 let operation = Operation {
                     method: method.to_owned(),
                     path: path.clone(),
-                    operation_id: op.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                    operation_id: op
+                        .get("operationId")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     parameters: key_parameters(raw, &path_params),
                     request_body: request_body(doc, op, &pointer)?,
                     responses: responses(doc, op, &pointer)?,
@@ -211,7 +220,11 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
     })
 }
 
-fn as_object<'a>(doc: &Doc<'_>, value: &'a Value, pointer: &str) -> Result<&'a Map<String, Value>, DriftError> {
+fn as_object<'a>(
+    doc: &Doc<'_>,
+    value: &'a Value,
+    pointer: &str,
+) -> Result<&'a Map<String, Value>, DriftError> {
     value
         .as_object()
         .ok_or_else(|| doc.malformed(pointer, "not an object"))
@@ -223,7 +236,9 @@ fn path_template(path: &str) -> (String, Vec<String>) {
     let mut names = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         template.push_str(&rest[..=open]);
         template.push('}');
         names.push(rest[open + 1..open + close].to_owned());
@@ -262,7 +277,10 @@ fn parameters(
             .and_then(Value::as_str)
             .ok_or_else(|| doc.malformed(&pointer, "parameter without `in`"))?;
         // OpenAPI says these header parameters are ignored; they are described elsewhere.
-        if location == "header" && ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) {
+        if location == "header"
+            && ["accept", "content-type", "authorization"]
+                .contains(&name.to_ascii_lowercase().as_str())
+        {
             continue;
         }
         let required = location == "path" || param.get("required") == Some(&Value::Bool(true));
@@ -315,7 +333,11 @@ fn key_parameters(raw: RawParams, path_params: &[String]) -> BTreeMap<ParamKey, 
         .collect()
 }
 
-fn request_body(doc: &Doc<'_>, op: &Map<String, Value>, op_pointer: &str) -> Result<Option<RequestBody>, DriftError> {
+fn request_body(
+    doc: &Doc<'_>,
+    op: &Map<String, Value>,
+    op_pointer: &str,
+) -> Result<Option<RequestBody>, DriftError> {
     if !op.contains_key("requestBody") {
         return Ok(None);
     }
@@ -328,7 +350,11 @@ fn request_body(doc: &Doc<'_>, op: &Map<String, Value>, op_pointer: &str) -> Res
     }))
 }
 
-fn content(doc: &Doc<'_>, owner: &Map<String, Value>, owner_pointer: &str) -> Result<BTreeMap<String, Media>, DriftError> {
+fn content(
+    doc: &Doc<'_>,
+    owner: &Map<String, Value>,
+    owner_pointer: &str,
+) -> Result<BTreeMap<String, Media>, DriftError> {
     let mut out = BTreeMap::new();
     let Some(content) = owner.get("content") else {
         return Ok(out);
@@ -338,7 +364,9 @@ fn content(doc: &Doc<'_>, owner: &Map<String, Value>, owner_pointer: &str) -> Re
     for (media, entry) in content {
         let pointer = join(&content_pointer, media);
         let entry = as_object(doc, entry, &pointer)?;
-        let schema = entry.contains_key("schema").then(|| vec![join(&pointer, "schema")]);
+        let schema = entry
+            .contains_key("schema")
+            .then(|| vec![join(&pointer, "schema")]);
         out.insert(media_type_key(media), Media { pointer, schema });
     }
     Ok(out)
@@ -353,7 +381,11 @@ fn media_type_key(media: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn responses(doc: &Doc<'_>, op: &Map<String, Value>, op_pointer: &str) -> Result<BTreeMap<String, Response>, DriftError> {
+fn responses(
+    doc: &Doc<'_>,
+    op: &Map<String, Value>,
+    op_pointer: &str,
+) -> Result<BTreeMap<String, Response>, DriftError> {
     let mut out = BTreeMap::new();
     let Some(responses) = op.get("responses") else {
         return Ok(out);
@@ -427,7 +459,13 @@ fn security(doc: &Doc<'_>, value: &Value, pointer: &str) -> Result<Security, Dri
 }
 
 fn scheme_summary(scheme: &Value) -> String {
-    let field = |name: &str| scheme.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
+    let field = |name: &str| {
+        scheme
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let kind = field("type");
     let summary = match kind.to_ascii_lowercase().as_str() {
         "http" => format!("http {}", field("scheme")),
@@ -445,9 +483,15 @@ mod tests {
     fn templates_erase_parameter_names() {
         assert_eq!(
             path_template("/devices/{deviceId}/keys/{k}"),
-            ("/devices/{}/keys/{}".to_owned(), vec!["deviceId".to_owned(), "k".to_owned()])
+            (
+                "/devices/{}/keys/{}".to_owned(),
+                vec!["deviceId".to_owned(), "k".to_owned()]
+            )
         );
-        assert_eq!(path_template("/a/{broken"), ("/a/{broken".to_owned(), vec![]));
+        assert_eq!(
+            path_template("/a/{broken"),
+            ("/a/{broken".to_owned(), vec![])
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl<'a> Doc<'a> {
         let mut current = pointer.to_owned();
         let mut seen = Vec::new();
         loop {
-            let value = self.get(&current).ok_or_else(|| self.malformed(&current, "missing"))?;
+            let value = self
+                .get(&current)
+                .ok_or_else(|| self.malformed(&current, "missing"))?;
             let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
                 return Ok((current, value));
             };

@@ -80,10 +80,12 @@ impl FindingKind {
         match self {
             FindingKind::OperationMissing | FindingKind::OperationExtra => "operation",
             FindingKind::OperationIdChanged => "operationId",
-            FindingKind::ParameterMissing | FindingKind::ParameterExtra | FindingKind::ParameterChanged => "parameter",
-            FindingKind::RequestBodyMissing | FindingKind::RequestBodyExtra | FindingKind::RequestBodyChanged => {
-                "request body"
-            }
+            FindingKind::ParameterMissing
+            | FindingKind::ParameterExtra
+            | FindingKind::ParameterChanged => "parameter",
+            FindingKind::RequestBodyMissing
+            | FindingKind::RequestBodyExtra
+            | FindingKind::RequestBodyChanged => "request body",
             FindingKind::StatusMissing | FindingKind::StatusExtra => "status",
             FindingKind::ContentTypeChanged => "content type",
             FindingKind::HeaderMissing | FindingKind::HeaderExtra => "header",
@@ -129,9 +131,9 @@ impl Finding {
     /// belongs to; the Report's human output groups by it.
     pub fn group(&self) -> &str {
         let first = self.place.split(" → ").next().unwrap_or(&self.place);
-        let is_operation = first
-            .split_once(' ')
-            .is_some_and(|(method, _)| crate::normalize::METHODS.contains(&method.to_ascii_lowercase().as_str()));
+        let is_operation = first.split_once(' ').is_some_and(|(method, _)| {
+            crate::normalize::METHODS.contains(&method.to_ascii_lowercase().as_str())
+        });
         if is_operation {
             first
         } else {
@@ -140,7 +142,13 @@ impl Finding {
     }
 
     fn sort_key(&self) -> (&str, &str, FindingKind, &str, &str) {
-        (self.group(), &self.place, self.kind, &self.spec, &self.implementation)
+        (
+            self.group(),
+            &self.place,
+            self.kind,
+            &self.spec,
+            &self.implementation,
+        )
     }
 }
 

@@ -65,6 +65,9 @@ pub(crate) struct Node {
     pub constraints: BTreeMap<String, String>,
     /// Multi-branch `oneOf`/`anyOf` left after null branches are removed.
     pub alternatives: Option<(Combinator, Vec<Node>)>,
+    /// The schema objects that contributed content (not bare `$ref` or nullable wrappers):
+    /// the node's identity for the recursion guard, the same wherever the node is reached from.
+    pub sources: BTreeSet<String>,
 }
 
 impl Node {
@@ -83,6 +86,7 @@ impl Node {
             additional: Additional::Any,
             constraints: BTreeMap::new(),
             alternatives: None,
+            sources: BTreeSet::new(),
         }
     }
 
@@ -115,7 +119,12 @@ impl Node {
             if self.types.is_empty() {
                 format!("{} of {}", combinator.keyword(), branches.len())
             } else {
-                format!("{} ({} of {})", types_label(&self.types), combinator.keyword(), branches.len())
+                format!(
+                    "{} ({} of {})",
+                    types_label(&self.types),
+                    combinator.keyword(),
+                    branches.len()
+                )
             }
         } else if self.types.is_empty() {
             "any".to_owned()
@@ -126,7 +135,11 @@ impl Node {
 }
 
 fn types_label(types: &BTreeSet<String>) -> String {
-    types.iter().map(String::as_str).collect::<Vec<_>>().join("|")
+    types
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// Normalize a child schema (all of its pointers merged, as `allOf` would).
@@ -158,7 +171,11 @@ fn raw(doc: &Doc<'_>, pointer: &str, stack: &mut Vec<String>) -> Result<Node, Dr
     result
 }
 
-fn raw_unguarded(doc: &Doc<'_>, pointer: &str, stack: &mut Vec<String>) -> Result<Node, DriftError> {
+fn raw_unguarded(
+    doc: &Doc<'_>,
+    pointer: &str,
+    stack: &mut Vec<String>,
+) -> Result<Node, DriftError> {
     let value = doc
         .get(pointer)
         .ok_or_else(|| doc.malformed(pointer, "missing schema"))?;
@@ -167,6 +184,7 @@ fn raw_unguarded(doc: &Doc<'_>, pointer: &str, stack: &mut Vec<String>) -> Resul
         Value::Bool(false) => {
             let mut never = Node::any(Some(pointer.to_owned()));
             never.never = true;
+            never.sources.insert(pointer.to_owned());
             return Ok(never);
         }
         Value::Object(object) => object,
@@ -212,7 +230,10 @@ fn raw_unguarded(doc: &Doc<'_>, pointer: &str, stack: &mut Vec<String>) -> Resul
             0 if saw_null && !own.has_content() => own.only_null = true,
             0 => {}
             1 => own = merge(own, rest.pop().unwrap_or_else(|| Node::any(None))),
-            _ if own.alternatives.is_none() => own.alternatives = Some((combinator, rest)),
+            _ if own.alternatives.is_none() => {
+                own.sources.insert(pointer.to_owned());
+                own.alternatives = Some((combinator, rest));
+            }
             // Both oneOf and anyOf with several branches: rare enough to compare only the first.
             _ => {}
         }
@@ -257,7 +278,10 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
         node.nullable = true;
     }
 
-    node.format = object.get("format").and_then(Value::as_str).map(str::to_owned);
+    node.format = object
+        .get("format")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
 
     // `const: X` is the 3.1 spelling of `enum: [X]`.
     let values: Option<Vec<&Value>> = match (object.get("enum"), object.get("const")) {
@@ -274,10 +298,8 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
         if non_null.is_empty() && has_null {
             node.only_null = node.types.is_empty();
         } else {
-            if !saw_type {
-                if let Some(t) = common_type(&non_null) {
-                    node.types.insert(t.to_owned());
-                }
+            if !saw_type && let Some(t) = common_type(&non_null) {
+                node.types.insert(t.to_owned());
             }
             node.enum_values = Some(non_null.into_iter().map(canonical).collect());
         }
@@ -286,11 +308,16 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
     if let Some(properties) = object.get("properties").and_then(Value::as_object) {
         let base = join(pointer, "properties");
         for name in properties.keys() {
-            node.properties.insert(name.clone(), vec![join(&base, name)]);
+            node.properties
+                .insert(name.clone(), vec![join(&base, name)]);
         }
     }
     if let Some(required) = object.get("required").and_then(Value::as_array) {
-        node.required = required.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+        node.required = required
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
     }
     if matches!(object.get("items"), Some(Value::Object(_) | Value::Bool(_))) {
         node.items = Some(vec![join(pointer, "items")]);
@@ -302,6 +329,9 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
     };
 
     read_constraints(object, &mut node.constraints);
+    if node.has_content() {
+        node.sources.insert(pointer.to_owned());
+    }
     node
 }
 
@@ -323,7 +353,10 @@ fn read_constraints(object: &Map<String, Value>, out: &mut BTreeMap<String, Stri
         }
     }
     // 3.0: `exclusiveMinimum: true` qualifies `minimum`; 3.1: `exclusiveMinimum: 5` stands alone.
-    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         match object.get(exclusive) {
             Some(Value::Bool(true)) => {
                 if let Some(value) = out.remove(bound) {
@@ -355,7 +388,10 @@ fn common_type(values: &[&Value]) -> Option<&'static str> {
         _ => None,
     };
     let first = kind(values.first()?)?;
-    values.iter().all(|v| kind(v) == Some(first)).then_some(first)
+    values
+        .iter()
+        .all(|v| kind(v) == Some(first))
+        .then_some(first)
 }
 
 /// Shapes implied without a `type` keyword: `properties` means object, `items` array.
@@ -363,7 +399,10 @@ fn infer_type(node: &mut Node) {
     if !node.types.is_empty() || node.only_null || node.never {
         return;
     }
-    if !node.properties.is_empty() || !node.required.is_empty() || node.additional != Additional::Any {
+    if !node.properties.is_empty()
+        || !node.required.is_empty()
+        || node.additional != Additional::Any
+    {
         node.types.insert("object".to_owned());
     } else if node.items.is_some() {
         node.types.insert("array".to_owned());
@@ -424,6 +463,7 @@ fn merge(a: Node, b: Node) -> Node {
         additional,
         constraints,
         alternatives: a.alternatives.or(b.alternatives),
+        sources: a.sources.union(&b.sources).cloned().collect(),
     }
 }
 
@@ -433,7 +473,9 @@ fn intersect_types(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Option<BTreeSe
     for t in a {
         if b.contains(t) {
             out.insert(t.clone());
-        } else if (t == "integer" && b.contains("number")) || (t == "number" && b.contains("integer")) {
+        } else if (t == "integer" && b.contains("number"))
+            || (t == "number" && b.contains("integer"))
+        {
             out.insert("integer".to_owned());
         }
     }

@@ -95,6 +95,7 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
         let started = millis(session.started_at);
+        let expires = millis(session.expires_at);
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
             .bind(&session.user_id)
@@ -131,10 +132,12 @@ impl Store for SqliteStore {
         .bind(&session.login_method)
         .bind(started)
         .bind(started)
-        .bind(millis(session.expires_at))
+        .bind(expires)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        // Report the times as stored (millisecond precision), as a later read would.
+        let started_at = from_millis(started)?;
         Ok(SessionRecord {
             id: session_id,
             user_id: session.user_id,
@@ -143,9 +146,9 @@ impl Store for SqliteStore {
             ip_address: session.ip_address,
             location: session.location,
             login_method: session.login_method,
-            started_at: session.started_at,
-            last_activity: session.started_at,
-            expires_at: session.expires_at,
+            started_at,
+            last_activity: started_at,
+            expires_at: from_millis(expires)?,
             revoked_at: None,
         })
     }
