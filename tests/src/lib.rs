@@ -24,7 +24,8 @@ pub fn workspace_root() -> PathBuf {
 
 /// The spec, parsed.
 pub fn spec() -> Value {
-    openapi_drift::load_path(&workspace_root().join("openapi/sessions.yaml")).expect("the spec loads")
+    openapi_drift::load_path(&workspace_root().join("openapi/sessions.yaml"))
+        .expect("the spec loads")
 }
 
 /// A running server with its own database, stopped when dropped.
@@ -55,7 +56,8 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.text))
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.text))
     }
 }
 
@@ -64,11 +66,19 @@ impl TestApp {
     pub async fn spawn() -> Self {
         init_test_logging();
         let database_dir = tempfile::tempdir().expect("a temp dir");
-        let url = format!("sqlite://{}", database_dir.path().join("sessions.db").display());
-        let store = Arc::new(SqliteStore::connect(&url).await.expect("the database opens"));
-        let application = Application::bind("127.0.0.1:0".parse().expect("an address"), store.clone())
-            .await
-            .expect("port 0 binds");
+        let url = format!(
+            "sqlite://{}",
+            database_dir.path().join("sessions.db").display()
+        );
+        let store = Arc::new(
+            SqliteStore::connect(&url)
+                .await
+                .expect("the database opens"),
+        );
+        let application =
+            Application::bind("127.0.0.1:0".parse().expect("an address"), store.clone())
+                .await
+                .expect("port 0 binds");
         let address = application.local_addr().expect("a bound address");
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {
@@ -85,7 +95,13 @@ impl TestApp {
     }
 
     /// Opens a session for `user` on the device `device_name`, with the given lifetime from `now`.
-    pub async fn issue_at(&self, user: &str, device_name: &str, started_at: DateTime<Utc>, lifetime: Duration) -> IssuedSession {
+    pub async fn issue_at(
+        &self,
+        user: &str,
+        device_name: &str,
+        started_at: DateTime<Utc>,
+        lifetime: Duration,
+    ) -> IssuedSession {
         let request = SessionRequest {
             user_id: user.to_owned(),
             device_name: device_name.to_owned(),
@@ -95,7 +111,9 @@ impl TestApp {
             login_method: "password".to_owned(),
             lifetime: lifetime.to_std().expect("a positive lifetime"),
         };
-        let (record, token) = issue_token(self.store.as_ref(), request, started_at).await.expect("a session opens");
+        let (record, token) = issue_token(self.store.as_ref(), request, started_at)
+            .await
+            .expect("a session opens");
         IssuedSession {
             record,
             token: token.as_str().to_owned(),
@@ -104,7 +122,8 @@ impl TestApp {
 
     /// Opens a session for `user` on `device_name` that started now and lasts a day.
     pub async fn issue(&self, user: &str, device_name: &str) -> IssuedSession {
-        self.issue_at(user, device_name, Utc::now(), Duration::days(1)).await
+        self.issue_at(user, device_name, Utc::now(), Duration::days(1))
+            .await
     }
 
     pub async fn revoke(&self, session: &IssuedSession) {
@@ -122,7 +141,10 @@ impl TestApp {
     }
 
     /// The generated client with exactly `authorization` as its `Authorization` header, or none.
-    pub fn client_with_authorization(&self, authorization: Option<&str>) -> sessions_client::Client {
+    pub fn client_with_authorization(
+        &self,
+        authorization: Option<&str>,
+    ) -> sessions_client::Client {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(value) = authorization {
             headers.insert(
@@ -130,13 +152,23 @@ impl TestApp {
                 value.parse().expect("a header value"),
             );
         }
-        let http = reqwest::Client::builder().default_headers(headers).build().expect("an HTTP client");
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("an HTTP client");
         sessions_client::Client::new_with_client(&self.base_url, http)
     }
 
     /// A request sent by hand, so its body can be validated byte for byte.
-    pub async fn raw(&self, method: reqwest::Method, path: &str, authorization: Option<&str>) -> RawResponse {
-        let mut request = self.http.request(method, format!("{}{path}", self.base_url));
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        authorization: Option<&str>,
+    ) -> RawResponse {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
         if let Some(value) = authorization {
             request = request.header(reqwest::header::AUTHORIZATION, value);
         }
@@ -160,7 +192,10 @@ impl Drop for TestApp {
 fn init_test_logging() {
     // Logs only when asked for, so a passing run stays quiet.
     if std::env::var_os("TEST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("info").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("info")
+            .try_init();
     }
 }
 
@@ -199,7 +234,10 @@ impl SpecValidator {
             .ok_or_else(|| anyhow!("{method} {path} documents no {status} response"))?;
         if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
             let pointer = reference.strip_prefix('#').context("only local $refs")?;
-            response = self.spec.pointer(pointer).ok_or_else(|| anyhow!("unresolvable {reference}"))?;
+            response = self
+                .spec
+                .pointer(pointer)
+                .ok_or_else(|| anyhow!("unresolvable {reference}"))?;
         }
         response
             .pointer("/content/application~1json/schema")
@@ -236,7 +274,10 @@ impl SpecValidator {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
         if !content_type.starts_with("application/json") {
-            bail!("{method} {path} → {}: content type {content_type:?}, spec application/json", response.status);
+            bail!(
+                "{method} {path} → {}: content type {content_type:?}, spec application/json",
+                response.status
+            );
         }
         let schema = self.response_schema(method, path, response.status)?;
         self.validate_against(&schema, &response.json())
@@ -253,13 +294,18 @@ impl Default for SpecValidator {
 /// Schema does not know are dropped, and objects are closed when `close_objects` is set.
 pub fn to_json_schema(schema: &Value, close_objects: bool) -> Value {
     match schema {
-        Value::Array(items) => Value::Array(items.iter().map(|item| to_json_schema(item, close_objects)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| to_json_schema(item, close_objects))
+                .collect(),
+        ),
         Value::Object(object) => {
             let mut converted = Map::new();
             for (key, value) in object {
                 match key.as_str() {
-                    "nullable" | "example" | "examples" | "discriminator" | "xml" | "externalDocs"
-                    | "deprecated" | "readOnly" | "writeOnly" => {}
+                    "nullable" | "example" | "examples" | "discriminator" | "xml"
+                    | "externalDocs" | "deprecated" | "readOnly" | "writeOnly" => {}
                     // `properties` and `components.schemas` map names to schemas: convert each value.
                     "properties" | "schemas" => {
                         let members = value
@@ -267,7 +313,9 @@ pub fn to_json_schema(schema: &Value, close_objects: bool) -> Value {
                             .map(|members| {
                                 members
                                     .iter()
-                                    .map(|(name, member)| (name.clone(), to_json_schema(member, close_objects)))
+                                    .map(|(name, member)| {
+                                        (name.clone(), to_json_schema(member, close_objects))
+                                    })
                                     .collect()
                             })
                             .unwrap_or_default();

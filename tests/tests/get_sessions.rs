@@ -28,15 +28,33 @@ async fn a_user_with_sessions_on_three_devices_sees_exactly_those_three() {
     let phone = app.issue("alice", "Phone").await;
     let tablet = app.issue("alice", "Tablet").await;
 
-    let listed = app.client(&phone.token).get_sessions().send().await.expect("200").into_inner();
+    let listed = app
+        .client(&phone.token)
+        .get_sessions()
+        .send()
+        .await
+        .expect("200")
+        .into_inner();
 
     assert!(listed.success);
-    let mut ids: Vec<_> = listed.sessions.iter().map(|session| session.id.clone()).collect();
+    let mut ids: Vec<_> = listed
+        .sessions
+        .iter()
+        .map(|session| session.id.clone())
+        .collect();
     ids.sort();
-    let mut expected = vec![laptop.record.id.clone(), phone.record.id.clone(), tablet.record.id.clone()];
+    let mut expected = vec![
+        laptop.record.id.clone(),
+        phone.record.id.clone(),
+        tablet.record.id.clone(),
+    ];
     expected.sort();
     assert_eq!(ids, expected);
-    let laptop_listed = listed.sessions.iter().find(|session| session.id == laptop.record.id).unwrap();
+    let laptop_listed = listed
+        .sessions
+        .iter()
+        .find(|session| session.id == laptop.record.id)
+        .unwrap();
     assert_eq!(laptop_listed.device_name, "Laptop");
     assert_eq!(laptop_listed.ip_address, "203.0.113.9");
     assert_eq!(laptop_listed.location, "Lisbon, PT");
@@ -56,14 +74,34 @@ async fn another_users_sessions_never_appear() {
     let bob_laptop = app.issue("bob", "Laptop").await;
     let bob_phone = app.issue("bob", "Phone").await;
 
-    let alice_sees = app.client(&alice.token).get_sessions().send().await.unwrap().into_inner();
+    let alice_sees = app
+        .client(&alice.token)
+        .get_sessions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(
-        alice_sees.sessions.iter().map(|session| &session.id).collect::<Vec<_>>(),
+        alice_sees
+            .sessions
+            .iter()
+            .map(|session| &session.id)
+            .collect::<Vec<_>>(),
         vec![&alice.record.id]
     );
 
-    let bob_sees = app.client(&bob_phone.token).get_sessions().send().await.unwrap().into_inner();
-    let mut bob_ids: Vec<_> = bob_sees.sessions.iter().map(|session| session.id.clone()).collect();
+    let bob_sees = app
+        .client(&bob_phone.token)
+        .get_sessions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let mut bob_ids: Vec<_> = bob_sees
+        .sessions
+        .iter()
+        .map(|session| session.id.clone())
+        .collect();
     bob_ids.sort();
     let mut expected = vec![bob_laptop.record.id.clone(), bob_phone.record.id.clone()];
     expected.sort();
@@ -76,17 +114,62 @@ async fn another_users_sessions_never_appear() {
 async fn expired_and_revoked_sessions_do_not_appear_and_the_rest_come_most_recent_first() {
     let app = TestApp::spawn().await;
     let now = Utc::now();
-    let older = app.issue_at("alice", "Desktop", now - Duration::hours(3), Duration::days(1)).await;
-    let newest = app.issue_at("alice", "Laptop", now - Duration::minutes(1), Duration::days(1)).await;
-    let middle = app.issue_at("alice", "Phone", now - Duration::hours(1), Duration::days(1)).await;
-    let expired = app.issue_at("alice", "Tablet", now - Duration::days(2), Duration::days(1)).await;
+    let older = app
+        .issue_at(
+            "alice",
+            "Desktop",
+            now - Duration::hours(3),
+            Duration::days(1),
+        )
+        .await;
+    let newest = app
+        .issue_at(
+            "alice",
+            "Laptop",
+            now - Duration::minutes(1),
+            Duration::days(1),
+        )
+        .await;
+    let middle = app
+        .issue_at(
+            "alice",
+            "Phone",
+            now - Duration::hours(1),
+            Duration::days(1),
+        )
+        .await;
+    let expired = app
+        .issue_at(
+            "alice",
+            "Tablet",
+            now - Duration::days(2),
+            Duration::days(1),
+        )
+        .await;
     let revoked = app.issue("alice", "Kiosk").await;
     app.revoke(&revoked).await;
 
-    let listed = app.client(&newest.token).get_sessions().send().await.unwrap().into_inner();
+    let listed = app
+        .client(&newest.token)
+        .get_sessions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
 
-    let ids: Vec<_> = listed.sessions.iter().map(|session| session.id.as_str()).collect();
-    assert_eq!(ids, vec![newest.record.id.as_str(), middle.record.id.as_str(), older.record.id.as_str()]);
+    let ids: Vec<_> = listed
+        .sessions
+        .iter()
+        .map(|session| session.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            newest.record.id.as_str(),
+            middle.record.id.as_str(),
+            older.record.id.as_str()
+        ]
+    );
     assert!(!ids.contains(&expired.record.id.as_str()));
     assert!(!ids.contains(&revoked.record.id.as_str()));
     get_validated(&app, Some(&bearer(&newest.token))).await;
@@ -113,11 +196,16 @@ async fn assert_unauthorized(app: &TestApp, authorization: Option<&str>, expecte
     let raw = get_validated(app, authorization).await;
     assert_eq!(raw.status, 401);
     assert_eq!(
-        raw.headers.get("www-authenticate").and_then(|value| value.to_str().ok()),
+        raw.headers
+            .get("www-authenticate")
+            .and_then(|value| value.to_str().ok()),
         Some("Bearer"),
         "{authorization:?}"
     );
-    assert_eq!(raw.json(), serde_json::json!({ "success": false, "error": expected_error }));
+    assert_eq!(
+        raw.json(),
+        serde_json::json!({ "success": false, "error": expected_error })
+    );
 }
 
 #[tokio::test]
@@ -140,7 +228,14 @@ async fn a_missing_or_malformed_token_gets_401() {
 async fn an_unknown_expired_or_revoked_token_gets_401() {
     let app = TestApp::spawn().await;
     let now = Utc::now();
-    let expired = app.issue_at("alice", "Tablet", now - Duration::days(2), Duration::days(1)).await;
+    let expired = app
+        .issue_at(
+            "alice",
+            "Tablet",
+            now - Duration::days(2),
+            Duration::days(1),
+        )
+        .await;
     let revoked = app.issue("alice", "Laptop").await;
     app.revoke(&revoked).await;
     let unknown = sessions_server::token::IssuedToken::generate().unwrap();
@@ -155,7 +250,16 @@ async fn a_revoked_token_stops_working_at_once() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
     let client = app.client(&session.token);
-    assert_eq!(client.get_sessions().send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        client
+            .get_sessions()
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     app.revoke(&session).await;
     assert!(matches!(
         client.get_sessions().send().await,
@@ -188,5 +292,8 @@ async fn a_failing_database_gets_the_documented_500_and_no_internal_detail() {
     }
     let raw = get_validated(&app, Some(&bearer(&session.token))).await;
     assert_eq!(raw.status, 500);
-    assert_eq!(raw.text, r#"{"success":false,"error":"Failed to retrieve sessions"}"#);
+    assert_eq!(
+        raw.text,
+        r#"{"success":false,"error":"Failed to retrieve sessions"}"#
+    );
 }

@@ -24,8 +24,14 @@ async fn unknown_routes_and_wrong_methods_answer_in_the_error_shape() {
     let app = TestApp::spawn().await;
     let missing = app.raw(Method::GET, "/no-such-route", None).await;
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.json(), serde_json::json!({ "success": false, "error": "Not found" }));
+    assert_eq!(
+        missing.json(),
+        serde_json::json!({ "success": false, "error": "Not found" })
+    );
     let wrong_method = app.raw(Method::DELETE, "/sessions", None).await;
     assert_eq!(wrong_method.status, 405);
-    assert_eq!(wrong_method.json(), serde_json::json!({ "success": false, "error": "Method not allowed" }));
+    assert_eq!(
+        wrong_method.json(),
+        serde_json::json!({ "success": false, "error": "Method not allowed" })
+    );
 }

@@ -7,28 +7,54 @@ use serde_json::{Value, json};
 /// Every `example` under a schema or a media type, with the schema it illustrates.
 fn examples(spec: &Value) -> Vec<(String, Value, Value)> {
     let mut found = Vec::new();
-    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             if let Some(example) = schema.get("example") {
-                found.push((format!("/components/schemas/{name}"), schema.clone(), example.clone()));
+                found.push((
+                    format!("/components/schemas/{name}"),
+                    schema.clone(),
+                    example.clone(),
+                ));
             }
         }
     }
     let mut responses = Vec::new();
-    if let Some(shared) = spec.pointer("/components/responses").and_then(Value::as_object) {
-        responses.extend(shared.iter().map(|(name, response)| (format!("/components/responses/{name}"), response)));
+    if let Some(shared) = spec
+        .pointer("/components/responses")
+        .and_then(Value::as_object)
+    {
+        responses.extend(
+            shared
+                .iter()
+                .map(|(name, response)| (format!("/components/responses/{name}"), response)),
+        );
     }
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {
         for (method, operation) in item.as_object().into_iter().flatten() {
             for (status, response) in operation["responses"].as_object().into_iter().flatten() {
-                responses.push((format!("/paths/{path}/{method}/responses/{status}"), response));
+                responses.push((
+                    format!("/paths/{path}/{method}/responses/{status}"),
+                    response,
+                ));
             }
         }
     }
     for (place, response) in responses {
-        for (media_type, media) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
+        for (media_type, media) in response
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             if let (Some(schema), Some(example)) = (media.get("schema"), media.get("example")) {
-                found.push((format!("{place}/content/{media_type}"), schema.clone(), example.clone()));
+                found.push((
+                    format!("{place}/content/{media_type}"),
+                    schema.clone(),
+                    example.clone(),
+                ));
             }
         }
     }
@@ -40,7 +66,11 @@ fn every_example_in_the_spec_validates() {
     let spec = spec();
     let validator = SpecValidator::new();
     let examples = examples(&spec);
-    assert!(examples.len() >= 5, "the spec should illustrate its models, found {}", examples.len());
+    assert!(
+        examples.len() >= 5,
+        "the spec should illustrate its models, found {}",
+        examples.len()
+    );
     for (place, schema, example) in examples {
         validator
             .validate_against(&schema, &example)
@@ -59,19 +89,34 @@ fn the_validator_rejects_what_the_spec_forbids() {
     }]});
     validator.validate_against(&schema, &valid).unwrap();
 
-    let mutations: [(&str, fn(&mut Value)); 5] = [
-        ("a wrong type", |body| body["sessions"][0]["deviceName"] = json!(7)),
-        ("a missing required field", |body| {
-            body["sessions"][0].as_object_mut().unwrap().remove("expiresAt");
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 5] = [
+        ("a wrong type", |body| {
+            body["sessions"][0]["deviceName"] = json!(7)
         }),
-        ("a bad date-time", |body| body["sessions"][0]["startedAt"] = json!("yesterday")),
-        ("an undocumented field", |body| body["sessions"][0]["tokenHash"] = json!("leak")),
-        ("null where not nullable", |body| body["sessions"] = Value::Null),
+        ("a missing required field", |body| {
+            body["sessions"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("expiresAt");
+        }),
+        ("a bad date-time", |body| {
+            body["sessions"][0]["startedAt"] = json!("yesterday")
+        }),
+        ("an undocumented field", |body| {
+            body["sessions"][0]["tokenHash"] = json!("leak")
+        }),
+        ("null where not nullable", |body| {
+            body["sessions"] = Value::Null
+        }),
     ];
     for (what, mutate) in mutations {
         let mut body = valid.clone();
         mutate(&mut body);
-        assert!(validator.validate_against(&schema, &body).is_err(), "{what} was accepted: {body}");
+        assert!(
+            validator.validate_against(&schema, &body).is_err(),
+            "{what} was accepted: {body}"
+        );
     }
 }
 
@@ -79,7 +124,13 @@ fn the_validator_rejects_what_the_spec_forbids() {
 fn error_responses_share_one_schema() {
     let validator = SpecValidator::new();
     for status in [401, 429, 500] {
-        let schema = validator.response_schema("GET", "/sessions", status).unwrap();
-        assert_eq!(schema, json!({ "$ref": "#/components/schemas/ErrorResponse" }), "{status}");
+        let schema = validator
+            .response_schema("GET", "/sessions", status)
+            .unwrap();
+        assert_eq!(
+            schema,
+            json!({ "$ref": "#/components/schemas/ErrorResponse" }),
+            "{status}"
+        );
     }
 }

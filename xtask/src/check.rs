@@ -1,7 +1,10 @@
 //! `cargo xtask check`: the generated stubs are fresh and the implementation's own utoipa
 //! document agrees with the spec, compared semantically by `openapi-drift`.
 
-use std::{path::Path, process::{Command, ExitCode}};
+use std::{
+    path::Path,
+    process::{Command, ExitCode},
+};
 
 use anyhow::{Context as _, bail};
 
@@ -11,17 +14,34 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     println!("-- freshness: generated stubs against {}", codegen::SPEC);
     let fresh = codegen::report_freshness(root)?;
 
-    println!("-- drift: {} against the implementation's utoipa document", codegen::SPEC);
+    println!(
+        "-- drift: {} against the implementation's utoipa document",
+        codegen::SPEC
+    );
+    let spec = openapi_drift::load_path(&root.join(codegen::SPEC))?;
     let implementation = implementation_document(root)?;
-    println!("{implementation}");
-    Ok(if fresh { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let report = openapi_drift::compare(&spec, &implementation)?;
+    println!("{report}");
+
+    Ok(if fresh && report.is_consistent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Asks the server binary for the document utoipa derives from its routes.
 fn implementation_document(root: &Path) -> anyhow::Result<serde_json::Value> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["run", "--quiet", "--package", "sessions-server", "--", "implementation-openapi"])
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "sessions-server",
+            "--",
+            "implementation-openapi",
+        ])
         .current_dir(root)
         .output()
         .context("cannot run sessions-server")?;
@@ -31,5 +51,6 @@ fn implementation_document(root: &Path) -> anyhow::Result<serde_json::Value> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    serde_json::from_slice(&output.stdout).context("sessions-server printed something other than JSON")
+    serde_json::from_slice(&output.stdout)
+        .context("sessions-server printed something other than JSON")
 }

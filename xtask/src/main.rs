@@ -61,7 +61,11 @@ fn main() -> ExitCode {
 }
 
 fn passed(ok: bool) -> ExitCode {
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -75,7 +79,14 @@ pub fn workspace_root() -> PathBuf {
 fn ci(root: &Path) -> anyhow::Result<ExitCode> {
     let lint_steps: [&[&str]; 2] = [
         &["fmt", "--all", "--check"],
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     ];
     for args in lint_steps {
         if !cargo(root, args)? {

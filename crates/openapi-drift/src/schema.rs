@@ -229,7 +229,7 @@ fn raw_unguarded(
         match rest.len() {
             0 if saw_null && !own.has_content() => own.only_null = true,
             0 => {}
-            1 => own = merge(own, rest.pop().unwrap_or_else(|| Node::any(None))),
+            1 => own = merge(own, rest.remove(0)),
             _ if own.alternatives.is_none() => {
                 own.sources.insert(pointer.to_owned());
                 own.alternatives = Some((combinator, rest));

@@ -33,7 +33,11 @@ impl BearerAuth {
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut values = headers.get_all(AUTHORIZATION).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
-            return if headers.contains_key(AUTHORIZATION) { Self::Malformed } else { Self::Missing };
+            return if headers.contains_key(AUTHORIZATION) {
+                Self::Malformed
+            } else {
+                Self::Missing
+            };
         };
         let Ok(value) = value.to_str() else {
             return Self::Malformed;
@@ -81,7 +85,10 @@ mod tests {
             assert_eq!(read(&[malformed]), BearerAuth::Malformed, "{malformed:?}");
         }
         assert_eq!(read(&["Bearer a", "Bearer b"]), BearerAuth::Malformed);
-        assert_eq!(read(&[&format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1))]), BearerAuth::Malformed);
+        assert_eq!(
+            read(&[&format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1))]),
+            BearerAuth::Malformed
+        );
     }
 
     #[test]

@@ -37,8 +37,11 @@ pub async fn issue_token(
     request: SessionRequest,
     now: DateTime<Utc>,
 ) -> Result<(SessionRecord, IssuedToken), IssueError> {
-    let lifetime = chrono::Duration::from_std(request.lifetime).map_err(|_| IssueError::Lifetime(request.lifetime))?;
-    let expires_at = now.checked_add_signed(lifetime).ok_or(IssueError::Lifetime(request.lifetime))?;
+    let lifetime = chrono::Duration::from_std(request.lifetime)
+        .map_err(|_| IssueError::Lifetime(request.lifetime))?;
+    let expires_at = now
+        .checked_add_signed(lifetime)
+        .ok_or(IssueError::Lifetime(request.lifetime))?;
     let token = IssuedToken::generate()?;
     let record = store
         .create_session(NewSession {
@@ -62,9 +65,27 @@ const DEMO_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 2
 
 /// (fingerprint, device name, IP address, location, login method) of the demo's three devices.
 const DEMO_DEVICES: [(&str, &str, &str, &str, &str); 3] = [
-    ("demo-macbook", "MacBook Pro", "203.0.113.24", "Lisbon, PT", "password"),
-    ("demo-iphone", "iPhone 15", "198.51.100.7", "Porto, PT", "passkey"),
-    ("demo-thinkpad", "ThinkPad X1 (Firefox)", "192.0.2.55", "Berlin, DE", "google"),
+    (
+        "demo-macbook",
+        "MacBook Pro",
+        "203.0.113.24",
+        "Lisbon, PT",
+        "password",
+    ),
+    (
+        "demo-iphone",
+        "iPhone 15",
+        "198.51.100.7",
+        "Porto, PT",
+        "passkey",
+    ),
+    (
+        "demo-thinkpad",
+        "ThinkPad X1 (Firefox)",
+        "192.0.2.55",
+        "Berlin, DE",
+        "google",
+    ),
 ];
 
 /// Ensures the demo user has one active session on each of three devices, and returns a fresh
@@ -73,7 +94,10 @@ const DEMO_DEVICES: [(&str, &str, &str, &str, &str); 3] = [
 pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<IssuedToken, IssueError> {
     let mut first = None;
     for (fingerprint, device_name, ip_address, location, login_method) in DEMO_DEVICES {
-        let session = match store.active_session_on_device(DEMO_USER, fingerprint, now).await? {
+        let session = match store
+            .active_session_on_device(DEMO_USER, fingerprint, now)
+            .await?
+        {
             Some(session) => session,
             None => {
                 let request = SessionRequest {

@@ -32,7 +32,11 @@ enum Command {
 #[derive(Debug, Args)]
 struct DatabaseArgs {
     /// Where the data lives; a SQLite file is created if missing.
-    #[arg(long, env = "SESSIONS_DATABASE_URL", default_value = "sqlite://sessions.db")]
+    #[arg(
+        long,
+        env = "SESSIONS_DATABASE_URL",
+        default_value = "sqlite://sessions.db"
+    )]
     database_url: String,
 }
 
@@ -119,7 +123,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot open {database_url}"))?,
     );
     let demo_token = if args.demo {
-        Some(seed_demo(store.as_ref(), Utc::now()).await.context("cannot seed the demo")?)
+        Some(
+            seed_demo(store.as_ref(), Utc::now())
+                .await
+                .context("cannot seed the demo")?,
+        )
     } else {
         None
     };
@@ -130,7 +138,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = application.local_addr()?;
     tracing::info!(%address, database_url, "listening");
     if let Some(token) = demo_token {
-        println!("Demo user `{}` is ready, with sessions on three devices.", sessions_server::issue::DEMO_USER);
+        println!(
+            "Demo user `{}` is ready, with sessions on three devices.",
+            sessions_server::issue::DEMO_USER
+        );
         println!("Bearer token: {}", token.as_str());
         println!("Try it:");
         println!(

@@ -104,17 +104,31 @@ impl SessionsApi for SessionService {
         const OPERATION: &str = "getSessions";
         let caller = match self.authenticate(auth).await {
             Ok(caller) => caller,
-            Err(AuthFailure::Unauthorized(message)) => return GetSessionsResponse::Unauthorized(error_body(message)),
+            Err(AuthFailure::Unauthorized(message)) => {
+                return GetSessionsResponse::Unauthorized(error_body(message));
+            }
             Err(AuthFailure::Store(err)) => {
-                return GetSessionsResponse::InternalServerError(internal(OPERATION, &err, GET_SESSIONS_FAILED));
+                return GetSessionsResponse::InternalServerError(internal(
+                    OPERATION,
+                    &err,
+                    GET_SESSIONS_FAILED,
+                ));
             }
         };
-        match self.store.active_sessions(&caller.user_id, Utc::now()).await {
+        match self
+            .store
+            .active_sessions(&caller.user_id, Utc::now())
+            .await
+        {
             Ok(records) => GetSessionsResponse::Ok(SessionsResponse {
                 success: true,
                 sessions: records.into_iter().map(session_model).collect(),
             }),
-            Err(err) => GetSessionsResponse::InternalServerError(internal(OPERATION, &err, GET_SESSIONS_FAILED)),
+            Err(err) => GetSessionsResponse::InternalServerError(internal(
+                OPERATION,
+                &err,
+                GET_SESSIONS_FAILED,
+            )),
         }
     }
 }

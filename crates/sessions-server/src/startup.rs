@@ -1,7 +1,10 @@
 //! Builds the HTTP application: the generated API routes, the service routes outside the API,
 //! and the layers every request goes through.
 
-use std::{net::SocketAddr, sync::{Arc, LazyLock}};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, LazyLock},
+};
 
 use axum::{
     Json, Router,
@@ -99,7 +102,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then drains in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

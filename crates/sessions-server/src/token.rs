@@ -20,7 +20,9 @@ impl IssuedToken {
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)?;
-        Ok(Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
+        Ok(Self(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -46,7 +48,9 @@ mod tests {
         let first = IssuedToken::generate().unwrap();
         let second = IssuedToken::generate().unwrap();
         assert_ne!(first.as_str(), second.as_str());
-        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(first.as_str()).unwrap();
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(first.as_str())
+            .unwrap();
         assert_eq!(decoded.len() * 8, 256);
     }
 
@@ -55,7 +59,10 @@ mod tests {
         let token = IssuedToken::generate().unwrap();
         assert_eq!(token.hash(), hash(token.as_str()));
         assert_eq!(
-            hash("abc").iter().map(|byte| format!("{byte:02x}")).collect::<String>(),
+            hash("abc")
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<String>(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

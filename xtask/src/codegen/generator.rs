@@ -147,7 +147,10 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
         let pointer = base.join(name);
         let ident = component_type(name, &pointer)?;
         let ReferenceOr::Item(schema) = schema else {
-            return Err(unsupported(&pointer, "a component that is only a $ref (type alias)"));
+            return Err(unsupported(
+                &pointer,
+                "a component that is only a $ref (type alias)",
+            ));
         };
         reject_schema_extras(schema, &pointer, false)?;
         let doc = doc_attrs(schema.schema_data.description.as_deref());
@@ -233,7 +236,11 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
 }
 
 /// Keywords that would change the wire contract but that the generated types cannot carry.
-fn reject_schema_extras(schema: &Schema, pointer: &Pointer, allow_nullable: bool) -> Result<(), GenerateError> {
+fn reject_schema_extras(
+    schema: &Schema,
+    pointer: &Pointer,
+    allow_nullable: bool,
+) -> Result<(), GenerateError> {
     let data = &schema.schema_data;
     let rejected = [
         (data.nullable && !allow_nullable, "nullable"),
@@ -264,7 +271,12 @@ fn generate_field(
         }
         ReferenceOr::Item(schema) => {
             let (ty, format) = inline_type(schema, pointer)?;
-            (ty, schema.schema_data.nullable, schema.schema_data.description.as_deref(), format)
+            (
+                ty,
+                schema.schema_data.nullable,
+                schema.schema_data.description.as_deref(),
+                format,
+            )
         }
     };
     let doc = doc_attrs(description);
@@ -293,28 +305,44 @@ fn generate_field(
 }
 
 /// The Rust type of an inline (non-$ref) schema, and a format utoipa must be told explicitly.
-fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Option<String>), GenerateError> {
+fn inline_type(
+    schema: &Schema,
+    pointer: &Pointer,
+) -> Result<(TokenStream, Option<String>), GenerateError> {
     reject_schema_extras(schema, pointer, true)?;
     let Schema { schema_kind, .. } = schema;
     let plain = |ty: TokenStream| Ok((ty, None));
     match schema_kind {
         SchemaKind::Type(Type::String(string)) => {
             if !string.enumeration.is_empty() {
-                return Err(unsupported(pointer, "an inline enum; declare it in components/schemas"));
+                return Err(unsupported(
+                    pointer,
+                    "an inline enum; declare it in components/schemas",
+                ));
             }
-            if string.pattern.is_some() || string.min_length.is_some() || string.max_length.is_some() {
-                return Err(unsupported(pointer, "string constraints (pattern, minLength, maxLength)"));
+            if string.pattern.is_some()
+                || string.min_length.is_some()
+                || string.max_length.is_some()
+            {
+                return Err(unsupported(
+                    pointer,
+                    "string constraints (pattern, minLength, maxLength)",
+                ));
             }
             match &string.format {
                 VariantOrUnknownOrEmpty::Empty => plain(quote! { String }),
                 VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => {
                     plain(quote! { chrono::DateTime<chrono::Utc> })
                 }
-                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => plain(quote! { chrono::NaiveDate }),
+                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => {
+                    plain(quote! { chrono::NaiveDate })
+                }
                 VariantOrUnknownOrEmpty::Item(other) => {
                     Err(unsupported(pointer, format!("string format `{other:?}`")))
                 }
-                VariantOrUnknownOrEmpty::Unknown(format) => Ok((quote! { String }, Some(format.clone()))),
+                VariantOrUnknownOrEmpty::Unknown(format) => {
+                    Ok((quote! { String }, Some(format.clone())))
+                }
             }
         }
         SchemaKind::Type(Type::Integer(integer)) => {
@@ -326,9 +354,16 @@ fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Optio
                 return Err(unsupported(pointer, "integer constraints or enum"));
             }
             match &integer.format {
-                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => plain(quote! { i32 }),
-                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => plain(quote! { i64 }),
-                _ => Err(unsupported(pointer, "an integer without format int32 or int64")),
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    plain(quote! { i32 })
+                }
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => {
+                    plain(quote! { i64 })
+                }
+                _ => Err(unsupported(
+                    pointer,
+                    "an integer without format int32 or int64",
+                )),
             }
         }
         SchemaKind::Type(Type::Number(number)) => {
@@ -340,9 +375,16 @@ fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Optio
                 return Err(unsupported(pointer, "number constraints or enum"));
             }
             match &number.format {
-                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => plain(quote! { f32 }),
-                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Double) => plain(quote! { f64 }),
-                _ => Err(unsupported(pointer, "a number without format float or double")),
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => {
+                    plain(quote! { f32 })
+                }
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Double) => {
+                    plain(quote! { f64 })
+                }
+                _ => Err(unsupported(
+                    pointer,
+                    "a number without format float or double",
+                )),
             }
         }
         SchemaKind::Type(Type::Boolean(boolean)) => {
@@ -353,7 +395,10 @@ fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Optio
         }
         SchemaKind::Type(Type::Array(array)) => {
             if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
-                return Err(unsupported(pointer, "array constraints (minItems, maxItems, uniqueItems)"));
+                return Err(unsupported(
+                    pointer,
+                    "array constraints (minItems, maxItems, uniqueItems)",
+                ));
             }
             let items_pointer = pointer.join("items");
             let item = match &array.items {
@@ -365,16 +410,20 @@ fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<(TokenStream, Optio
                 Some(ReferenceOr::Item(item)) => {
                     let (ty, format) = inline_type(item, &items_pointer)?;
                     if format.is_some() || item.schema_data.nullable {
-                        return Err(unsupported(&items_pointer, "array items with a format or nullable"));
+                        return Err(unsupported(
+                            &items_pointer,
+                            "array items with a format or nullable",
+                        ));
                     }
                     ty
                 }
             };
             plain(quote! { Vec<#item> })
         }
-        SchemaKind::Type(Type::Object(_)) => {
-            Err(unsupported(pointer, "an inline object; declare it in components/schemas"))
-        }
+        SchemaKind::Type(Type::Object(_)) => Err(unsupported(
+            pointer,
+            "an inline object; declare it in components/schemas",
+        )),
         SchemaKind::OneOf { .. } => Err(unsupported(pointer, "oneOf")),
         SchemaKind::AllOf { .. } => Err(unsupported(pointer, "allOf")),
         SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "anyOf")),
@@ -432,7 +481,10 @@ impl OperationStub {
     }
 }
 
-fn collect_operations(spec: &OpenAPI, components: &Components) -> Result<Vec<OperationStub>, GenerateError> {
+fn collect_operations(
+    spec: &OpenAPI,
+    components: &Components,
+) -> Result<Vec<OperationStub>, GenerateError> {
     let paths = Pointer::default().join("paths");
     let mut operations = Vec::new();
     let mut operation_ids = std::collections::BTreeMap::new();
@@ -450,10 +502,15 @@ fn collect_operations(spec: &OpenAPI, components: &Components) -> Result<Vec<Ope
         for (method, operation) in item.iter() {
             let pointer = path_pointer.join(method);
             let stub = collect_operation(spec, components, path, method, operation, &pointer)?;
-            if let Some(previous) = operation_ids.insert(stub.method_ident().to_string(), pointer.to_string()) {
+            if let Some(previous) =
+                operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
+            {
                 return Err(invalid(
                     &pointer.join("operationId"),
-                    format!("operationId `{}` collides with the one at {previous}", stub.operation_id),
+                    format!(
+                        "operationId `{}` collides with the one at {previous}",
+                        stub.operation_id
+                    ),
                 ));
             }
             operations.push(stub);
@@ -485,17 +542,30 @@ fn collect_operation(
             return Err(unsupported(&param_pointer, "a parameter $ref"));
         };
         let Parameter::Path { parameter_data, .. } = parameter else {
-            return Err(unsupported(&param_pointer, "a query, header or cookie parameter"));
+            return Err(unsupported(
+                &param_pointer,
+                "a query, header or cookie parameter",
+            ));
         };
-        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &parameter_data.format else {
-            return Err(unsupported(&param_pointer, "a parameter without an inline schema"));
+        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &parameter_data.format
+        else {
+            return Err(unsupported(
+                &param_pointer,
+                "a parameter without an inline schema",
+            ));
         };
         let (ty, format) = inline_type(schema, &param_pointer.join("schema"))?;
         if format.is_some() || schema.schema_data.nullable {
-            return Err(unsupported(&param_pointer, "a path parameter with a custom format or nullable"));
+            return Err(unsupported(
+                &param_pointer,
+                "a path parameter with a custom format or nullable",
+            ));
         }
         if !path.contains(&format!("{{{}}}", parameter_data.name)) {
-            return Err(invalid(&param_pointer, format!("`{}` is not in the path", parameter_data.name)));
+            return Err(invalid(
+                &param_pointer,
+                format!("`{}` is not in the path", parameter_data.name),
+            ));
         }
         path_params.push(PathParam {
             name: parameter_data.name.clone(),
@@ -505,7 +575,10 @@ fn collect_operation(
     }
     let placeholders = path.matches('{').count();
     if placeholders != path_params.len() {
-        return Err(invalid(pointer, "every path placeholder needs exactly one path parameter"));
+        return Err(invalid(
+            pointer,
+            "every path placeholder needs exactly one path parameter",
+        ));
     }
 
     let body = match &operation.request_body {
@@ -517,7 +590,10 @@ fn collect_operation(
     let bearer_scheme = bearer_scheme(security, components, pointer)?;
 
     if operation.responses.default.is_some() {
-        return Err(unsupported(&pointer.join("responses").join("default"), "a `default` response"));
+        return Err(unsupported(
+            &pointer.join("responses").join("default"),
+            "a `default` response",
+        ));
     }
     let mut responses = Vec::new();
     for (status, response) in &operation.responses.responses {
@@ -525,11 +601,18 @@ fn collect_operation(
         let StatusCode::Code(code) = status else {
             return Err(unsupported(&response_pointer, "a status range such as 4XX"));
         };
-        let (response, response_pointer) = resolve_response(response, components, response_pointer)?;
+        let (response, response_pointer) =
+            resolve_response(response, components, response_pointer)?;
         responses.push(response_stub(*code, response, &response_pointer)?);
     }
-    if !responses.iter().any(|response| (200..300).contains(&response.status)) {
-        return Err(invalid(&pointer.join("responses"), "an operation without a 2XX response"));
+    if !responses
+        .iter()
+        .any(|response| (200..300).contains(&response.status))
+    {
+        return Err(invalid(
+            &pointer.join("responses"),
+            "an operation without a 2XX response",
+        ));
     }
 
     Ok(OperationStub {
@@ -546,7 +629,10 @@ fn collect_operation(
     })
 }
 
-fn json_body(body: &ReferenceOr<RequestBody>, pointer: &Pointer) -> Result<JsonBody, GenerateError> {
+fn json_body(
+    body: &ReferenceOr<RequestBody>,
+    pointer: &Pointer,
+) -> Result<JsonBody, GenerateError> {
     let ReferenceOr::Item(body) = body else {
         return Err(unsupported(pointer, "a requestBody $ref"));
     };
@@ -571,11 +657,16 @@ fn single_json_schema(
         return Ok(None);
     };
     if media_type != JSON || media_types.next().is_some() {
-        return Err(unsupported(pointer, format!("content other than exactly `{JSON}`")));
+        return Err(unsupported(
+            pointer,
+            format!("content other than exactly `{JSON}`"),
+        ));
     }
     let schema_pointer = pointer.join(media_type).join("schema");
     match &media.schema {
-        Some(ReferenceOr::Reference { reference }) => Ok(Some(schema_ref_type(reference, &schema_pointer)?)),
+        Some(ReferenceOr::Reference { reference }) => {
+            Ok(Some(schema_ref_type(reference, &schema_pointer)?))
+        }
         Some(ReferenceOr::Item(_)) => Err(unsupported(
             &schema_pointer,
             "an inline body schema; use a $ref to components/schemas",
@@ -604,10 +695,16 @@ fn bearer_scheme(
                     Ok(Some(name.clone()))
                 }
                 Some(_) => Err(unsupported(
-                    &Pointer::default().join("components").join("securitySchemes").join(name),
+                    &Pointer::default()
+                        .join("components")
+                        .join("securitySchemes")
+                        .join(name),
                     "a security scheme other than http bearer",
                 )),
-                None => Err(invalid(&pointer.join("security"), format!("undefined security scheme `{name}`"))),
+                None => Err(invalid(
+                    &pointer.join("security"),
+                    format!("undefined security scheme `{name}`"),
+                )),
             }
         }
         _ => Err(unsupported(
@@ -626,19 +723,34 @@ fn resolve_response<'a>(
         ReferenceOr::Item(response) => Ok((response, pointer)),
         ReferenceOr::Reference { reference } => {
             let name = reference.strip_prefix(RESPONSE_REF_PREFIX).ok_or_else(|| {
-                unsupported(&pointer, format!("$ref `{reference}`; only `{RESPONSE_REF_PREFIX}*` is read"))
+                unsupported(
+                    &pointer,
+                    format!("$ref `{reference}`; only `{RESPONSE_REF_PREFIX}*` is read"),
+                )
             })?;
-            let target = Pointer::default().join("components").join("responses").join(name);
+            let target = Pointer::default()
+                .join("components")
+                .join("responses")
+                .join(name);
             match components.responses.get(name) {
                 Some(ReferenceOr::Item(response)) => Ok((response, target)),
-                Some(ReferenceOr::Reference { .. }) => Err(unsupported(&target, "a $ref to a $ref")),
-                None => Err(invalid(&pointer, format!("unresolvable $ref `{reference}`"))),
+                Some(ReferenceOr::Reference { .. }) => {
+                    Err(unsupported(&target, "a $ref to a $ref"))
+                }
+                None => Err(invalid(
+                    &pointer,
+                    format!("unresolvable $ref `{reference}`"),
+                )),
             }
         }
     }
 }
 
-fn response_stub(status: u16, response: &Response, pointer: &Pointer) -> Result<ResponseStub, GenerateError> {
+fn response_stub(
+    status: u16,
+    response: &Response,
+    pointer: &Pointer,
+) -> Result<ResponseStub, GenerateError> {
     if !response.links.is_empty() {
         return Err(unsupported(&pointer.join("links"), "response links"));
     }
@@ -650,11 +762,17 @@ fn response_stub(status: u16, response: &Response, pointer: &Pointer) -> Result<
             return Err(unsupported(&header_pointer, "a header $ref"));
         };
         let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &header.format else {
-            return Err(unsupported(&header_pointer, "a header without an inline schema"));
+            return Err(unsupported(
+                &header_pointer,
+                "a header without an inline schema",
+            ));
         };
         let (ty, format) = inline_type(schema, &header_pointer.join("schema"))?;
         if format.is_some() {
-            return Err(unsupported(&header_pointer, "a header with a custom format"));
+            return Err(unsupported(
+                &header_pointer,
+                "a header with a custom format",
+            ));
         }
         headers.push((name.clone(), ty, header.description.clone()));
     }
@@ -690,7 +808,10 @@ fn status_names(status: u16) -> (Ident, TokenStream) {
     match known {
         Some((variant, constant)) => {
             let constant = format_ident!("{constant}");
-            (format_ident!("{variant}"), quote! { axum::http::StatusCode::#constant })
+            (
+                format_ident!("{variant}"),
+                quote! { axum::http::StatusCode::#constant },
+            )
         }
         None => (
             format_ident!("Status{status}"),
@@ -748,7 +869,10 @@ fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> Token
                 }
             }
         }
-        let enum_doc = format!(" Every documented response of `{}`, one variant per status.", operation.operation_id);
+        let enum_doc = format!(
+            " Every documented response of `{}`, one variant per status.",
+            operation.operation_id
+        );
         enums.push(quote! {
             #[doc = #enum_doc]
             #[derive(Debug, Clone, PartialEq)]
@@ -794,11 +918,15 @@ fn generate_router(
         })
         .collect::<Vec<_>>();
 
-    let schemes_pointer = Pointer::default().join("components").join("securitySchemes");
+    let schemes_pointer = Pointer::default()
+        .join("components")
+        .join("securitySchemes");
     let mut security_schemes = Vec::new();
     for (name, scheme) in &components.security_schemes {
         match scheme {
-            ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+            ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                if scheme.eq_ignore_ascii_case("bearer") =>
+            {
                 security_schemes.push(quote! {
                     components.add_security_scheme(
                         #name,
@@ -821,7 +949,10 @@ fn generate_router(
     let mut routes_by_path: Vec<(&str, Vec<Ident>)> = Vec::new();
     for operation in operations {
         let handler = operation.method_ident();
-        match routes_by_path.iter_mut().find(|(path, _)| *path == operation.path) {
+        match routes_by_path
+            .iter_mut()
+            .find(|(path, _)| *path == operation.path)
+        {
             Some((_, handlers)) => handlers.push(handler.clone()),
             None => routes_by_path.push((&operation.path, vec![handler.clone()])),
         }
@@ -870,36 +1001,48 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
     let path = &operation.path;
     let operation_id = &operation.operation_id;
     let tags = &operation.tags;
-    let summary = operation.summary.as_ref().map(|summary| quote! { summary = #summary, });
-    let description = operation
-        .description
+    let summary = operation
+        .summary
         .as_ref()
-        .map(|description| {
-            let description = description.trim();
-            quote! { description = #description, }
-        });
+        .map(|summary| quote! { summary = #summary, });
+    let description = operation.description.as_ref().map(|description| {
+        let description = description.trim();
+        quote! { description = #description, }
+    });
 
     let param_docs = operation.path_params.iter().map(|param| {
         let name = &param.name;
         let ty = &param.ty;
-        let description = param.description.as_ref().map(|text| quote! { , description = #text });
+        let description = param
+            .description
+            .as_ref()
+            .map(|text| quote! { , description = #text });
         quote! { (#name = #ty, Path #description) }
     });
     let params = (!operation.path_params.is_empty()).then(|| quote! { params(#(#param_docs),*), });
 
     let request_body = operation.body.as_ref().map(|body| {
         let ty = &body.ty;
-        let description = body.description.as_ref().map(|text| quote! { , description = #text });
+        let description = body
+            .description
+            .as_ref()
+            .map(|text| quote! { , description = #text });
         quote! { request_body(content = crate::models::#ty, content_type = #JSON #description), }
     });
 
     let responses = operation.responses.iter().map(|stub| {
         let status = proc_macro2::Literal::u16_unsuffixed(stub.status);
         let description = stub.description.trim();
-        let body = stub.body.as_ref().map(|body| quote! { , body = crate::models::#body, content_type = #JSON });
+        let body = stub
+            .body
+            .as_ref()
+            .map(|body| quote! { , body = crate::models::#body, content_type = #JSON });
         let headers = (!stub.headers.is_empty()).then(|| {
             let headers = stub.headers.iter().map(|(name, ty, description)| {
-                let description = description.as_deref().map(str::trim).map(|text| quote! { , description = #text });
+                let description = description
+                    .as_deref()
+                    .map(str::trim)
+                    .map(|text| quote! { , description = #text });
                 quote! { (#name = #ty #description) }
             });
             quote! { , headers(#(#headers),*) }
@@ -912,7 +1055,8 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
         .as_ref()
         .map(|scheme| quote! { security((#scheme = [])), });
 
-    let mut extractors = vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
+    let mut extractors =
+        vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
     let mut arguments = Vec::new();
     if operation.bearer_scheme.is_some() {
         extractors.push(quote! { headers: axum::http::HeaderMap });
@@ -952,5 +1096,165 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
         pub async fn #handler(#(#extractors),*) -> crate::operations::#response {
             api.#handler(#(#arguments),*).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal valid spec with one operation; `patch` edits its YAML before parsing.
+    fn spec_with(patch: impl FnOnce(&mut serde_json::Value)) -> OpenAPI {
+        let mut document: serde_json::Value = serde_yaml::from_str(
+            r##"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      tags: [things]
+      security: [{ BearerAuth: [] }]
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Thing" }
+        "404":
+          description: missing
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ErrorResponse" }
+components:
+  securitySchemes:
+    BearerAuth: { type: http, scheme: bearer }
+  schemas:
+    Thing:
+      type: object
+      required: [id, createdAt, count]
+      properties:
+        id: { type: string }
+        createdAt: { type: string, format: date-time }
+        note: { type: string }
+        count: { type: integer, format: int64, nullable: true }
+    ErrorResponse:
+      type: object
+      required: [success, error]
+      properties:
+        success: { type: boolean }
+        error: { type: string }
+"##,
+        )
+        .unwrap();
+        patch(&mut document);
+        serde_json::from_value(document).unwrap()
+    }
+
+    fn unsupported_at(spec: &OpenAPI) -> (String, String) {
+        match generate(spec, "Api") {
+            Err(GenerateError::Unsupported { pointer, construct }) => (pointer, construct),
+            other => panic!("expected an unsupported construct, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn generates_models_trait_and_router() {
+        let stubs = generate(&spec_with(|_| {}), "Api").unwrap();
+        let models = stubs.models.to_string();
+        assert!(models.contains("pub struct Thing"));
+        assert!(models.contains("rename = \"createdAt\""));
+        assert!(models.contains("chrono :: DateTime < chrono :: Utc >"));
+        let operations = stubs.operations.to_string();
+        assert!(
+            operations.contains(
+                "async fn get_thing (& self , auth : crate :: BearerAuth , id : String ,)"
+            )
+        );
+        assert!(operations.contains("pub enum GetThingResponse"));
+        assert!(operations.contains("NotFound (crate :: models :: ErrorResponse)"));
+        let router = stubs.router.to_string();
+        assert!(router.contains("path = \"/things/{id}\""));
+        assert!(router.contains("operation_id = \"getThing\""));
+        assert!(router.contains("security ((\"BearerAuth\" = [])"));
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let first = generate(&spec_with(|_| {}), "Api").unwrap();
+        let second = generate(&spec_with(|_| {}), "Api").unwrap();
+        assert_eq!(first.models.to_string(), second.models.to_string());
+        assert_eq!(first.operations.to_string(), second.operations.to_string());
+        assert_eq!(first.router.to_string(), second.router.to_string());
+    }
+
+    #[test]
+    fn optional_and_nullable_properties_keep_their_meaning() {
+        let models = generate(&spec_with(|_| {}), "Api")
+            .unwrap()
+            .models
+            .to_string();
+        // optional, not nullable: omitted when absent, never null
+        assert!(models.contains("skip_serializing_if = \"Option::is_none\""));
+        assert!(models.contains("nullable = false"));
+        // required and nullable: always sent, may be null
+        assert!(models.contains("required = true"));
+    }
+
+    #[test]
+    fn unsupported_constructs_name_themselves_and_their_pointer() {
+        type Case = (&'static str, fn(&mut serde_json::Value));
+        let cases: [Case; 7] = [
+            ("/components/schemas/Thing/properties/note", |doc| {
+                doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+                    serde_json::json!({ "type": "object" });
+            }),
+            ("/components/schemas/Thing/properties/count", |doc| {
+                doc["components"]["schemas"]["Thing"]["properties"]["count"] =
+                    serde_json::json!({ "type": "integer" });
+            }),
+            ("/components/schemas/Thing/properties/note", |doc| {
+                doc["components"]["schemas"]["Thing"]["properties"]["note"] = serde_json::json!({ "oneOf": [{ "type": "string" }, { "type": "integer", "format": "int32" }] });
+            }),
+            ("/paths/~1things~1{id}/get/parameters/1", |doc| {
+                doc["paths"]["/things/{id}"]["get"]["parameters"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({ "name": "q", "in": "query", "schema": { "type": "string" } }));
+            }),
+            ("/paths/~1things~1{id}/get/responses/default", |doc| {
+                doc["paths"]["/things/{id}"]["get"]["responses"]["default"] =
+                    serde_json::json!({ "description": "x" });
+            }),
+            ("/paths/~1things~1{id}/get/responses/200/content", |doc| {
+                doc["paths"]["/things/{id}"]["get"]["responses"]["200"]["content"] =
+                    serde_json::json!({ "text/plain": { "schema": { "type": "string" } } });
+            }),
+            ("/components/schemas/Thing/properties/note", |doc| {
+                doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+                    serde_json::json!({ "type": "string", "nullable": true });
+            }),
+        ];
+        for (expected_pointer, patch) in cases {
+            let (pointer, construct) = unsupported_at(&spec_with(patch));
+            assert_eq!(pointer, expected_pointer, "{construct}");
+            assert!(!construct.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_operation_without_operation_id_is_invalid() {
+        let spec = spec_with(|doc| {
+            doc["paths"]["/things/{id}"]["get"]
+                .as_object_mut()
+                .unwrap()
+                .remove("operationId");
+        });
+        assert!(matches!(
+            generate(&spec, "Api"),
+            Err(GenerateError::Invalid { pointer, .. }) if pointer == "/paths/~1things~1{id}/get"
+        ));
     }
 }

@@ -11,8 +11,6 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
-
-
 /// The spec every generated file derives from, relative to the workspace root.
 pub const SPEC: &str = "openapi/sessions.yaml";
 /// Where the stubs go, relative to the workspace root.
@@ -33,17 +31,26 @@ pub struct GeneratedFile {
 pub fn render(root: &Path) -> anyhow::Result<Vec<GeneratedFile>> {
     let spec_path = root.join(SPEC);
     let text = fs::read_to_string(&spec_path).with_context(|| format!("cannot read {SPEC}"))?;
-    let spec: openapiv3::OpenAPI =
-        serde_yaml::from_str(&text).with_context(|| format!("{SPEC} is not an OpenAPI 3.0 document"))?;
-    let stubs = generator::generate(&spec, API_TRAIT).with_context(|| format!("cannot generate stubs from {SPEC}"))?;
-    [("models.rs", stubs.models), ("operations.rs", stubs.operations), ("router.rs", stubs.router)]
-        .into_iter()
-        .map(|(name, tokens)| {
-            let relative_path = Path::new(STUBS_DIR).join(name);
-            let contents = format_rust(tokens).with_context(|| format!("cannot format {}", relative_path.display()))?;
-            Ok(GeneratedFile { relative_path, contents })
+    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
+        .with_context(|| format!("{SPEC} is not an OpenAPI 3.0 document"))?;
+    let stubs = generator::generate(&spec, API_TRAIT)
+        .with_context(|| format!("cannot generate stubs from {SPEC}"))?;
+    [
+        ("models.rs", stubs.models),
+        ("operations.rs", stubs.operations),
+        ("router.rs", stubs.router),
+    ]
+    .into_iter()
+    .map(|(name, tokens)| {
+        let relative_path = Path::new(STUBS_DIR).join(name);
+        let contents = format_rust(tokens)
+            .with_context(|| format!("cannot format {}", relative_path.display()))?;
+        Ok(GeneratedFile {
+            relative_path,
+            contents,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// prettyplease lays the tokens out; rustfmt then makes them exactly what `cargo fmt` keeps.
@@ -63,9 +70,14 @@ fn format_rust(tokens: proc_macro2::TokenStream) -> anyhow::Result<String> {
         .expect("stdin is piped")
         .write_all(unformatted.as_bytes())
         .context("cannot feed rustfmt")?;
-    let output = rustfmt.wait_with_output().context("rustfmt did not finish")?;
+    let output = rustfmt
+        .wait_with_output()
+        .context("rustfmt did not finish")?;
     if !output.status.success() {
-        bail!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     String::from_utf8(output.stdout).context("rustfmt printed invalid UTF-8")
 }
@@ -84,12 +96,19 @@ pub fn stale_files(root: &Path) -> anyhow::Result<Vec<StaleFile>> {
         let on_disk = read_normalized(&root.join(&file.relative_path))?;
         if on_disk.as_deref() != Some(file.contents.as_str()) {
             let shown = file.relative_path.display().to_string();
-            let diff = similar::TextDiff::from_lines(on_disk.as_deref().unwrap_or(""), &file.contents)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{shown} (checked in)"), &format!("b/{shown} (generated now)"))
-                .to_string();
-            stale.push(StaleFile { relative_path: file.relative_path, diff });
+            let diff =
+                similar::TextDiff::from_lines(on_disk.as_deref().unwrap_or(""), &file.contents)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(
+                        &format!("a/{shown} (checked in)"),
+                        &format!("b/{shown} (generated now)"),
+                    )
+                    .to_string();
+            stale.push(StaleFile {
+                relative_path: file.relative_path,
+                diff,
+            });
         }
     }
     Ok(stale)
@@ -113,8 +132,10 @@ pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
             continue;
         }
         let temporary = path.with_extension("rs.tmp");
-        fs::write(&temporary, &file.contents).with_context(|| format!("cannot write {}", temporary.display()))?;
-        fs::rename(&temporary, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+        fs::write(&temporary, &file.contents)
+            .with_context(|| format!("cannot write {}", temporary.display()))?;
+        fs::rename(&temporary, &path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
         written.push(file.relative_path);
     }
     Ok(written)
@@ -145,11 +166,17 @@ mod tests {
     fn checked_in_stubs_match_the_spec() {
         let root = crate::workspace_root();
         let stale = stale_files(&root).expect("codegen runs");
-        let names: Vec<_> = stale.iter().map(|file| file.relative_path.display().to_string()).collect();
+        let names: Vec<_> = stale
+            .iter()
+            .map(|file| file.relative_path.display().to_string())
+            .collect();
         assert!(
             stale.is_empty(),
             "stale generated files {names:?}; run `cargo xtask codegen`\n{}",
-            stale.iter().map(|file| file.diff.as_str()).collect::<String>()
+            stale
+                .iter()
+                .map(|file| file.diff.as_str())
+                .collect::<String>()
         );
     }
 }

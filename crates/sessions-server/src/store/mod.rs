@@ -59,10 +59,17 @@ pub struct NewSession {
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The session whose token hashes to `token_hash`, active or not.
-    async fn session_by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError>;
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, StoreError>;
 
     /// The user's sessions that are active at `now`, most recent activity first.
-    async fn active_sessions(&self, user_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionRecord>, StoreError>;
+    async fn active_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
 
     /// Opens a session, creating its user and device when they are new.
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError>;
@@ -76,8 +83,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<SessionRecord>, StoreError>;
 
     /// Gives a session a new token; the old one stops authenticating at once.
-    async fn replace_token(&self, session_id: &str, token_hash: &[u8; 32]) -> Result<bool, StoreError>;
+    async fn replace_token(
+        &self,
+        session_id: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, StoreError>;
 
     /// Revokes one session of `user_id`. Returns false when it is not the user's or not active.
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }

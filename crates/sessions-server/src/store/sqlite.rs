@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{
     Row as _,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+        SqliteSynchronous,
+    },
 };
 
 use super::{NewSession, SessionRecord, Store, StoreError};
@@ -60,7 +63,8 @@ fn millis(time: DateTime<Utc>) -> i64 {
 }
 
 fn from_millis(value: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::CorruptRow(format!("timestamp {value} out of range")))
+    DateTime::from_timestamp_millis(value)
+        .ok_or_else(|| StoreError::CorruptRow(format!("timestamp {value} out of range")))
 }
 
 fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
@@ -75,18 +79,31 @@ fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
         started_at: from_millis(row.try_get("started_at")?)?,
         last_activity: from_millis(row.try_get("last_activity")?)?,
         expires_at: from_millis(row.try_get("expires_at")?)?,
-        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis).transpose()?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(from_millis)
+            .transpose()?,
     })
 }
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn session_by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!("WHERE s.token_hash = ?")).bind(&token_hash[..]).fetch_optional(&self.pool).await?;
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!("WHERE s.token_hash = ?"))
+            .bind(&token_hash[..])
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn active_sessions(&self, user_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn active_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
         let rows = sqlx::query(select_sessions!(
             "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? ORDER BY s.last_activity DESC, s.id"
         )).bind(user_id).bind(millis(now)).fetch_all(&self.pool).await?;
@@ -171,7 +188,11 @@ impl Store for SqliteStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn replace_token(&self, session_id: &str, token_hash: &[u8; 32]) -> Result<bool, StoreError> {
+    async fn replace_token(
+        &self,
+        session_id: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, StoreError> {
         let result = sqlx::query("UPDATE sessions SET token_hash = ? WHERE id = ?")
             .bind(&token_hash[..])
             .bind(session_id)
@@ -180,7 +201,12 @@ impl Store for SqliteStore {
         Ok(result.rows_affected() == 1)
     }
 
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let result = sqlx::query(
             "UPDATE sessions SET revoked_at = ? \
              WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
