@@ -6,7 +6,8 @@ use openapi_drift::{FindingKind, Report, compare};
 use serde_json::Value;
 
 fn implementation() -> Value {
-    serde_json::to_value(sessions_server::startup::implementation_openapi()).expect("the document serializes")
+    serde_json::to_value(sessions_server::startup::implementation_openapi())
+        .expect("the document serializes")
 }
 
 fn drift_after(edit: impl FnOnce(&mut Value)) -> Report {
@@ -18,7 +19,10 @@ fn drift_after(edit: impl FnOnce(&mut Value)) -> Report {
 /// The one finding of `kind` at `place`, or a failure listing what was found instead.
 fn assert_finding(report: &Report, kind: FindingKind, place: &str) {
     assert!(
-        report.findings.iter().any(|finding| finding.kind == kind && finding.place == place),
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.kind == kind && finding.place == place),
         "expected {kind:?} at {place:?}; found:\n{report}"
     );
 }
@@ -26,7 +30,10 @@ fn assert_finding(report: &Report, kind: FindingKind, place: &str) {
 #[test]
 fn the_spec_and_the_implementation_agree() {
     let report = compare(&spec(), &implementation()).unwrap();
-    assert!(report.is_consistent(), "drift between spec and implementation:\n{report}");
+    assert!(
+        report.is_consistent(),
+        "drift between spec and implementation:\n{report}"
+    );
 }
 
 #[test]
@@ -40,14 +47,24 @@ fn a_renamed_property_is_caught() {
         required.retain(|name| name != "deviceName");
         required.push("device".into());
     });
-    assert_finding(&report, FindingKind::PropertyMissing, "GET /sessions → 200 → sessions[].device");
-    assert_finding(&report, FindingKind::PropertyExtra, "GET /sessions → 200 → sessions[].deviceName");
+    assert_finding(
+        &report,
+        FindingKind::PropertyMissing,
+        "GET /sessions → 200 → sessions[].device",
+    );
+    assert_finding(
+        &report,
+        FindingKind::PropertyExtra,
+        "GET /sessions → 200 → sessions[].deviceName",
+    );
 }
 
 #[test]
 fn a_changed_type_is_caught_with_both_sides() {
     let report = drift_after(|spec| {
-        *spec.pointer_mut("/components/schemas/Session/properties/deviceName/type").unwrap() = "integer".into();
+        *spec
+            .pointer_mut("/components/schemas/Session/properties/deviceName/type")
+            .unwrap() = "integer".into();
     });
     let finding = report
         .findings
@@ -73,8 +90,16 @@ fn a_changed_format_and_a_flipped_required_are_caught() {
             .unwrap()
             .retain(|name| name != "loginMethod");
     });
-    assert_finding(&report, FindingKind::FormatChanged, "GET /sessions → 200 → sessions[].startedAt");
-    assert_finding(&report, FindingKind::RequiredChanged, "GET /sessions → 200 → sessions[].loginMethod");
+    assert_finding(
+        &report,
+        FindingKind::FormatChanged,
+        "GET /sessions → 200 → sessions[].startedAt",
+    );
+    assert_finding(
+        &report,
+        FindingKind::RequiredChanged,
+        "GET /sessions → 200 → sessions[].loginMethod",
+    );
 }
 
 #[test]
@@ -106,7 +131,10 @@ fn a_changed_operation_id_and_security_are_caught() {
     });
     assert_finding(&report, FindingKind::OperationIdChanged, "GET /sessions");
     assert!(
-        report.findings.iter().any(|finding| finding.kind == FindingKind::SecurityChanged),
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.kind == FindingKind::SecurityChanged),
         "no security finding:\n{report}"
     );
 }
