@@ -149,6 +149,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             token.as_str()
         );
     }
+    // Last line before serving: scripts and tests wait for it.
+    println!("Listening on http://{address}");
     application.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -162,6 +162,66 @@ pub fn report_freshness(root: &Path) -> anyhow::Result<bool> {
 mod tests {
     use super::*;
 
+    /// A scratch workspace holding only the spec and a copy of the checked-in stubs.
+    fn scratch_copy() -> tempfile::TempDir {
+        let root = crate::workspace_root();
+        let scratch = tempfile::tempdir().unwrap();
+        fs::create_dir_all(scratch.path().join("openapi")).unwrap();
+        fs::copy(root.join(SPEC), scratch.path().join(SPEC)).unwrap();
+        fs::create_dir_all(scratch.path().join(STUBS_DIR)).unwrap();
+        for file in render(&root).unwrap() {
+            fs::copy(
+                root.join(&file.relative_path),
+                scratch.path().join(&file.relative_path),
+            )
+            .unwrap();
+        }
+        scratch
+    }
+
+    #[test]
+    fn a_hand_edit_is_stale_with_a_diff_and_codegen_repairs_it() {
+        let scratch = scratch_copy();
+        let models = scratch.path().join(STUBS_DIR).join("models.rs");
+        let original = fs::read_to_string(&models).unwrap();
+        fs::write(&models, original.replace("pub id: String", "pub id: u64")).unwrap();
+
+        let stale = stale_files(scratch.path()).unwrap();
+        assert_eq!(stale.len(), 1);
+        assert!(
+            stale[0].diff.contains("-    pub id: u64"),
+            "{}",
+            stale[0].diff
+        );
+        assert!(
+            stale[0].diff.contains("+    pub id: String"),
+            "{}",
+            stale[0].diff
+        );
+
+        assert_eq!(
+            write(scratch.path()).unwrap(),
+            vec![Path::new(STUBS_DIR).join("models.rs")]
+        );
+        assert!(stale_files(scratch.path()).unwrap().is_empty());
+        assert!(
+            write(scratch.path()).unwrap().is_empty(),
+            "an unchanged file is not rewritten"
+        );
+    }
+
+    #[test]
+    fn a_missing_generated_file_is_stale() {
+        let scratch = scratch_copy();
+        fs::remove_file(scratch.path().join(STUBS_DIR).join("router.rs")).unwrap();
+        let stale = stale_files(scratch.path()).unwrap();
+        assert_eq!(stale.len(), 1);
+        assert_eq!(
+            stale[0].relative_path,
+            Path::new(STUBS_DIR).join("router.rs")
+        );
+    }
+
     #[test]
     fn checked_in_stubs_match_the_spec() {
         let root = crate::workspace_root();

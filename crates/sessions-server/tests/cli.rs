@@ -1,0 +1,151 @@
+//! The `sessions-server` binary as a user runs it: `issue-token` for scripts, and
+//! `serve --demo` end to end, including a graceful stop on SIGTERM.
+
+use std::{process::Stdio, time::Duration};
+
+use tokio::{
+    io::{AsyncBufReadExt as _, BufReader},
+    process::{Child, Command},
+};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_sessions-server");
+
+fn database_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("sessions.db").display())
+}
+
+async fn list_sessions(address: &str, token: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .get(format!("http://{address}/sessions"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+/// A `sessions-server serve` child process on a free port.
+struct Server {
+    child: Child,
+    address: String,
+    demo_token: Option<String>,
+}
+
+impl Server {
+    async fn start(dir: &tempfile::TempDir, demo: bool) -> Self {
+        let mut command = Command::new(BINARY);
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["--database-url", &database_url(dir)])
+            .env("SESSIONS_LOG", "warn")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true);
+        if demo {
+            command.arg("--demo");
+        }
+        let mut child = command.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut demo_token = None;
+        let address = loop {
+            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+                .await
+                .expect("the server prints its address")
+                .unwrap()
+                .expect("stdout stays open until the address is printed");
+            if let Some(token) = line.strip_prefix("Bearer token: ") {
+                demo_token = Some(token.to_owned());
+            }
+            if let Some(address) = line.strip_prefix("Listening on http://") {
+                break address.to_owned();
+            }
+        };
+        Self {
+            child,
+            address,
+            demo_token,
+        }
+    }
+
+    /// Sends SIGTERM and asserts the process exits cleanly.
+    async fn terminate(&mut self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the server stops after SIGTERM")
+            .unwrap();
+        assert!(status.success(), "exit status after SIGTERM: {status}");
+    }
+}
+
+#[tokio::test]
+async fn issue_token_prints_only_a_working_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BINARY)
+        .args(["issue-token", "--user", "alice", "--device-name", "Laptop"])
+        .args(["--ttl", "2h", "--database-url", &database_url(&dir)])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.strip_suffix('\n').expect("one line");
+    assert!(
+        !token.contains('\n'),
+        "only the token on stdout: {stdout:?}"
+    );
+    // 256 bits in unpadded URL-safe base64.
+    assert_eq!(token.len(), 43, "{token:?}");
+    assert!(
+        token
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    );
+
+    let mut server = Server::start(&dir, false).await;
+    let (status, body) = list_sessions(&server.address, token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions"][0]["deviceName"], "Laptop");
+    server.terminate().await;
+}
+
+#[tokio::test]
+async fn serve_demo_seeds_three_devices_once_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut first = Server::start(&dir, true).await;
+    let first_token = first.demo_token.clone().expect("--demo prints a token");
+    let (status, body) = list_sessions(&first.address, &first_token).await;
+    assert_eq!(status, 200, "{body}");
+    let mut devices: Vec<_> = body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|session| session["deviceName"].as_str().unwrap().to_owned())
+        .collect();
+    devices.sort();
+    devices.dedup();
+    assert_eq!(devices.len(), 3, "three sessions on three devices: {body}");
+    first.terminate().await;
+
+    // Seeding again opens no new session; it only rotates the printed token.
+    let mut second = Server::start(&dir, true).await;
+    let second_token = second.demo_token.clone().expect("--demo prints a token");
+    assert_ne!(first_token, second_token);
+    let (status, body) = list_sessions(&second.address, &second_token).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 3, "{body}");
+    let (status, _) = list_sessions(&second.address, &first_token).await;
+    assert_eq!(status, 401, "the rotated-out token no longer works");
+    second.terminate().await;
+}
