@@ -134,3 +134,54 @@ fn error_responses_share_one_schema() {
         );
     }
 }
+
+#[test]
+fn responses_with_undocumented_statuses_or_other_media_types_are_rejected() {
+    let validator = SpecValidator::new();
+    let error = r#"{"success":false,"error":"x"}"#;
+    let json = Some("application/json");
+    validator
+        .validate_response("GET", "/sessions", 401, json, error)
+        .unwrap();
+    assert!(
+        validator
+            .validate_response("GET", "/sessions", 404, json, error)
+            .is_err()
+    );
+    assert!(
+        validator
+            .validate_response("GET", "/sessions", 401, Some("text/plain"), error)
+            .is_err()
+    );
+    assert!(
+        validator
+            .validate_response("GET", "/sessions", 401, json, "not json")
+            .is_err()
+    );
+}
+
+#[test]
+fn concrete_paths_find_their_templates_literal_segments_first() {
+    let validator = SpecValidator::new();
+    assert_eq!(
+        validator.path_template("/sessions").as_deref(),
+        Some("/sessions")
+    );
+    assert_eq!(
+        validator.path_template("/sessions/revoke-all").as_deref(),
+        Some("/sessions/revoke-all")
+    );
+    assert_eq!(
+        validator.path_template("/sessions/abc/revoke").as_deref(),
+        Some("/sessions/{id}/revoke")
+    );
+    assert_eq!(
+        validator.path_template("/devices/trust").as_deref(),
+        Some("/devices/trust")
+    );
+    assert_eq!(
+        validator.path_template("/devices/abc").as_deref(),
+        Some("/devices/{id}")
+    );
+    assert_eq!(validator.path_template("/healthz"), None);
+}

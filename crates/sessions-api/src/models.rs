@@ -35,6 +35,189 @@ pub struct SessionsResponse {
     /// Array of active sessions
     pub sessions: Vec<Session>,
 }
+/// A successful operation that returns only a message.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MessageResponse {
+    /// Operation success status
+    pub success: bool,
+    /// What was done
+    pub message: String,
+}
+/// The session was kept alive.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct HeartbeatResponse {
+    /// Operation success status
+    pub success: bool,
+    /// What was done
+    pub message: String,
+    /// When the session now expires
+    #[serde(rename = "newExpiry")]
+    pub new_expiry: chrono::DateTime<chrono::Utc>,
+}
+/// The kind of device.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum DeviceType {
+    #[serde(rename = "DESKTOP")]
+    Desktop,
+    #[serde(rename = "MOBILE")]
+    Mobile,
+    #[serde(rename = "TABLET")]
+    Tablet,
+}
+/// How far the device is trusted: HIGH while a trust is in force, LOW once trust was
+/// withdrawn, UNKNOWN when never trusted or when a trust expired.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum TrustLevel {
+    #[serde(rename = "HIGH")]
+    High,
+    #[serde(rename = "MEDIUM")]
+    Medium,
+    #[serde(rename = "LOW")]
+    Low,
+    #[serde(rename = "UNKNOWN")]
+    Unknown,
+}
+/// A device the authenticated user has signed in from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Device {
+    /// Device identifier
+    pub id: String,
+    /// Name of the device
+    #[serde(rename = "deviceName")]
+    pub device_name: String,
+    #[serde(rename = "deviceType")]
+    pub device_type: DeviceType,
+    /// Operating system
+    pub os: String,
+    /// Browser
+    pub browser: String,
+    /// Last IP address seen from the device
+    #[serde(rename = "ipAddress")]
+    pub ip_address: String,
+    /// Country
+    pub country: String,
+    /// City
+    pub city: String,
+    /// Whether a trust is in force now
+    #[serde(rename = "isTrusted")]
+    pub is_trusted: bool,
+    #[serde(rename = "trustLevel")]
+    pub trust_level: TrustLevel,
+    /// When the device last opened a session
+    #[serde(rename = "lastSeen")]
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+    /// When the device was first seen
+    #[serde(rename = "createdAt")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the current or last trust ends (ended); null when never trusted or untrusted
+    #[serde(rename = "trustExpiresAt")]
+    #[schema(required = true)]
+    pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+/// An active session of a device (a Session without the device's name).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeviceSession {
+    /// Session identifier
+    pub id: String,
+    /// IP address used in session
+    #[serde(rename = "ipAddress")]
+    pub ip_address: String,
+    /// Session location
+    pub location: String,
+    /// When session started
+    #[serde(rename = "startedAt")]
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Last activity in session
+    #[serde(rename = "lastActivity")]
+    pub last_activity: chrono::DateTime<chrono::Utc>,
+    /// When session expires
+    #[serde(rename = "expiresAt")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Authentication method used
+    #[serde(rename = "loginMethod")]
+    pub login_method: String,
+}
+/// A device with its fingerprint, user agent and active sessions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeviceDetails {
+    /// Device identifier
+    pub id: String,
+    /// Name of the device
+    #[serde(rename = "deviceName")]
+    pub device_name: String,
+    #[serde(rename = "deviceType")]
+    pub device_type: DeviceType,
+    /// Operating system
+    pub os: String,
+    /// Browser
+    pub browser: String,
+    /// Last IP address seen from the device
+    #[serde(rename = "ipAddress")]
+    pub ip_address: String,
+    /// Country
+    pub country: String,
+    /// City
+    pub city: String,
+    /// Whether a trust is in force now
+    #[serde(rename = "isTrusted")]
+    pub is_trusted: bool,
+    #[serde(rename = "trustLevel")]
+    pub trust_level: TrustLevel,
+    /// When the device last opened a session
+    #[serde(rename = "lastSeen")]
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+    /// When the device was first seen
+    #[serde(rename = "createdAt")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the current or last trust ends (ended); null when never trusted or untrusted
+    #[serde(rename = "trustExpiresAt")]
+    #[schema(required = true)]
+    pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The user agent the device last signed in with
+    #[serde(rename = "userAgent")]
+    pub user_agent: String,
+    /// Identifies the device within its user
+    #[serde(rename = "deviceFingerprint")]
+    pub device_fingerprint: String,
+    /// The device's active sessions, most recent activity first
+    pub sessions: Vec<DeviceSession>,
+}
+/// The authenticated user's devices, most recently seen first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DevicesResponse {
+    /// Operation success status
+    pub success: bool,
+    /// The user's devices
+    pub devices: Vec<Device>,
+}
+/// One device of the authenticated user.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeviceDetailsResponse {
+    /// Operation success status
+    pub success: bool,
+    pub device: DeviceDetails,
+}
+/// Which of the caller's devices to trust.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct TrustDeviceRequest {
+    /// The device's fingerprint
+    pub fingerprint: String,
+}
+/// The device is trusted.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct TrustDeviceResponse {
+    /// Operation success status
+    pub success: bool,
+    /// What was done
+    pub message: String,
+    /// When the trust ends
+    #[serde(rename = "trustExpiresAt")]
+    pub trust_expires_at: chrono::DateTime<chrono::Utc>,
+}
 /// The error shape shared by every operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorResponse {

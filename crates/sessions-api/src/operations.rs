@@ -10,8 +10,69 @@ pub trait SessionsApi: Send + Sync + 'static {
     ///
     /// `GET /sessions`
     async fn get_sessions(&self, auth: crate::BearerAuth) -> GetSessionsResponse;
+    /// Revoke Session
+    ///
+    /// Terminate one of the authenticated user's sessions immediately; its token must re-authenticate
+    ///
+    /// `POST /sessions/{id}/revoke`
+    async fn revoke_session(&self, auth: crate::BearerAuth, id: String) -> RevokeSessionResponse;
+    /// Revoke All Sessions
+    ///
+    /// Revoke all active sessions of the authenticated user on every device, the calling one included (log out everywhere)
+    ///
+    /// `POST /sessions/revoke-all`
+    async fn revoke_all_sessions(&self, auth: crate::BearerAuth) -> RevokeAllSessionsResponse;
+    /// Session Heartbeat
+    ///
+    /// Update the session's last activity and extend its expiry; called periodically to keep a session alive
+    ///
+    /// `POST /sessions/{id}/heartbeat`
+    async fn session_heartbeat(
+        &self,
+        auth: crate::BearerAuth,
+        id: String,
+    ) -> SessionHeartbeatResponse;
+    /// Get User Devices
+    ///
+    /// Retrieve all devices of the authenticated user
+    ///
+    /// `GET /devices`
+    async fn get_devices(&self, auth: crate::BearerAuth) -> GetDevicesResponse;
+    /// Trust Device
+    ///
+    /// Mark the authenticated user's device with this fingerprint as trusted, for the trust period
+    ///
+    /// `POST /devices/trust`
+    async fn trust_device(
+        &self,
+        auth: crate::BearerAuth,
+        body: crate::models::TrustDeviceRequest,
+    ) -> TrustDeviceResponse;
+    /// Get Device Details
+    ///
+    /// Retrieve one device of the authenticated user, with its active sessions
+    ///
+    /// `GET /devices/{id}`
+    async fn get_device_details(
+        &self,
+        auth: crate::BearerAuth,
+        id: String,
+    ) -> GetDeviceDetailsResponse;
+    /// Remove Device
+    ///
+    /// Remove the device permanently, with all its data; its sessions stop authenticating at once
+    ///
+    /// `DELETE /devices/{id}`
+    async fn remove_device(&self, auth: crate::BearerAuth, id: String) -> RemoveDeviceResponse;
+    /// Untrust Device
+    ///
+    /// Clear the device's trust and revoke all its active sessions, which must re-authenticate
+    ///
+    /// `POST /devices/{id}/untrust`
+    async fn untrust_device(&self, auth: crate::BearerAuth, id: String) -> UntrustDeviceResponse;
 }
 /// Every documented response of `getSessions`, one variant per status.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetSessionsResponse {
     /// 200: List of active user sessions
@@ -29,6 +90,301 @@ impl axum::response::IntoResponse for GetSessionsResponse {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
             Self::Unauthorized(body) => {
                 (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `revokeSession`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevokeSessionResponse {
+    /// 200: Session revoked
+    Ok(crate::models::MessageResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: Session not found, not active, or not the caller's
+    NotFound(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for RevokeSessionResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `revokeAllSessions`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevokeAllSessionsResponse {
+    /// 200: All sessions revoked
+    Ok(crate::models::MessageResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for RevokeAllSessionsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `sessionHeartbeat`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionHeartbeatResponse {
+    /// 200: Session kept alive
+    Ok(crate::models::HeartbeatResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: Session not found, expired, revoked, or not the caller's
+    NotFound(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for SessionHeartbeatResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `getDevices`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetDevicesResponse {
+    /// 200: List of the user's devices
+    Ok(crate::models::DevicesResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for GetDevicesResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `trustDevice`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrustDeviceResponse {
+    /// 200: Device trusted
+    Ok(crate::models::TrustDeviceResponse),
+    /// 400: The body is not valid JSON or misses a required field
+    BadRequest(crate::models::ErrorResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: No device of the caller has this fingerprint
+    NotFound(crate::models::ErrorResponse),
+    /// 413: The body is larger than the server accepts
+    PayloadTooLarge(crate::models::ErrorResponse),
+    /// 415: The body is not sent as application/json
+    UnsupportedMediaType(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for TrustDeviceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::BadRequest(body) => {
+                (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+            }
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+            }
+            Self::PayloadTooLarge(body) => {
+                (axum::http::StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
+            }
+            Self::UnsupportedMediaType(body) => (
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                axum::Json(body),
+            )
+                .into_response(),
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `getDeviceDetails`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetDeviceDetailsResponse {
+    /// 200: The device and its active sessions
+    Ok(crate::models::DeviceDetailsResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: Device not found or not the caller's
+    NotFound(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for GetDeviceDetailsResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `removeDevice`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoveDeviceResponse {
+    /// 200: Device removed
+    Ok(crate::models::MessageResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: Device not found or not the caller's
+    NotFound(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for RemoveDeviceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+            }
+            Self::TooManyRequests(body) => {
+                (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+            }
+            Self::InternalServerError(body) => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response(),
+        }
+    }
+}
+/// Every documented response of `untrustDevice`, one variant per status.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum UntrustDeviceResponse {
+    /// 200: Device untrusted
+    Ok(crate::models::MessageResponse),
+    /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
+    Unauthorized(crate::models::ErrorResponse),
+    /// 404: Device not found or not the caller's
+    NotFound(crate::models::ErrorResponse),
+    /// 429: Too many requests. Retry later, with exponential backoff.
+    TooManyRequests(crate::models::ErrorResponse),
+    /// 500: Server error
+    InternalServerError(crate::models::ErrorResponse),
+}
+impl axum::response::IntoResponse for UntrustDeviceResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Unauthorized(body) => {
+                (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+            }
+            Self::NotFound(body) => {
+                (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
             }
             Self::TooManyRequests(body) => {
                 (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()

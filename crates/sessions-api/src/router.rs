@@ -11,6 +11,17 @@ pub type SharedApi = std::sync::Arc<dyn crate::operations::SessionsApi>;
         schemas(
             crate::models::Session,
             crate::models::SessionsResponse,
+            crate::models::MessageResponse,
+            crate::models::HeartbeatResponse,
+            crate::models::DeviceType,
+            crate::models::TrustLevel,
+            crate::models::Device,
+            crate::models::DeviceSession,
+            crate::models::DeviceDetails,
+            crate::models::DevicesResponse,
+            crate::models::DeviceDetailsResponse,
+            crate::models::TrustDeviceRequest,
+            crate::models::TrustDeviceResponse,
             crate::models::ErrorResponse
         )
     ),
@@ -35,6 +46,13 @@ impl utoipa::Modify for SecuritySchemes {
 pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(get_sessions))
+        .routes(utoipa_axum::routes!(revoke_session))
+        .routes(utoipa_axum::routes!(revoke_all_sessions))
+        .routes(utoipa_axum::routes!(session_heartbeat))
+        .routes(utoipa_axum::routes!(get_devices))
+        .routes(utoipa_axum::routes!(trust_device))
+        .routes(utoipa_axum::routes!(get_device_details, remove_device))
+        .routes(utoipa_axum::routes!(untrust_device))
 }
 #[utoipa::path(
     get,
@@ -85,5 +103,483 @@ pub async fn get_sessions(
     headers: axum::http::HeaderMap,
 ) -> crate::operations::GetSessionsResponse {
     api.get_sessions(crate::BearerAuth::from_headers(&headers))
+        .await
+}
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/revoke",
+    operation_id = "revokeSession",
+    tags = ["sessions"],
+    summary = "Revoke Session",
+    description = "Terminate one of the authenticated user's sessions immediately; its token must re-authenticate",
+    params(("id" = String, Path, description = "Session identifier")),
+    responses(
+        (
+            status = 200,
+            description = "Session revoked",
+            body = crate::models::MessageResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "Session not found, not active, or not the caller's",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn revoke_session(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+) -> crate::operations::RevokeSessionResponse {
+    api.revoke_session(crate::BearerAuth::from_headers(&headers), id)
+        .await
+}
+#[utoipa::path(
+    post,
+    path = "/sessions/revoke-all",
+    operation_id = "revokeAllSessions",
+    tags = ["sessions"],
+    summary = "Revoke All Sessions",
+    description = "Revoke all active sessions of the authenticated user on every device, the calling one included (log out everywhere)",
+    responses(
+        (
+            status = 200,
+            description = "All sessions revoked",
+            body = crate::models::MessageResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn revoke_all_sessions(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+) -> crate::operations::RevokeAllSessionsResponse {
+    api.revoke_all_sessions(crate::BearerAuth::from_headers(&headers))
+        .await
+}
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/heartbeat",
+    operation_id = "sessionHeartbeat",
+    tags = ["sessions"],
+    summary = "Session Heartbeat",
+    description = "Update the session's last activity and extend its expiry; called periodically to keep a session alive",
+    params(("id" = String, Path, description = "Session identifier")),
+    responses(
+        (
+            status = 200,
+            description = "Session kept alive",
+            body = crate::models::HeartbeatResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "Session not found, expired, revoked, or not the caller's",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn session_heartbeat(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+) -> crate::operations::SessionHeartbeatResponse {
+    api.session_heartbeat(crate::BearerAuth::from_headers(&headers), id)
+        .await
+}
+#[utoipa::path(
+    get,
+    path = "/devices",
+    operation_id = "getDevices",
+    tags = ["devices"],
+    summary = "Get User Devices",
+    description = "Retrieve all devices of the authenticated user",
+    responses(
+        (
+            status = 200,
+            description = "List of the user's devices",
+            body = crate::models::DevicesResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn get_devices(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+) -> crate::operations::GetDevicesResponse {
+    api.get_devices(crate::BearerAuth::from_headers(&headers))
+        .await
+}
+#[utoipa::path(
+    post,
+    path = "/devices/trust",
+    operation_id = "trustDevice",
+    tags = ["devices"],
+    summary = "Trust Device",
+    description = "Mark the authenticated user's device with this fingerprint as trusted, for the trust period",
+    request_body(
+        content = crate::models::TrustDeviceRequest,
+        content_type = "application/json",
+        description = "The device to trust, by fingerprint"
+    ),
+    responses(
+        (
+            status = 200,
+            description = "Device trusted",
+            body = crate::models::TrustDeviceResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 400,
+            description = "The body is not valid JSON or misses a required field",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "No device of the caller has this fingerprint",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 413,
+            description = "The body is larger than the server accepts",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 415,
+            description = "The body is not sent as application/json",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn trust_device(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    crate::JsonBody(body): crate::JsonBody<crate::models::TrustDeviceRequest>,
+) -> crate::operations::TrustDeviceResponse {
+    api.trust_device(crate::BearerAuth::from_headers(&headers), body)
+        .await
+}
+#[utoipa::path(
+    get,
+    path = "/devices/{id}",
+    operation_id = "getDeviceDetails",
+    tags = ["devices"],
+    summary = "Get Device Details",
+    description = "Retrieve one device of the authenticated user, with its active sessions",
+    params(("id" = String, Path, description = "Device identifier")),
+    responses(
+        (
+            status = 200,
+            description = "The device and its active sessions",
+            body = crate::models::DeviceDetailsResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "Device not found or not the caller's",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn get_device_details(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+) -> crate::operations::GetDeviceDetailsResponse {
+    api.get_device_details(crate::BearerAuth::from_headers(&headers), id)
+        .await
+}
+#[utoipa::path(
+    delete,
+    path = "/devices/{id}",
+    operation_id = "removeDevice",
+    tags = ["devices"],
+    summary = "Remove Device",
+    description = "Remove the device permanently, with all its data; its sessions stop authenticating at once",
+    params(("id" = String, Path, description = "Device identifier")),
+    responses(
+        (
+            status = 200,
+            description = "Device removed",
+            body = crate::models::MessageResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "Device not found or not the caller's",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn remove_device(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+) -> crate::operations::RemoveDeviceResponse {
+    api.remove_device(crate::BearerAuth::from_headers(&headers), id)
+        .await
+}
+#[utoipa::path(
+    post,
+    path = "/devices/{id}/untrust",
+    operation_id = "untrustDevice",
+    tags = ["devices"],
+    summary = "Untrust Device",
+    description = "Clear the device's trust and revoke all its active sessions, which must re-authenticate",
+    params(("id" = String, Path, description = "Device identifier")),
+    responses(
+        (
+            status = 200,
+            description = "Device untrusted",
+            body = crate::models::MessageResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 401,
+            description = "The bearer token is missing, malformed, unknown, expired or revoked.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                (
+                    "WWW-Authenticate" = String,
+                    description = "Always `Bearer`, the only scheme this API accepts."
+                )
+            )
+        ),
+        (
+            status = 404,
+            description = "Device not found or not the caller's",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 429,
+            description = "Too many requests. Retry later, with exponential backoff.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
+        ),
+        (
+            status = 500,
+            description = "Server error",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json"
+        )
+    ),
+    security(("BearerAuth" = [])),
+)]
+pub async fn untrust_device(
+    axum::extract::State(api): axum::extract::State<SharedApi>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+) -> crate::operations::UntrustDeviceResponse {
+    api.untrust_device(crate::BearerAuth::from_headers(&headers), id)
         .await
 }

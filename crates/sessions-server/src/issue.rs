@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    store::{NewSession, SessionRecord, Store, StoreError},
+    store::{DeviceInfo, NewSession, SessionRecord, Store, StoreError},
     token::IssuedToken,
 };
 
@@ -22,9 +22,9 @@ pub enum IssueError {
 #[derive(Debug, Clone)]
 pub struct SessionRequest {
     pub user_id: String,
-    pub device_name: String,
     /// Identifies the device within its user; sessions with the same one share a device.
     pub device_fingerprint: String,
+    pub device: DeviceInfo,
     pub ip_address: String,
     pub location: String,
     pub login_method: String,
@@ -47,7 +47,7 @@ pub async fn issue_token(
         .create_session(NewSession {
             user_id: request.user_id,
             device_fingerprint: request.device_fingerprint,
-            device_name: request.device_name,
+            device: request.device,
             token_hash: token.hash(),
             ip_address: request.ip_address,
             location: request.location,
@@ -63,29 +63,57 @@ pub async fn issue_token(
 pub const DEMO_USER: &str = "demo";
 const DEMO_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 60 * 60);
 
-/// (fingerprint, device name, IP address, location, login method) of the demo's three devices.
-const DEMO_DEVICES: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "demo-macbook",
-        "MacBook Pro",
-        "203.0.113.24",
-        "Lisbon, PT",
-        "password",
-    ),
-    (
-        "demo-iphone",
-        "iPhone 15",
-        "198.51.100.7",
-        "Porto, PT",
-        "passkey",
-    ),
-    (
-        "demo-thinkpad",
-        "ThinkPad X1 (Firefox)",
-        "192.0.2.55",
-        "Berlin, DE",
-        "google",
-    ),
+/// A demo device and the session it holds.
+struct DemoDevice {
+    fingerprint: &'static str,
+    name: &'static str,
+    device_type: &'static str,
+    os: &'static str,
+    browser: &'static str,
+    user_agent: &'static str,
+    country: &'static str,
+    city: &'static str,
+    ip_address: &'static str,
+    login_method: &'static str,
+}
+
+const DEMO_DEVICES: [DemoDevice; 3] = [
+    DemoDevice {
+        fingerprint: "demo-macbook",
+        name: "MacBook Pro",
+        device_type: "DESKTOP",
+        os: "macOS 15",
+        browser: "Safari 19",
+        user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 15_0) AppleWebKit/605.1.15 Safari/605.1.15",
+        country: "PT",
+        city: "Lisbon",
+        ip_address: "203.0.113.24",
+        login_method: "password",
+    },
+    DemoDevice {
+        fingerprint: "demo-iphone",
+        name: "iPhone 15",
+        device_type: "MOBILE",
+        os: "iOS 19",
+        browser: "Safari Mobile 19",
+        user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+        country: "PT",
+        city: "Porto",
+        ip_address: "198.51.100.7",
+        login_method: "passkey",
+    },
+    DemoDevice {
+        fingerprint: "demo-thinkpad",
+        name: "ThinkPad X1",
+        device_type: "DESKTOP",
+        os: "Debian 13",
+        browser: "Firefox 140",
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+        country: "DE",
+        city: "Berlin",
+        ip_address: "192.0.2.55",
+        login_method: "google",
+    },
 ];
 
 /// Ensures the demo user has one active session on each of three devices, and returns a fresh
@@ -93,20 +121,28 @@ const DEMO_DEVICES: [(&str, &str, &str, &str, &str); 3] = [
 /// ones are active; it only rotates that first session's token, since tokens are not stored.
 pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<IssuedToken, IssueError> {
     let mut first = None;
-    for (fingerprint, device_name, ip_address, location, login_method) in DEMO_DEVICES {
-        let session = match store
-            .active_session_on_device(DEMO_USER, fingerprint, now)
-            .await?
-        {
+    for device in DEMO_DEVICES {
+        let active = store
+            .active_session_on_device(DEMO_USER, device.fingerprint, now)
+            .await?;
+        let session = match active {
             Some(session) => session,
             None => {
                 let request = SessionRequest {
                     user_id: DEMO_USER.to_owned(),
-                    device_name: device_name.to_owned(),
-                    device_fingerprint: fingerprint.to_owned(),
-                    ip_address: ip_address.to_owned(),
-                    location: location.to_owned(),
-                    login_method: login_method.to_owned(),
+                    device_fingerprint: device.fingerprint.to_owned(),
+                    device: DeviceInfo {
+                        name: device.name.to_owned(),
+                        device_type: device.device_type.to_owned(),
+                        os: device.os.to_owned(),
+                        browser: device.browser.to_owned(),
+                        user_agent: device.user_agent.to_owned(),
+                        country: device.country.to_owned(),
+                        city: device.city.to_owned(),
+                    },
+                    ip_address: device.ip_address.to_owned(),
+                    location: format!("{}, {}", device.city, device.country),
+                    login_method: device.login_method.to_owned(),
                     lifetime: DEMO_LIFETIME,
                 };
                 issue_token(store, request, now).await?.0

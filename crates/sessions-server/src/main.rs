@@ -7,8 +7,9 @@ use chrono::Utc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sessions_server::{
     issue::{SessionRequest, issue_token, seed_demo},
+    service::Policy,
     startup::{Application, implementation_openapi},
-    store::{SqliteStore, Store},
+    store::{DeviceInfo, ExpiryPolicy, SqliteStore, Store},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -53,6 +54,53 @@ struct ServeArgs {
     /// Log line format (logs go to stderr).
     #[arg(long, env = "SESSIONS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    /// A heartbeat extends a session to now + this (sliding expiry).
+    #[arg(long, env = "SESSIONS_SLIDING_TTL", default_value = "30d", value_parser = humantime::parse_duration)]
+    sliding_ttl: Duration,
+    /// No heartbeat extends a session past its start + this.
+    #[arg(long, env = "SESSIONS_ABSOLUTE_LIFETIME", default_value = "90d", value_parser = humantime::parse_duration)]
+    absolute_lifetime: Duration,
+    /// How long `POST /devices/trust` trusts a device.
+    #[arg(long, env = "SESSIONS_TRUST_PERIOD", default_value = "30d", value_parser = humantime::parse_duration)]
+    trust_period: Duration,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> anyhow::Result<Policy> {
+        let convert = |duration: Duration, name: &str| {
+            chrono::Duration::from_std(duration).with_context(|| format!("--{name} is too long"))
+        };
+        Ok(Policy {
+            expiry: ExpiryPolicy {
+                sliding_ttl: convert(self.sliding_ttl, "sliding-ttl")?,
+                absolute_lifetime: convert(self.absolute_lifetime, "absolute-lifetime")?,
+            },
+            trust_period: convert(self.trust_period, "trust-period")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DeviceTypeArg {
+    Desktop,
+    Mobile,
+    Tablet,
+}
+
+impl DeviceTypeArg {
+    fn stored(self) -> &'static str {
+        match self {
+            Self::Desktop => "DESKTOP",
+            Self::Mobile => "MOBILE",
+            Self::Tablet => "TABLET",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,6 +120,18 @@ struct IssueTokenArgs {
     /// Identifies the device within the user; defaults to the device name.
     #[arg(long)]
     fingerprint: Option<String>,
+    #[arg(long, value_enum, default_value_t = DeviceTypeArg::Desktop)]
+    device_type: DeviceTypeArg,
+    #[arg(long, default_value = "unknown")]
+    os: String,
+    #[arg(long, default_value = "unknown")]
+    browser: String,
+    #[arg(long, default_value = "unknown")]
+    user_agent: String,
+    #[arg(long, default_value = "unknown")]
+    country: String,
+    #[arg(long, default_value = "unknown")]
+    city: String,
     #[arg(long, default_value = "unknown")]
     ip_address: String,
     #[arg(long, default_value = "unknown")]
@@ -97,7 +157,15 @@ async fn main() -> anyhow::Result<()> {
             let request = SessionRequest {
                 device_fingerprint: args.fingerprint.unwrap_or_else(|| args.device_name.clone()),
                 user_id: args.user,
-                device_name: args.device_name,
+                device: DeviceInfo {
+                    name: args.device_name,
+                    device_type: args.device_type.stored().to_owned(),
+                    os: args.os,
+                    browser: args.browser,
+                    user_agent: args.user_agent,
+                    country: args.country,
+                    city: args.city,
+                },
                 ip_address: args.ip_address,
                 location: args.location,
                 login_method: args.login_method,
@@ -116,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
+    let policy = args.policy.policy()?;
     let database_url = &args.database.database_url;
     let store = Arc::new(
         SqliteStore::connect(database_url)
@@ -132,7 +201,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let store: Arc<dyn Store> = store;
-    let application = Application::bind(args.bind, store)
+    let application = Application::bind(args.bind, store, policy)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let address = application.local_addr()?;

@@ -1,17 +1,25 @@
 //! The service: the generated [`SessionsApi`] trait implemented over a [`Store`].
+//!
+//! Every operation first authenticates the caller, then acts only on the caller's own sessions
+//! and devices. Another user's id answers exactly like an unknown one (404), so existence never
+//! leaks.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, DurationRound as _, Utc};
 use sessions_api::{
     BearerAuth, SessionsApi,
-    models::{ErrorResponse, Session, SessionsResponse},
-    operations::GetSessionsResponse,
+    models::{
+        Device, DeviceDetails, DeviceDetailsResponse, DeviceSession, DeviceType, DevicesResponse,
+        ErrorResponse, HeartbeatResponse, MessageResponse, Session, SessionsResponse,
+        TrustDeviceRequest, TrustLevel,
+    },
+    operations,
 };
 
 use crate::{
-    store::{SessionRecord, Store, StoreError},
+    store::{DeviceRecord, ExpiryPolicy, SessionRecord, Store, StoreError, StoredTrust},
     token,
 };
 
@@ -23,8 +31,26 @@ pub const MALFORMED_TOKEN: &str = "Malformed bearer token";
 /// cannot tell which.
 pub const INVALID_TOKEN: &str = "Invalid or expired token";
 
-/// The documented 500 message of `GET /sessions`.
-pub const GET_SESSIONS_FAILED: &str = "Failed to retrieve sessions";
+/// Lifetimes the service applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// How heartbeats extend sessions.
+    pub expiry: ExpiryPolicy,
+    /// How long `POST /devices/trust` trusts a device.
+    pub trust_period: chrono::Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            expiry: ExpiryPolicy {
+                sliding_ttl: chrono::Duration::days(30),
+                absolute_lifetime: chrono::Duration::days(90),
+            },
+            trust_period: chrono::Duration::days(30),
+        }
+    }
+}
 
 /// Who is calling: the owner of an active session.
 #[derive(Debug, Clone)]
@@ -33,41 +59,121 @@ pub struct Caller {
     pub session_id: String,
 }
 
-/// Why a request did not authenticate.
+/// An operation's name (for logs) and its documented 500 message.
+#[derive(Debug, Clone, Copy)]
+struct Operation {
+    id: &'static str,
+    failure: &'static str,
+}
+
+const GET_SESSIONS: Operation = Operation {
+    id: "getSessions",
+    failure: "Failed to retrieve sessions",
+};
+const REVOKE_SESSION: Operation = Operation {
+    id: "revokeSession",
+    failure: "Failed to revoke session",
+};
+const REVOKE_ALL_SESSIONS: Operation = Operation {
+    id: "revokeAllSessions",
+    failure: "Failed to revoke all sessions",
+};
+const SESSION_HEARTBEAT: Operation = Operation {
+    id: "sessionHeartbeat",
+    failure: "Failed to update session",
+};
+const GET_DEVICES: Operation = Operation {
+    id: "getDevices",
+    failure: "Failed to retrieve devices",
+};
+const GET_DEVICE_DETAILS: Operation = Operation {
+    id: "getDeviceDetails",
+    failure: "Failed to retrieve device details",
+};
+const TRUST_DEVICE: Operation = Operation {
+    id: "trustDevice",
+    failure: "Failed to trust device",
+};
+const UNTRUST_DEVICE: Operation = Operation {
+    id: "untrustDevice",
+    failure: "Failed to untrust device",
+};
+const REMOVE_DEVICE: Operation = Operation {
+    id: "removeDevice",
+    failure: "Failed to remove device",
+};
+
+const SESSION_NOT_FOUND: &str = "Session not found";
+const SESSION_NOT_FOUND_OR_EXPIRED: &str = "Session not found or expired";
+const DEVICE_NOT_FOUND: &str = "Device not found";
+
+impl Operation {
+    /// Logs the cause and returns the documented body; the cause never reaches the client.
+    fn internal_error(self, err: &StoreError) -> ErrorResponse {
+        tracing::error!(operation = self.id, error = %err, "request failed");
+        error_body(self.failure)
+    }
+}
+
+/// Why a request did not authenticate: the body to send, and whether it is a 401 or a 500.
 #[derive(Debug)]
 enum AuthFailure {
-    Unauthorized(&'static str),
-    Store(StoreError),
+    Unauthorized(ErrorResponse),
+    Internal(ErrorResponse),
+}
+
+/// Authenticates, or returns early with the operation's own 401 or 500 variant.
+macro_rules! authenticate {
+    ($service:expr, $auth:expr, $operation:expr, $response:ident) => {
+        match $service.authenticate($auth, $operation).await {
+            Ok(caller) => caller,
+            Err(AuthFailure::Unauthorized(body)) => {
+                return operations::$response::Unauthorized(body);
+            }
+            Err(AuthFailure::Internal(body)) => {
+                return operations::$response::InternalServerError(body);
+            }
+        }
+    };
 }
 
 #[derive(Debug)]
 pub struct SessionService {
     store: Arc<dyn Store>,
+    policy: Policy,
 }
 
 impl SessionService {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, policy: Policy) -> Self {
+        Self { store, policy }
     }
 
     /// Only a token whose session is active authenticates.
-    async fn authenticate(&self, auth: BearerAuth) -> Result<Caller, AuthFailure> {
+    async fn authenticate(
+        &self,
+        auth: BearerAuth,
+        operation: Operation,
+    ) -> Result<Caller, AuthFailure> {
         let token = match auth {
-            BearerAuth::Missing => return Err(AuthFailure::Unauthorized(MISSING_TOKEN)),
-            BearerAuth::Malformed => return Err(AuthFailure::Unauthorized(MALFORMED_TOKEN)),
+            BearerAuth::Missing => {
+                return Err(AuthFailure::Unauthorized(error_body(MISSING_TOKEN)));
+            }
+            BearerAuth::Malformed => {
+                return Err(AuthFailure::Unauthorized(error_body(MALFORMED_TOKEN)));
+            }
             BearerAuth::Token(token) => token,
         };
         let session = self
             .store
             .session_by_token_hash(&token::hash(&token))
             .await
-            .map_err(AuthFailure::Store)?;
+            .map_err(|err| AuthFailure::Internal(operation.internal_error(&err)))?;
         match session {
             Some(session) if session.is_active(Utc::now()) => Ok(Caller {
                 user_id: session.user_id,
                 session_id: session.id,
             }),
-            _ => Err(AuthFailure::Unauthorized(INVALID_TOKEN)),
+            _ => Err(AuthFailure::Unauthorized(error_body(INVALID_TOKEN))),
         }
     }
 }
@@ -79,10 +185,11 @@ fn error_body(message: &str) -> ErrorResponse {
     }
 }
 
-/// Logs an internal failure with its cause and returns the operation's documented message.
-fn internal(operation: &str, err: &StoreError, message: &str) -> ErrorResponse {
-    tracing::error!(operation, error = %err, "request failed");
-    error_body(message)
+fn message(text: &str) -> MessageResponse {
+    MessageResponse {
+        success: true,
+        message: text.to_owned(),
+    }
 }
 
 fn session_model(record: SessionRecord) -> Session {
@@ -98,37 +205,259 @@ fn session_model(record: SessionRecord) -> Session {
     }
 }
 
+fn device_session_model(record: SessionRecord) -> DeviceSession {
+    DeviceSession {
+        id: record.id,
+        ip_address: record.ip_address,
+        location: record.location,
+        started_at: record.started_at,
+        last_activity: record.last_activity,
+        expires_at: record.expires_at,
+        login_method: record.login_method,
+    }
+}
+
+/// How a device's trust reads at `now`: an expired trust reads as untrusted.
+fn trust_at(trust: StoredTrust, now: DateTime<Utc>) -> (bool, TrustLevel, Option<DateTime<Utc>>) {
+    match trust {
+        StoredTrust::High { until } if until > now => (true, TrustLevel::High, Some(until)),
+        StoredTrust::High { until } => (false, TrustLevel::Unknown, Some(until)),
+        StoredTrust::Low => (false, TrustLevel::Low, None),
+        StoredTrust::Unknown => (false, TrustLevel::Unknown, None),
+    }
+}
+
+fn device_type(stored: &str) -> Result<DeviceType, StoreError> {
+    match stored {
+        "DESKTOP" => Ok(DeviceType::Desktop),
+        "MOBILE" => Ok(DeviceType::Mobile),
+        "TABLET" => Ok(DeviceType::Tablet),
+        other => Err(StoreError::CorruptRow(format!("device type {other:?}"))),
+    }
+}
+
+fn device_model(record: DeviceRecord, now: DateTime<Utc>) -> Result<Device, StoreError> {
+    let (is_trusted, trust_level, trust_expires_at) = trust_at(record.trust, now);
+    Ok(Device {
+        device_type: device_type(&record.info.device_type)?,
+        id: record.id,
+        device_name: record.info.name,
+        os: record.info.os,
+        browser: record.info.browser,
+        ip_address: record.ip_address,
+        country: record.info.country,
+        city: record.info.city,
+        is_trusted,
+        trust_level,
+        last_seen: record.last_seen,
+        created_at: record.created_at,
+        trust_expires_at,
+    })
+}
+
+fn device_details_model(
+    record: DeviceRecord,
+    sessions: Vec<SessionRecord>,
+    now: DateTime<Utc>,
+) -> Result<DeviceDetails, StoreError> {
+    let (is_trusted, trust_level, trust_expires_at) = trust_at(record.trust, now);
+    Ok(DeviceDetails {
+        device_type: device_type(&record.info.device_type)?,
+        id: record.id,
+        device_name: record.info.name,
+        os: record.info.os,
+        browser: record.info.browser,
+        ip_address: record.ip_address,
+        country: record.info.country,
+        city: record.info.city,
+        is_trusted,
+        trust_level,
+        last_seen: record.last_seen,
+        created_at: record.created_at,
+        trust_expires_at,
+        user_agent: record.info.user_agent,
+        device_fingerprint: record.fingerprint,
+        sessions: sessions.into_iter().map(device_session_model).collect(),
+    })
+}
+
 #[async_trait]
 impl SessionsApi for SessionService {
-    async fn get_sessions(&self, auth: BearerAuth) -> GetSessionsResponse {
-        const OPERATION: &str = "getSessions";
-        let caller = match self.authenticate(auth).await {
-            Ok(caller) => caller,
-            Err(AuthFailure::Unauthorized(message)) => {
-                return GetSessionsResponse::Unauthorized(error_body(message));
-            }
-            Err(AuthFailure::Store(err)) => {
-                return GetSessionsResponse::InternalServerError(internal(
-                    OPERATION,
-                    &err,
-                    GET_SESSIONS_FAILED,
-                ));
-            }
-        };
+    async fn get_sessions(&self, auth: BearerAuth) -> operations::GetSessionsResponse {
+        use operations::GetSessionsResponse as Response;
+        let caller = authenticate!(self, auth, GET_SESSIONS, GetSessionsResponse);
         match self
             .store
             .active_sessions(&caller.user_id, Utc::now())
             .await
         {
-            Ok(records) => GetSessionsResponse::Ok(SessionsResponse {
+            Ok(records) => Response::Ok(SessionsResponse {
                 success: true,
                 sessions: records.into_iter().map(session_model).collect(),
             }),
-            Err(err) => GetSessionsResponse::InternalServerError(internal(
-                OPERATION,
-                &err,
-                GET_SESSIONS_FAILED,
-            )),
+            Err(err) => Response::InternalServerError(GET_SESSIONS.internal_error(&err)),
+        }
+    }
+
+    async fn revoke_session(
+        &self,
+        auth: BearerAuth,
+        id: String,
+    ) -> operations::RevokeSessionResponse {
+        use operations::RevokeSessionResponse as Response;
+        let caller = authenticate!(self, auth, REVOKE_SESSION, RevokeSessionResponse);
+        match self
+            .store
+            .revoke_session(&caller.user_id, &id, Utc::now())
+            .await
+        {
+            Ok(true) => Response::Ok(message("Session revoked successfully")),
+            Ok(false) => Response::NotFound(error_body(SESSION_NOT_FOUND)),
+            Err(err) => Response::InternalServerError(REVOKE_SESSION.internal_error(&err)),
+        }
+    }
+
+    async fn revoke_all_sessions(&self, auth: BearerAuth) -> operations::RevokeAllSessionsResponse {
+        use operations::RevokeAllSessionsResponse as Response;
+        let caller = authenticate!(self, auth, REVOKE_ALL_SESSIONS, RevokeAllSessionsResponse);
+        match self
+            .store
+            .revoke_all_sessions(&caller.user_id, Utc::now())
+            .await
+        {
+            Ok(revoked) => {
+                tracing::info!(revoked, "revoked all sessions of the caller");
+                Response::Ok(message("All sessions revoked successfully"))
+            }
+            Err(err) => Response::InternalServerError(REVOKE_ALL_SESSIONS.internal_error(&err)),
+        }
+    }
+
+    async fn session_heartbeat(
+        &self,
+        auth: BearerAuth,
+        id: String,
+    ) -> operations::SessionHeartbeatResponse {
+        use operations::SessionHeartbeatResponse as Response;
+        let caller = authenticate!(self, auth, SESSION_HEARTBEAT, SessionHeartbeatResponse);
+        let extended = self
+            .store
+            .heartbeat(&caller.user_id, &id, Utc::now(), self.policy.expiry)
+            .await;
+        match extended {
+            Ok(Some(new_expiry)) => Response::Ok(HeartbeatResponse {
+                success: true,
+                message: "Session updated successfully".to_owned(),
+                new_expiry,
+            }),
+            Ok(None) => Response::NotFound(error_body(SESSION_NOT_FOUND_OR_EXPIRED)),
+            Err(err) => Response::InternalServerError(SESSION_HEARTBEAT.internal_error(&err)),
+        }
+    }
+
+    async fn get_devices(&self, auth: BearerAuth) -> operations::GetDevicesResponse {
+        use operations::GetDevicesResponse as Response;
+        let caller = authenticate!(self, auth, GET_DEVICES, GetDevicesResponse);
+        let now = Utc::now();
+        let devices = match self.store.devices(&caller.user_id).await {
+            Ok(records) => records
+                .into_iter()
+                .map(|record| device_model(record, now))
+                .collect::<Result<Vec<_>, _>>(),
+            Err(err) => Err(err),
+        };
+        match devices {
+            Ok(devices) => Response::Ok(DevicesResponse {
+                success: true,
+                devices,
+            }),
+            Err(err) => Response::InternalServerError(GET_DEVICES.internal_error(&err)),
+        }
+    }
+
+    async fn trust_device(
+        &self,
+        auth: BearerAuth,
+        body: TrustDeviceRequest,
+    ) -> operations::TrustDeviceResponse {
+        use operations::TrustDeviceResponse as Response;
+        let caller = authenticate!(self, auth, TRUST_DEVICE, TrustDeviceResponse);
+        // Millisecond precision, as stored, so the answer equals what later reads show.
+        let until = (Utc::now() + self.policy.trust_period)
+            .duration_trunc(chrono::Duration::milliseconds(1))
+            .unwrap_or_else(|_| Utc::now() + self.policy.trust_period);
+        match self
+            .store
+            .trust_device(&caller.user_id, &body.fingerprint, until)
+            .await
+        {
+            Ok(true) => Response::Ok(sessions_api::models::TrustDeviceResponse {
+                success: true,
+                message: "Device trusted successfully".to_owned(),
+                trust_expires_at: until,
+            }),
+            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Err(err) => Response::InternalServerError(TRUST_DEVICE.internal_error(&err)),
+        }
+    }
+
+    async fn get_device_details(
+        &self,
+        auth: BearerAuth,
+        id: String,
+    ) -> operations::GetDeviceDetailsResponse {
+        use operations::GetDeviceDetailsResponse as Response;
+        let caller = authenticate!(self, auth, GET_DEVICE_DETAILS, GetDeviceDetailsResponse);
+        let now = Utc::now();
+        let details = async {
+            let Some(device) = self.store.device(&caller.user_id, &id).await? else {
+                return Ok(None);
+            };
+            let sessions = self
+                .store
+                .active_sessions_of_device(&caller.user_id, &id, now)
+                .await?;
+            device_details_model(device, sessions, now).map(Some)
+        };
+        match details.await {
+            Ok(Some(device)) => Response::Ok(DeviceDetailsResponse {
+                success: true,
+                device,
+            }),
+            Ok(None) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Err(err) => Response::InternalServerError(GET_DEVICE_DETAILS.internal_error(&err)),
+        }
+    }
+
+    async fn remove_device(
+        &self,
+        auth: BearerAuth,
+        id: String,
+    ) -> operations::RemoveDeviceResponse {
+        use operations::RemoveDeviceResponse as Response;
+        let caller = authenticate!(self, auth, REMOVE_DEVICE, RemoveDeviceResponse);
+        match self.store.remove_device(&caller.user_id, &id).await {
+            Ok(true) => Response::Ok(message("Device removed successfully")),
+            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Err(err) => Response::InternalServerError(REMOVE_DEVICE.internal_error(&err)),
+        }
+    }
+
+    async fn untrust_device(
+        &self,
+        auth: BearerAuth,
+        id: String,
+    ) -> operations::UntrustDeviceResponse {
+        use operations::UntrustDeviceResponse as Response;
+        let caller = authenticate!(self, auth, UNTRUST_DEVICE, UntrustDeviceResponse);
+        match self
+            .store
+            .untrust_device(&caller.user_id, &id, Utc::now())
+            .await
+        {
+            Ok(true) => Response::Ok(message("Device untrusted successfully")),
+            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Err(err) => Response::InternalServerError(UNTRUST_DEVICE.internal_error(&err)),
         }
     }
 }

@@ -21,13 +21,19 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{service::SessionService, store::Store};
+use crate::{
+    service::{Policy, SessionService},
+    store::Store,
+};
 
 /// The checked-in spec, compiled in so `/openapi.json` always describes this very build.
 const SPEC_YAML: &str = include_str!("../../../openapi/sessions.yaml");
 
 static SPEC_JSON: LazyLock<serde_json::Value> =
     LazyLock::new(|| serde_yaml::from_str(SPEC_YAML).expect("openapi/sessions.yaml is valid YAML"));
+
+/// The largest request body accepted; larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,8 +44,8 @@ pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole HTTP surface over `store`.
-pub fn app(store: Arc<dyn Store>) -> Router {
-    let api: SharedApi = Arc::new(SessionService::new(store));
+pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
+    let api: SharedApi = Arc::new(SessionService::new(store, policy));
     let (api_routes, _) = sessions_api::router().split_for_parts();
     api_routes
         .with_state(api)
@@ -47,6 +53,7 @@ pub fn app(store: Arc<dyn Store>) -> Router {
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async { error_response(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(challenge_unauthorized))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -89,11 +96,15 @@ pub struct Application {
 
 impl Application {
     /// Binds `address` (port 0 picks a free one) and prepares the app over `store`.
-    pub async fn bind(address: SocketAddr, store: Arc<dyn Store>) -> std::io::Result<Self> {
+    pub async fn bind(
+        address: SocketAddr,
+        store: Arc<dyn Store>,
+        policy: Policy,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address).await?;
         Ok(Self {
             listener,
-            router: app(store),
+            router: app(store, policy),
         })
     }
 

@@ -875,6 +875,8 @@ fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> Token
         );
         enums.push(quote! {
             #[doc = #enum_doc]
+            // Built once per request and serialized at once: boxing would only burden implementers.
+            #[allow(clippy::large_enum_variant)]
             #[derive(Debug, Clone, PartialEq)]
             pub enum #response {
                 #(#variants)*
@@ -1076,7 +1078,7 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
     }
     if let Some(body) = &operation.body {
         let ty = &body.ty;
-        extractors.push(quote! { axum::Json(body): axum::Json<crate::models::#ty> });
+        extractors.push(quote! { crate::JsonBody(body): crate::JsonBody<crate::models::#ty> });
         arguments.push(quote! { body });
     }
 

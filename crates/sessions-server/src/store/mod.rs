@@ -1,4 +1,6 @@
 //! Persistence behind a trait, so the service does not care which database holds the rows.
+//! Every method that names a session or a device also takes the user it must belong to:
+//! ownership is enforced in the query itself, never after the fact.
 
 mod sqlite;
 
@@ -41,19 +43,65 @@ impl SessionRecord {
     }
 }
 
+/// How far a device is trusted, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredTrust {
+    /// Never trusted.
+    Unknown,
+    /// Trusted until the time given (which may have passed).
+    High { until: DateTime<Utc> },
+    /// Trust withdrawn.
+    Low,
+}
+
+/// A device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: String,
+    pub user_id: String,
+    pub fingerprint: String,
+    pub info: DeviceInfo,
+    pub ip_address: String,
+    pub trust: StoredTrust,
+    pub created_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// What a client tells of its device when a session opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub name: String,
+    /// `DESKTOP`, `MOBILE` or `TABLET`.
+    pub device_type: String,
+    pub os: String,
+    pub browser: String,
+    pub user_agent: String,
+    pub country: String,
+    pub city: String,
+}
+
 /// Everything needed to open a session. The user and the device are created when new; a device
-/// is identified by its fingerprint within its user.
+/// is identified by its fingerprint within its user, and takes the newest details it is seen with.
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub user_id: String,
     pub device_fingerprint: String,
-    pub device_name: String,
+    pub device: DeviceInfo,
     pub token_hash: [u8; 32],
     pub ip_address: String,
     pub location: String,
     pub login_method: String,
     pub started_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// How a heartbeat moves a session's expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryPolicy {
+    /// A heartbeat pushes the expiry to `now + sliding_ttl` (never earlier than it was) ...
+    pub sliding_ttl: chrono::Duration,
+    /// ... but never past `started_at + absolute_lifetime`.
+    pub absolute_lifetime: chrono::Duration,
 }
 
 #[async_trait]
@@ -89,11 +137,68 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         token_hash: &[u8; 32],
     ) -> Result<bool, StoreError>;
 
-    /// Revokes one session of `user_id`. Returns false when it is not the user's or not active.
+    /// Revokes one of the user's active sessions. False when there is no such active session.
     async fn revoke_session(
         &self,
         user_id: &str,
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Revokes every session of the user active at `now`; returns how many.
+    async fn revoke_all_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Marks activity on one of the user's active sessions and extends its expiry under
+    /// `policy`, atomically. Returns the new expiry, or `None` when there is no such active
+    /// session (a revoked one is never brought back).
+    async fn heartbeat(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+        policy: ExpiryPolicy,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// The user's devices, most recently seen first.
+    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError>;
+
+    /// One of the user's devices.
+    async fn device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<DeviceRecord>, StoreError>;
+
+    /// The sessions of one of the user's devices active at `now`, most recent activity first.
+    async fn active_sessions_of_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Trusts the user's device with `fingerprint` until `until`. False when there is none.
+    async fn trust_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Withdraws the trust of one of the user's devices and revokes its active sessions, in one
+    /// transaction. False when there is no such device.
+    async fn untrust_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes one of the user's devices with its sessions, whose tokens stop authenticating.
+    /// False when there is no such device.
+    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError>;
 }

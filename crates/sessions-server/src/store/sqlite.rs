@@ -12,7 +12,10 @@ use sqlx::{
     },
 };
 
-use super::{NewSession, SessionRecord, Store, StoreError};
+use super::{
+    DeviceInfo, DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
+    StoredTrust,
+};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -28,6 +31,22 @@ macro_rules! select_sessions {
         )
     };
 }
+
+/// `SELECT` of every device column, followed by `$rest`.
+macro_rules! select_devices {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
+            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
+            "FROM devices ",
+            $rest
+        )
+    };
+}
+
+/// Multi-statement writes take the write lock up front, so two of them never deadlock on a
+/// read-to-write upgrade (which SQLite reports as busy without waiting).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -86,6 +105,42 @@ fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
     })
 }
 
+fn device_from_row(row: &SqliteRow) -> Result<DeviceRecord, StoreError> {
+    let level: String = row.try_get("trust_level")?;
+    let until = row
+        .try_get::<Option<i64>, _>("trust_expires_at")?
+        .map(from_millis)
+        .transpose()?;
+    let trust = match (level.as_str(), until) {
+        ("UNKNOWN", _) => StoredTrust::Unknown,
+        ("LOW", _) => StoredTrust::Low,
+        ("HIGH", Some(until)) => StoredTrust::High { until },
+        _ => return Err(StoreError::CorruptRow(format!("trust level {level:?}"))),
+    };
+    Ok(DeviceRecord {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        fingerprint: row.try_get("fingerprint")?,
+        info: DeviceInfo {
+            name: row.try_get("device_name")?,
+            device_type: row.try_get("device_type")?,
+            os: row.try_get("os")?,
+            browser: row.try_get("browser")?,
+            user_agent: row.try_get("user_agent")?,
+            country: row.try_get("country")?,
+            city: row.try_get("city")?,
+        },
+        ip_address: row.try_get("ip_address")?,
+        trust,
+        created_at: from_millis(row.try_get("created_at")?)?,
+        last_seen: from_millis(row.try_get("last_seen")?)?,
+    })
+}
+
+fn duration_millis(duration: chrono::Duration) -> i64 {
+    duration.num_milliseconds()
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn session_by_token_hash(
@@ -105,40 +160,58 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? ORDER BY s.last_activity DESC, s.id"
-        )).bind(user_id).bind(millis(now)).fetch_all(&self.pool).await?;
+            "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
+             ORDER BY s.last_activity DESC, s.id"
+        ))
+        .bind(user_id)
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(session_from_row).collect()
     }
 
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
         let started = millis(session.started_at);
         let expires = millis(session.expires_at);
-        let mut tx = self.pool.begin().await?;
+        let device = &session.device;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
             .bind(&session.user_id)
             .bind(started)
             .execute(&mut *tx)
             .await?;
-        // A known device keeps its id and takes the newest name it was seen with.
+        // A known device keeps its id and trust, and takes the newest details it is seen with.
         let device_id: String = sqlx::query_scalar(
-            "INSERT INTO devices (id, user_id, fingerprint, device_name, created_at, last_seen) \
-             VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id, fingerprint) DO UPDATE SET device_name = excluded.device_name, \
+            "INSERT INTO devices (id, user_id, fingerprint, device_name, device_type, os, browser, \
+                 user_agent, ip_address, country, city, created_at, last_seen) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id, fingerprint) DO UPDATE SET \
+                 device_name = excluded.device_name, device_type = excluded.device_type, \
+                 os = excluded.os, browser = excluded.browser, user_agent = excluded.user_agent, \
+                 ip_address = excluded.ip_address, country = excluded.country, city = excluded.city, \
                  last_seen = MAX(devices.last_seen, excluded.last_seen) \
              RETURNING id",
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(&session.user_id)
         .bind(&session.device_fingerprint)
-        .bind(&session.device_name)
+        .bind(&device.name)
+        .bind(&device.device_type)
+        .bind(&device.os)
+        .bind(&device.browser)
+        .bind(&device.user_agent)
+        .bind(&session.ip_address)
+        .bind(&device.country)
+        .bind(&device.city)
         .bind(started)
         .bind(started)
         .fetch_one(&mut *tx)
         .await?;
         let session_id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, device_id, token_hash, ip_address, location, login_method, \
-                 started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, user_id, device_id, token_hash, ip_address, location, \
+                 login_method, started_at, last_activity, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&session_id)
         .bind(&session.user_id)
@@ -159,7 +232,7 @@ impl Store for SqliteStore {
             id: session_id,
             user_id: session.user_id,
             device_id,
-            device_name: session.device_name,
+            device_name: session.device.name,
             ip_address: session.ip_address,
             location: session.location,
             login_method: session.login_method,
@@ -180,11 +253,11 @@ impl Store for SqliteStore {
             "WHERE s.user_id = ? AND d.fingerprint = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
              ORDER BY s.last_activity DESC, s.id LIMIT 1"
         ))
-            .bind(user_id)
-            .bind(fingerprint)
-            .bind(millis(now))
-            .fetch_optional(&self.pool)
-            .await?;
+        .bind(user_id)
+        .bind(fingerprint)
+        .bind(millis(now))
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(session_from_row).transpose()
     }
 
@@ -217,6 +290,161 @@ impl Store for SqliteStore {
         .bind(millis(now))
         .execute(&self.pool)
         .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_all_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? \
+             WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(millis(now))
+        .bind(user_id)
+        .bind(millis(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn heartbeat(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+        policy: ExpiryPolicy,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let now = millis(now);
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        // One statement decides and writes, so a concurrent revoke either lands first (and this
+        // matches nothing) or after (and revokes the extended session): never a resurrection.
+        let row = sqlx::query(
+            "UPDATE sessions SET last_activity = MAX(last_activity, ?1), \
+                 expires_at = MAX(expires_at, MIN(?1 + ?2, started_at + ?3)) \
+             WHERE id = ?4 AND user_id = ?5 AND revoked_at IS NULL AND expires_at > ?1 \
+             RETURNING expires_at, device_id",
+        )
+        .bind(now)
+        .bind(duration_millis(policy.sliding_ttl))
+        .bind(duration_millis(policy.absolute_lifetime))
+        .bind(session_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let device_id: String = row.try_get("device_id")?;
+        sqlx::query("UPDATE devices SET last_seen = MAX(last_seen, ?) WHERE id = ?")
+            .bind(now)
+            .bind(&device_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(from_millis(row.try_get("expires_at")?)?))
+    }
+
+    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        let rows = sqlx::query(select_devices!(
+            "WHERE user_id = ? ORDER BY last_seen DESC, id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    async fn device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        let row = sqlx::query(select_devices!("WHERE id = ? AND user_id = ?"))
+            .bind(device_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    async fn active_sessions_of_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(select_sessions!(
+            "WHERE s.user_id = ? AND s.device_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
+             ORDER BY s.last_activity DESC, s.id"
+        ))
+        .bind(user_id)
+        .bind(device_id)
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn trust_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = ? \
+             WHERE user_id = ? AND fingerprint = ?",
+        )
+        .bind(millis(until))
+        .bind(user_id)
+        .bind(fingerprint)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn untrust_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let updated = sqlx::query(
+            "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
+             WHERE id = ? AND user_id = ?",
+        )
+        .bind(device_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = ? \
+             WHERE device_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(millis(now))
+        .bind(device_id)
+        .bind(user_id)
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
+        // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
+        let result = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
+            .bind(device_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
         Ok(result.rows_affected() == 1)
     }
 }
