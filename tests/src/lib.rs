@@ -9,3 +9,22 @@ mod spec;
 
 pub use app::{IssuedSession, RawResponse, SessionOptions, TestApp};
 pub use spec::{SpecValidator, spec, to_json_schema, workspace_root};
+
+/// The status and `error` text of a typed error response from the generated client; panics
+/// on success or on a transport error, naming what came instead.
+pub fn error_of<T: std::fmt::Debug>(
+    result: Result<
+        sessions_client::ResponseValue<T>,
+        sessions_client::Error<sessions_client::types::ErrorResponse>,
+    >,
+) -> (u16, String) {
+    match result {
+        Err(sessions_client::Error::ErrorResponse(response)) => {
+            let status = response.status().as_u16();
+            let body = response.into_inner();
+            assert!(!body.success, "an error body says success: false");
+            (status, body.error)
+        }
+        other => panic!("expected a documented error response, got {other:?}"),
+    }
+}

@@ -98,15 +98,14 @@ mod tests {
 }
 
 /// A JSON request body. Unlike `axum::Json`, a body that cannot be read answers in the API's
-/// error shape: 400 for invalid JSON or a missing field, 413 when too large, 415 for another
-/// content type.
+/// error shape: 400 for invalid JSON, a missing field or a non-object, 413 when too large, 415
+/// for another content type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonBody<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
 where
-    axum::Json<T>:
-        axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = BodyRejection;
@@ -115,10 +114,22 @@ where
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(body)) => Ok(Self(body)),
-            Err(rejection) => Err(BodyRejection::from(rejection)),
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        // Every generated body is an object schema, and serde would also build a struct from an
+        // array: refuse that shape before serde sees it.
+        if !value.is_object() {
+            return Err(BodyRejection {
+                status: StatusCode::BAD_REQUEST,
+                message: "Invalid request body: expected a JSON object".to_owned(),
+            });
         }
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|err| BodyRejection {
+                status: StatusCode::BAD_REQUEST,
+                message: format!("Invalid request body: {err}"),
+            })
     }
 }
 

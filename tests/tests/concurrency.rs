@@ -1,0 +1,103 @@
+//! Races between writes, through the real server: a revoke racing a heartbeat never brings a
+//! session back, and concurrent revoke-alls leave nothing active.
+
+use chrono::Utc;
+use contract_tests::TestApp;
+use sessions_server::{store::Store as _, token};
+
+const ROUNDS: usize = 30;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoke_racing_a_heartbeat_never_resurrects_the_session() {
+    let app = TestApp::spawn().await;
+    let controller = app.issue("alice", "Controller").await;
+    let client = app.client(&controller.token);
+    let mut targets = Vec::new();
+    for round in 0..ROUNDS {
+        targets.push(app.issue("alice", &format!("Device {round}")).await);
+    }
+
+    let mut races = tokio::task::JoinSet::new();
+    for target in &targets {
+        let (heartbeat_client, revoke_client) = (client.clone(), client.clone());
+        let (heartbeat_id, revoke_id) = (target.record.id.clone(), target.record.id.clone());
+        let heartbeat = tokio::spawn(async move {
+            heartbeat_client
+                .session_heartbeat()
+                .id(heartbeat_id)
+                .send()
+                .await
+        });
+        races.spawn(async move {
+            let revoke = revoke_client.revoke_session().id(revoke_id).send().await;
+            // Either order is fine for the heartbeat; the revoke always wins the session.
+            match heartbeat.await.expect("the heartbeat task runs") {
+                Ok(_) => {}
+                Err(sessions_client::Error::ErrorResponse(response)) => {
+                    assert_eq!(response.status().as_u16(), 404)
+                }
+                Err(other) => panic!("heartbeat failed: {other}"),
+            }
+            revoke.expect("the revoke of an active session succeeds");
+        });
+    }
+    while let Some(race) = races.join_next().await {
+        race.expect("a race panicked");
+    }
+
+    for target in &targets {
+        let stored = app
+            .store
+            .session_by_token_hash(&token::hash(&target.token))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !stored.is_active(Utc::now()),
+            "session {} came back",
+            stored.id
+        );
+    }
+    let listed = client.get_sessions().send().await.unwrap().into_inner();
+    assert_eq!(
+        listed
+            .sessions
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        vec![controller.record.id.as_str()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_revoke_alls_leave_no_session_active() {
+    let app = TestApp::spawn().await;
+    for round in 0..5 {
+        let user = format!("user-{round}");
+        let mut sessions = Vec::new();
+        for device in 0..12 {
+            sessions.push(app.issue(&user, &format!("Device {device}")).await);
+        }
+        let first = app.client(&sessions[0].token);
+        let second = app.client(&sessions[1].token);
+        let (a, b) = tokio::join!(
+            first.revoke_all_sessions().send(),
+            second.revoke_all_sessions().send()
+        );
+        for answer in [a, b] {
+            // The later one may find its own token already revoked by the other: 401.
+            match answer {
+                Ok(response) => assert!(response.into_inner().success),
+                Err(sessions_client::Error::ErrorResponse(response)) => {
+                    assert_eq!(response.status().as_u16(), 401)
+                }
+                Err(other) => panic!("revoke-all failed: {other}"),
+            }
+        }
+        let active = app.store.active_sessions(&user, Utc::now()).await.unwrap();
+        assert!(
+            active.is_empty(),
+            "still active after round {round}: {active:?}"
+        );
+    }
+}

@@ -1,0 +1,675 @@
+//! Every operation × every documented status it can produce today, through the generated
+//! client against the real server. The proxy validates every body against the spec.
+//!
+//! 429 is documented everywhere but not produced yet: rate limiting is a later issue.
+
+use chrono::{Duration, Utc};
+use contract_tests::{SessionOptions, TestApp, error_of};
+use reqwest::Method;
+use sessions_client::types::{DeviceType, TrustDeviceRequest, TrustLevel};
+use sessions_server::{
+    service::Policy,
+    store::{ExpiryPolicy, Store as _},
+};
+
+fn trust(fingerprint: &str) -> TrustDeviceRequest {
+    TrustDeviceRequest {
+        fingerprint: fingerprint.to_owned(),
+    }
+}
+
+/// Whether `token` still authenticates.
+async fn token_works(app: &TestApp, token: &str) -> bool {
+    match app.client(token).get_sessions().send().await {
+        Ok(_) => true,
+        Err(sessions_client::Error::ErrorResponse(response)) if response.status() == 401 => false,
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+/// Renames a table under the running server, so every query touching it fails.
+async fn break_table(app: &TestApp, table: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE {table} RENAME TO {table}_gone"
+    )))
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn every_operation_answers_401_without_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    let device = session.record.device_id.clone();
+    for authorization in [None, Some("Bearer not-a-real-token"), Some("Basic abc")] {
+        let client = app.client_with_authorization(authorization);
+        let statuses = [
+            error_of(client.get_sessions().send().await).0,
+            error_of(client.revoke_session().id(&session.record.id).send().await).0,
+            error_of(client.revoke_all_sessions().send().await).0,
+            error_of(
+                client
+                    .session_heartbeat()
+                    .id(&session.record.id)
+                    .send()
+                    .await,
+            )
+            .0,
+            error_of(client.get_devices().send().await).0,
+            error_of(client.get_device_details().id(&device).send().await).0,
+            error_of(
+                client
+                    .trust_device()
+                    .body(trust("Laptop-fingerprint"))
+                    .send()
+                    .await,
+            )
+            .0,
+            error_of(client.untrust_device().id(&device).send().await).0,
+            error_of(client.remove_device().id(&device).send().await).0,
+        ];
+        assert_eq!(statuses, [401; 9], "{authorization:?}");
+    }
+    // Nothing was touched.
+    assert!(token_works(&app, &session.token).await);
+    assert!(app.validated_responses() >= 28);
+}
+
+#[tokio::test]
+async fn every_operation_answers_its_documented_500_when_the_database_fails() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    let device = session.record.device_id.clone();
+    break_table(&app, "sessions").await;
+    let client = app.client(&session.token);
+    let answers = [
+        error_of(client.get_sessions().send().await),
+        error_of(client.revoke_session().id(&session.record.id).send().await),
+        error_of(client.revoke_all_sessions().send().await),
+        error_of(
+            client
+                .session_heartbeat()
+                .id(&session.record.id)
+                .send()
+                .await,
+        ),
+        error_of(client.get_devices().send().await),
+        error_of(client.get_device_details().id(&device).send().await),
+        error_of(
+            client
+                .trust_device()
+                .body(trust("Laptop-fingerprint"))
+                .send()
+                .await,
+        ),
+        error_of(client.untrust_device().id(&device).send().await),
+        error_of(client.remove_device().id(&device).send().await),
+    ];
+    let expected = [
+        "Failed to retrieve sessions",
+        "Failed to revoke session",
+        "Failed to revoke all sessions",
+        "Failed to update session",
+        "Failed to retrieve devices",
+        "Failed to retrieve device details",
+        "Failed to trust device",
+        "Failed to untrust device",
+        "Failed to remove device",
+    ];
+    for ((status, message), expected) in answers.into_iter().zip(expected) {
+        assert_eq!((status, message.as_str()), (500, expected));
+    }
+}
+
+#[tokio::test]
+async fn device_operations_answer_500_when_only_the_devices_table_fails_after_auth() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    // Auth reads sessions joined with devices, so break a column the device queries need only.
+    sqlx::query("ALTER TABLE devices DROP COLUMN trust_level")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let client = app.client(&session.token);
+    let (status, message) = error_of(client.get_devices().send().await);
+    assert_eq!(
+        (status, message.as_str()),
+        (500, "Failed to retrieve devices")
+    );
+    let (status, message) = error_of(
+        client
+            .trust_device()
+            .body(trust("Laptop-fingerprint"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, message.as_str()), (500, "Failed to trust device"));
+    let raw = app
+        .raw(
+            Method::GET,
+            "/devices",
+            Some(&format!("Bearer {}", session.token)),
+        )
+        .await;
+    assert_eq!(
+        raw.text,
+        r#"{"success":false,"error":"Failed to retrieve devices"}"#
+    );
+}
+
+#[tokio::test]
+async fn revoke_session_ends_that_session_at_once() {
+    let app = TestApp::spawn().await;
+    let laptop = app.issue("alice", "Laptop").await;
+    let phone = app.issue("alice", "Phone").await;
+    let client = app.client(&laptop.token);
+
+    let revoked = client
+        .revoke_session()
+        .id(&phone.record.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(revoked.success);
+    assert_eq!(revoked.message, "Session revoked successfully");
+    assert!(
+        !token_works(&app, &phone.token).await,
+        "its very next request is 401"
+    );
+    assert!(token_works(&app, &laptop.token).await);
+
+    // Revoked, unknown and absurd ids are all "not found".
+    for id in [
+        phone.record.id.clone(),
+        "no-such-session".to_owned(),
+        "x".repeat(10_000),
+    ] {
+        let (status, message) = error_of(client.revoke_session().id(&id).send().await);
+        assert_eq!(
+            (status, message.as_str()),
+            (404, "Session not found"),
+            "{}",
+            &id[..20.min(id.len())]
+        );
+    }
+
+    // A session may revoke itself.
+    client
+        .revoke_session()
+        .id(&laptop.record.id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!token_works(&app, &laptop.token).await);
+}
+
+#[tokio::test]
+async fn revoke_all_logs_out_everywhere_including_the_caller_and_nobody_else() {
+    let app = TestApp::spawn().await;
+    let laptop = app.issue("alice", "Laptop").await;
+    let phone = app.issue("alice", "Phone").await;
+    let bob = app.issue("bob", "Laptop").await;
+
+    let answer = app
+        .client(&laptop.token)
+        .revoke_all_sessions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.success);
+    assert_eq!(answer.message, "All sessions revoked successfully");
+    assert!(!token_works(&app, &laptop.token).await);
+    assert!(!token_works(&app, &phone.token).await);
+    assert!(token_works(&app, &bob.token).await);
+    assert!(
+        app.store
+            .active_sessions("alice", Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn heartbeat_slides_the_expiry_within_the_absolute_lifetime() {
+    let policy = Policy {
+        expiry: ExpiryPolicy {
+            sliding_ttl: Duration::hours(1),
+            absolute_lifetime: Duration::hours(8),
+        },
+        ..Policy::default()
+    };
+    let app = TestApp::spawn_with(policy).await;
+    let now = Utc::now();
+    // Started 2h ago, expiring in 10 minutes: a heartbeat pushes it to now + 1h.
+    let young = app
+        .issue_at(
+            "alice",
+            "Laptop",
+            now - Duration::hours(2),
+            Duration::minutes(130),
+        )
+        .await;
+    // Started 7h30 ago: now + 1h would pass start + 8h, so it stops there.
+    let old = app
+        .issue_at(
+            "alice",
+            "Phone",
+            now - Duration::minutes(450),
+            Duration::minutes(460),
+        )
+        .await;
+    // Expires in 5h: a heartbeat never shortens it.
+    let long = app
+        .issue_at("alice", "Tablet", now, Duration::hours(5))
+        .await;
+    let client = app.client(&young.token);
+
+    let before = Utc::now();
+    let answer = client
+        .session_heartbeat()
+        .id(&young.record.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let after = Utc::now();
+    assert!(answer.success);
+    assert_eq!(answer.message, "Session updated successfully");
+    let window = Duration::milliseconds(1);
+    assert!(
+        answer.new_expiry >= before + Duration::hours(1) - window,
+        "{answer:?}"
+    );
+    assert!(
+        answer.new_expiry <= after + Duration::hours(1),
+        "{answer:?}"
+    );
+
+    let capped = client
+        .session_heartbeat()
+        .id(&old.record.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        capped.new_expiry,
+        old.record.started_at + Duration::hours(8)
+    );
+
+    let kept = client
+        .session_heartbeat()
+        .id(&long.record.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.new_expiry, long.record.expires_at);
+
+    // The listing shows the new activity and expiry.
+    let listed = client.get_sessions().send().await.unwrap().into_inner();
+    let young_listed = listed
+        .sessions
+        .iter()
+        .find(|s| s.id == young.record.id)
+        .unwrap();
+    assert_eq!(young_listed.expires_at, answer.new_expiry);
+    assert!(young_listed.last_activity >= before - window);
+    assert!(young_listed.last_activity > young.record.last_activity);
+}
+
+#[tokio::test]
+async fn heartbeat_of_an_expired_revoked_or_unknown_session_is_404() {
+    let app = TestApp::spawn().await;
+    let caller = app.issue("alice", "Laptop").await;
+    let expired = app
+        .issue_at(
+            "alice",
+            "Phone",
+            Utc::now() - Duration::days(2),
+            Duration::days(1),
+        )
+        .await;
+    let revoked = app.issue("alice", "Tablet").await;
+    app.revoke(&revoked).await;
+    let client = app.client(&caller.token);
+    for id in [
+        &expired.record.id,
+        &revoked.record.id,
+        &"unknown".to_owned(),
+    ] {
+        let (status, message) = error_of(client.session_heartbeat().id(id).send().await);
+        assert_eq!(
+            (status, message.as_str()),
+            (404, "Session not found or expired")
+        );
+    }
+    // A revoked session stays revoked.
+    assert!(!token_works(&app, &revoked.token).await);
+}
+
+#[tokio::test]
+async fn devices_list_every_field_and_sessions_with_one_fingerprint_share_a_device() {
+    let app = TestApp::spawn().await;
+    let shared = SessionOptions {
+        fingerprint: Some("fp-laptop".to_owned()),
+        ..SessionOptions::default()
+    };
+    let first = app.issue_with("alice", "Laptop", shared.clone()).await;
+    let second = app.issue_with("alice", "Laptop", shared).await;
+    let phone = app.issue("alice", "Phone").await;
+    assert_eq!(first.record.device_id, second.record.device_id);
+
+    let listed = app
+        .client(&first.token)
+        .get_devices()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.success);
+    let mut ids: Vec<_> = listed
+        .devices
+        .iter()
+        .map(|device| device.id.clone())
+        .collect();
+    ids.sort();
+    let mut expected = vec![
+        first.record.device_id.clone(),
+        phone.record.device_id.clone(),
+    ];
+    expected.sort();
+    assert_eq!(ids, expected);
+
+    let laptop = listed
+        .devices
+        .iter()
+        .find(|d| d.id == first.record.device_id)
+        .unwrap();
+    assert_eq!(laptop.device_name, "Laptop");
+    assert_eq!(laptop.device_type, DeviceType::Mobile);
+    assert_eq!(laptop.os, "Android 16");
+    assert_eq!(laptop.browser, "Chrome 150");
+    assert_eq!(laptop.ip_address, "203.0.113.9");
+    assert_eq!(laptop.country, "PT");
+    assert_eq!(laptop.city, "Lisbon");
+    assert!(!laptop.is_trusted);
+    assert_eq!(laptop.trust_level, TrustLevel::Unknown);
+    assert_eq!(laptop.trust_expires_at, None);
+    assert_eq!(laptop.created_at, first.record.started_at);
+}
+
+#[tokio::test]
+async fn device_details_show_only_active_sessions() {
+    let app = TestApp::spawn().await;
+    let device = SessionOptions {
+        fingerprint: Some("fp".to_owned()),
+        ..SessionOptions::default()
+    };
+    let active = app.issue_with("alice", "Laptop", device.clone()).await;
+    let revoked = app.issue_with("alice", "Laptop", device.clone()).await;
+    app.revoke(&revoked).await;
+    let expired = app
+        .issue_with(
+            "alice",
+            "Laptop",
+            SessionOptions {
+                started_at: Utc::now() - Duration::days(3),
+                lifetime: Duration::days(1),
+                ..device
+            },
+        )
+        .await;
+    let client = app.client(&active.token);
+
+    let details = client
+        .get_device_details()
+        .id(&active.record.device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(details.success);
+    assert_eq!(details.device.id, active.record.device_id);
+    assert_eq!(details.device.device_fingerprint, "fp");
+    assert_eq!(details.device.user_agent, "test-agent/Laptop");
+    let ids: Vec<_> = details
+        .device
+        .sessions
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(ids, vec![active.record.id.as_str()]);
+    assert!(!ids.contains(&expired.record.id.as_str()));
+
+    for id in ["unknown", &"9".repeat(5_000)] {
+        let (status, message) = error_of(client.get_device_details().id(id).send().await);
+        assert_eq!((status, message.as_str()), (404, "Device not found"));
+    }
+}
+
+#[tokio::test]
+async fn trust_finds_the_device_by_fingerprint_for_the_trust_period() {
+    let app = TestApp::spawn().await;
+    let session = app
+        .issue_with(
+            "alice",
+            "Laptop",
+            SessionOptions {
+                fingerprint: Some("fp-1".to_owned()),
+                ..SessionOptions::default()
+            },
+        )
+        .await;
+    let client = app.client(&session.token);
+
+    let before = Utc::now();
+    let answer = client
+        .trust_device()
+        .body(trust("fp-1"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.success);
+    assert_eq!(answer.message, "Device trusted successfully");
+    assert!(
+        answer.trust_expires_at >= before + app.policy.trust_period - Duration::milliseconds(1)
+    );
+    assert!(answer.trust_expires_at <= Utc::now() + app.policy.trust_period);
+
+    let device = client
+        .get_device_details()
+        .id(&session.record.device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .device;
+    assert!(device.is_trusted);
+    assert_eq!(device.trust_level, TrustLevel::High);
+    assert_eq!(device.trust_expires_at, Some(answer.trust_expires_at));
+
+    let (status, message) = error_of(client.trust_device().body(trust("fp-unknown")).send().await);
+    assert_eq!((status, message.as_str()), (404, "Device not found"));
+}
+
+#[tokio::test]
+async fn an_expired_trust_reads_as_untrusted() {
+    let policy = Policy {
+        trust_period: Duration::milliseconds(1),
+        ..Policy::default()
+    };
+    let app = TestApp::spawn_with(policy).await;
+    let session = app.issue("alice", "Laptop").await;
+    let client = app.client(&session.token);
+    let answer = client
+        .trust_device()
+        .body(trust("Laptop-fingerprint"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // Wait until the trust period has certainly passed.
+    while Utc::now() <= answer.trust_expires_at {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let device = client
+        .get_devices()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .devices
+        .remove(0);
+    assert!(!device.is_trusted);
+    assert_eq!(device.trust_level, TrustLevel::Unknown);
+    assert_eq!(device.trust_expires_at, Some(answer.trust_expires_at));
+}
+
+#[tokio::test]
+async fn a_trust_body_that_cannot_be_read_gets_400_413_or_415_in_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    let bearer = format!("Bearer {}", session.token);
+    let cases: [(&str, Vec<u8>, u16); 6] = [
+        ("application/json", b"{not json".to_vec(), 400),
+        ("application/json", b"{}".to_vec(), 400),
+        ("application/json", br#"{"fingerprint": 7}"#.to_vec(), 400),
+        ("text/plain", br#"{"fingerprint": "x"}"#.to_vec(), 415),
+        (
+            "application/json",
+            format!(r#"{{"fingerprint": "{}"}}"#, "x".repeat(70 * 1024)).into_bytes(),
+            413,
+        ),
+        ("application/json", br#"["fingerprint"]"#.to_vec(), 400),
+    ];
+    for (content_type, body, expected) in cases {
+        let response = app
+            .raw_with_body(
+                Method::POST,
+                "/devices/trust",
+                Some(&bearer),
+                Some((content_type, body)),
+            )
+            .await;
+        assert_eq!(response.status, expected, "{}", response.text);
+        let body = response.json();
+        assert_eq!(body["success"], false);
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|error| !error.is_empty())
+        );
+    }
+    let missing = app.raw(Method::POST, "/devices/trust", Some(&bearer)).await;
+    assert_eq!(missing.status, 415, "{}", missing.text);
+}
+
+#[tokio::test]
+async fn untrust_clears_trust_and_revokes_only_that_devices_sessions() {
+    let app = TestApp::spawn().await;
+    let laptop = app.issue("alice", "Laptop").await;
+    let laptop_again = app.issue("alice", "Laptop").await;
+    let phone = app.issue("alice", "Phone").await;
+    let client = app.client(&phone.token);
+    client
+        .trust_device()
+        .body(trust("Laptop-fingerprint"))
+        .send()
+        .await
+        .unwrap();
+
+    let answer = client
+        .untrust_device()
+        .id(&laptop.record.device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.success);
+    assert_eq!(answer.message, "Device untrusted successfully");
+    assert!(!token_works(&app, &laptop.token).await);
+    assert!(!token_works(&app, &laptop_again.token).await);
+    assert!(token_works(&app, &phone.token).await);
+
+    let devices = client
+        .get_devices()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .devices;
+    let laptop_device = devices
+        .iter()
+        .find(|d| d.id == laptop.record.device_id)
+        .unwrap();
+    assert!(!laptop_device.is_trusted);
+    assert_eq!(laptop_device.trust_level, TrustLevel::Low);
+    assert_eq!(laptop_device.trust_expires_at, None);
+
+    let (status, message) = error_of(client.untrust_device().id("unknown").send().await);
+    assert_eq!((status, message.as_str()), (404, "Device not found"));
+}
+
+#[tokio::test]
+async fn removing_a_device_deletes_it_and_ends_its_sessions() {
+    let app = TestApp::spawn().await;
+    let laptop = app.issue("alice", "Laptop").await;
+    let phone = app.issue("alice", "Phone").await;
+    let client = app.client(&phone.token);
+
+    let answer = client
+        .remove_device()
+        .id(&laptop.record.device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.success);
+    assert_eq!(answer.message, "Device removed successfully");
+    assert!(!token_works(&app, &laptop.token).await);
+
+    let devices = client
+        .get_devices()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .devices;
+    assert_eq!(
+        devices.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        vec![phone.record.device_id.as_str()]
+    );
+    for result in [
+        error_of(
+            client
+                .get_device_details()
+                .id(&laptop.record.device_id)
+                .send()
+                .await,
+        ),
+        error_of(
+            client
+                .remove_device()
+                .id(&laptop.record.device_id)
+                .send()
+                .await,
+        ),
+    ] {
+        assert_eq!((result.0, result.1.as_str()), (404, "Device not found"));
+    }
+
+    // The caller may remove its own device, and is logged out with it.
+    client
+        .remove_device()
+        .id(&phone.record.device_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!token_works(&app, &phone.token).await);
+}
