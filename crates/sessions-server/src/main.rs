@@ -1,12 +1,13 @@
 //! `sessions-server`: run the service, mint tokens, print the implementation's OpenAPI document.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sessions_server::{
     issue::{SessionRequest, issue_token, seed_demo},
+    rate_limit::RateLimits,
     service::Policy,
     startup::{Application, implementation_openapi},
     store::{DeviceInfo, ExpiryPolicy, SqliteStore, Store},
@@ -69,6 +70,15 @@ struct PolicyArgs {
     /// How long `POST /devices/trust` trusts a device.
     #[arg(long, env = "SESSIONS_TRUST_PERIOD", default_value = "30d", value_parser = humantime::parse_duration)]
     trust_period: Duration,
+    /// API requests allowed per bearer token per minute.
+    #[arg(long, env = "SESSIONS_RATE_LIMIT_PER_TOKEN", default_value_t = RateLimits::default().per_token_per_minute)]
+    rate_limit_per_token: NonZeroU32,
+    /// API requests without a bearer token allowed per client IP per minute.
+    #[arg(long, env = "SESSIONS_RATE_LIMIT_PER_IP", default_value_t = RateLimits::default().per_ip_per_minute)]
+    rate_limit_per_ip: NonZeroU32,
+    /// Turn rate limiting off (for benchmarks and trusted networks).
+    #[arg(long, env = "SESSIONS_NO_RATE_LIMIT")]
+    no_rate_limit: bool,
 }
 
 impl PolicyArgs {
@@ -82,6 +92,10 @@ impl PolicyArgs {
                 absolute_lifetime: convert(self.absolute_lifetime, "absolute-lifetime")?,
             },
             trust_period: convert(self.trust_period, "trust-period")?,
+            rate_limits: (!self.no_rate_limit).then_some(RateLimits {
+                per_token_per_minute: self.rate_limit_per_token,
+                per_ip_per_minute: self.rate_limit_per_ip,
+            }),
         })
     }
 }

@@ -19,6 +19,7 @@ use sessions_api::{
 };
 
 use crate::{
+    rate_limit::RateLimits,
     store::{DeviceRecord, ExpiryPolicy, SessionRecord, Store, StoreError, StoredTrust},
     token,
 };
@@ -31,13 +32,15 @@ pub const MALFORMED_TOKEN: &str = "Malformed bearer token";
 /// cannot tell which.
 pub const INVALID_TOKEN: &str = "Invalid or expired token";
 
-/// Lifetimes the service applies.
+/// Lifetimes and limits the service applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     /// How heartbeats extend sessions.
     pub expiry: ExpiryPolicy,
     /// How long `POST /devices/trust` trusts a device.
     pub trust_period: chrono::Duration,
+    /// Requests allowed per token and per IP; `None` turns rate limiting off.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for Policy {
@@ -48,6 +51,7 @@ impl Default for Policy {
                 absolute_lifetime: chrono::Duration::days(90),
             },
             trust_period: chrono::Duration::days(30),
+            rate_limits: Some(RateLimits::default()),
         }
     }
 }

@@ -22,6 +22,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
+    rate_limit::{self, RateLimiter},
     service::{Policy, SessionService},
     store::Store,
 };
@@ -46,7 +47,13 @@ pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
 /// The whole HTTP surface over `store`.
 pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
     let api: SharedApi = Arc::new(SessionService::new(store, policy));
-    let (api_routes, _) = sessions_api::router().split_for_parts();
+    let (mut api_routes, _) = sessions_api::router().split_for_parts();
+    if let Some(limits) = policy.rate_limits {
+        api_routes = api_routes.route_layer(axum::middleware::from_fn_with_state(
+            RateLimiter::new(limits),
+            rate_limit::limit,
+        ));
+    }
     api_routes
         .with_state(api)
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
@@ -117,7 +124,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // Connect info gives the rate limiter each client's address.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
