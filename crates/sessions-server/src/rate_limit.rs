@@ -92,7 +92,11 @@ async fn forget_idle_keys(limiter: Weak<RateLimiter>) {
 }
 
 /// Axum middleware: refuses requests over the limit before they reach the service.
-pub async fn limit(State(limiter): State<Arc<RateLimiter>>, request: Request, next: Next) -> Response {
+pub async fn limit(
+    State(limiter): State<Arc<RateLimiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
     match limiter.check(&request) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
