@@ -12,11 +12,48 @@ use sessions_server::{
     issue::{SessionRequest, issue_token},
     service::Policy,
     startup::Application,
-    store::{DeviceInfo, SessionRecord, SqliteStore, Store as _},
+    store::{DeviceInfo, PostgresStore, SessionRecord, SqliteStore, Store},
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
-use crate::spec::SpecValidator;
+use crate::{postgres, spec::SpecValidator};
+
+/// The database a [`TestApp`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+impl Backend {
+    /// Runs a test body with [`TestApp::spawn`] bound to this backend. Without PostgreSQL
+    /// binaries the PostgreSQL run is skipped, loudly.
+    pub async fn run(self, test: impl Future<Output = ()>) {
+        if self == Self::Postgres
+            && let Err(why) = postgres::cluster()
+        {
+            eprintln!("\n*** SKIPPED on PostgreSQL: {why} ***\n");
+            return;
+        }
+        BACKEND.scope(self, test).await;
+    }
+
+    /// The backend of the running test (SQLite outside [`Backend::run`]).
+    pub fn current() -> Self {
+        BACKEND.try_with(|backend| *backend).unwrap_or(Self::Sqlite)
+    }
+}
+
+/// The concrete store under a [`TestApp`], for reaching below the service.
+#[derive(Debug, Clone)]
+enum Database {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
 
 /// A running server with its own database, stopped when dropped. Every response that passed
 /// through [`TestApp::base_url`] was validated against the spec; a violation fails the test when
@@ -27,8 +64,10 @@ pub struct TestApp {
     pub base_url: String,
     /// The server itself.
     pub server_address: SocketAddr,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    pub backend: Backend,
     pub policy: Policy,
+    database: Database,
     recorder: Arc<Recorder>,
     http: reqwest::Client,
     shutdown: Vec<oneshot::Sender<()>>,
@@ -183,19 +222,36 @@ impl TestApp {
         Self::spawn_with(Policy::default()).await
     }
 
-    /// Starts the real server with `policy`, and the validating proxy in front of it.
+    /// Starts the real server with `policy` on the current [`Backend`], with a fresh database,
+    /// and the validating proxy in front of it.
     pub async fn spawn_with(policy: Policy) -> Self {
         init_test_logging();
+        let backend = Backend::current();
         let database_dir = tempfile::tempdir().expect("a temp dir");
-        let url = format!(
-            "sqlite://{}",
-            database_dir.path().join("sessions.db").display()
-        );
-        let store = Arc::new(
-            SqliteStore::connect(&url)
-                .await
-                .expect("the database opens"),
-        );
+        let database = match backend {
+            Backend::Sqlite => {
+                let url = format!(
+                    "sqlite://{}",
+                    database_dir.path().join("sessions.db").display()
+                );
+                Database::Sqlite(Arc::new(
+                    SqliteStore::connect(&url).await.expect("SQLite opens"),
+                ))
+            }
+            Backend::Postgres => {
+                let cluster = postgres::cluster().expect("Backend::run checked the cluster");
+                let url = cluster.create_database().await.expect("a test database");
+                Database::Postgres(Arc::new(
+                    PostgresStore::connect(&url)
+                        .await
+                        .expect("PostgreSQL opens"),
+                ))
+            }
+        };
+        let store: Arc<dyn Store> = match &database {
+            Database::Sqlite(store) => store.clone(),
+            Database::Postgres(store) => store.clone(),
+        };
         let application = Application::bind(
             "127.0.0.1:0".parse().expect("an address"),
             store.clone(),
@@ -238,12 +294,26 @@ impl TestApp {
             base_url: format!("http://{proxy_address}"),
             server_address,
             store,
+            backend,
             policy,
+            database,
             recorder,
             http,
             shutdown: vec![stop_proxy, stop_server],
             _database_dir: database_dir,
         }
+    }
+
+    /// Runs one SQL statement on the app's database, behind the service's back (to break it).
+    pub async fn execute_sql(&self, statement: &str) {
+        let statement = sqlx::AssertSqlSafe(statement.to_owned());
+        match &self.database {
+            Database::Sqlite(store) => sqlx::query(statement).execute(store.pool()).await.map(drop),
+            Database::Postgres(store) => {
+                sqlx::query(statement).execute(store.pool()).await.map(drop)
+            }
+        }
+        .expect("the statement runs");
     }
 
     /// How many responses of spec operations the proxy has validated so far.

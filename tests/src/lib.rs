@@ -5,9 +5,11 @@
 //! valid for that status), whether the request came from the generated client or by hand.
 
 mod app;
+pub mod postgres;
 mod spec;
 
-pub use app::{IssuedSession, RawResponse, SessionOptions, TestApp};
+pub use app::{Backend, IssuedSession, RawResponse, SessionOptions, TestApp};
+pub use contract_test_macros::both_backends;
 pub use spec::{SpecValidator, spec, to_json_schema, workspace_root};
 
 /// The status and `error` text of a typed error response from the generated client; panics

@@ -3,11 +3,12 @@
 
 use chrono::Utc;
 use contract_tests::TestApp;
-use sessions_server::{store::Store as _, token};
+use contract_tests::both_backends;
+use sessions_server::token;
 
 const ROUNDS: usize = 30;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[both_backends(multi_thread)]
 async fn a_revoke_racing_a_heartbeat_never_resurrects_the_session() {
     let app = TestApp::spawn().await;
     let controller = app.issue("alice", "Controller").await;
@@ -69,7 +70,7 @@ async fn a_revoke_racing_a_heartbeat_never_resurrects_the_session() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[both_backends(multi_thread)]
 async fn concurrent_revoke_alls_leave_no_session_active() {
     let app = TestApp::spawn().await;
     for round in 0..5 {

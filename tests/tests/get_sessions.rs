@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use contract_tests::TestApp;
+use contract_tests::both_backends;
 use reqwest::Method;
 use sessions_client::{Error, types::ErrorResponse};
 
@@ -21,7 +22,7 @@ async fn get_validated(app: &TestApp, authorization: Option<&str>) -> contract_t
     response
 }
 
-#[tokio::test]
+#[both_backends]
 async fn a_user_with_sessions_on_three_devices_sees_exactly_those_three() {
     let app = TestApp::spawn().await;
     let laptop = app.issue("alice", "Laptop").await;
@@ -67,7 +68,7 @@ async fn a_user_with_sessions_on_three_devices_sees_exactly_those_three() {
     assert_eq!(raw.json()["sessions"].as_array().unwrap().len(), 3);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn another_users_sessions_never_appear() {
     let app = TestApp::spawn().await;
     let alice = app.issue("alice", "Laptop").await;
@@ -110,7 +111,7 @@ async fn another_users_sessions_never_appear() {
     get_validated(&app, Some(&bearer(&bob_phone.token))).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn expired_and_revoked_sessions_do_not_appear_and_the_rest_come_most_recent_first() {
     let app = TestApp::spawn().await;
     let now = Utc::now();
@@ -208,7 +209,7 @@ async fn assert_unauthorized(app: &TestApp, authorization: Option<&str>, expecte
     );
 }
 
-#[tokio::test]
+#[both_backends]
 async fn a_missing_or_malformed_token_gets_401() {
     let app = TestApp::spawn().await;
     let valid = app.issue("alice", "Laptop").await;
@@ -224,7 +225,7 @@ async fn a_missing_or_malformed_token_gets_401() {
     }
 }
 
-#[tokio::test]
+#[both_backends]
 async fn an_unknown_expired_or_revoked_token_gets_401() {
     let app = TestApp::spawn().await;
     let now = Utc::now();
@@ -245,7 +246,7 @@ async fn an_unknown_expired_or_revoked_token_gets_401() {
     }
 }
 
-#[tokio::test]
+#[both_backends]
 async fn a_revoked_token_stops_working_at_once() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
@@ -267,15 +268,13 @@ async fn a_revoked_token_stops_working_at_once() {
     ));
 }
 
-#[tokio::test]
+#[both_backends]
 async fn a_failing_database_gets_the_documented_500_and_no_internal_detail() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
     // Break the real database under the running server.
-    sqlx::query("ALTER TABLE sessions RENAME TO sessions_gone")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    app.execute_sql("ALTER TABLE sessions RENAME TO sessions_gone")
+        .await;
 
     match app.client(&session.token).get_sessions().send().await {
         Err(Error::ErrorResponse(response)) => {

@@ -4,10 +4,11 @@
 //! the API and through the API as that user. The proxy validates every response against the spec.
 
 use chrono::Utc;
+use contract_tests::both_backends;
 use contract_tests::{IssuedSession, SessionOptions, TestApp, error_of};
 use reqwest::Method;
 use sessions_client::types::{TrustDeviceRequest, TrustLevel};
-use sessions_server::store::{DeviceRecord, SessionRecord, Store as _, StoredTrust};
+use sessions_server::store::{DeviceRecord, SessionRecord, StoredTrust};
 
 fn trust(fingerprint: &str) -> TrustDeviceRequest {
     TrustDeviceRequest {
@@ -153,7 +154,7 @@ impl AliceAndBob {
     }
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_revoke_bobs_sessions() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -168,7 +169,7 @@ async fn alice_cannot_revoke_bobs_sessions() {
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_heartbeat_bobs_sessions() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -192,7 +193,7 @@ async fn alice_cannot_heartbeat_bobs_sessions() {
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_read_bobs_device_details() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -206,7 +207,7 @@ async fn alice_cannot_read_bobs_device_details() {
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_untrust_bobs_devices() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -221,7 +222,7 @@ async fn alice_cannot_untrust_bobs_devices() {
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_remove_bobs_devices() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -235,7 +236,7 @@ async fn alice_cannot_remove_bobs_devices() {
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn alice_cannot_trust_bobs_fingerprints_although_she_has_a_device_of_her_own() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -262,7 +263,7 @@ async fn alice_cannot_trust_bobs_fingerprints_although_she_has_a_device_of_her_o
     users.assert_bob_untouched(&before).await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn listings_never_contain_another_users_sessions_or_devices() {
     let users = AliceAndBob::new().await;
     let alice = users.alice_client();
@@ -311,7 +312,7 @@ async fn listings_never_contain_another_users_sessions_or_devices() {
 
 /// A 404 for another user's id must not say that the id exists: byte for byte the same answer
 /// as for an id nobody has.
-#[tokio::test]
+#[both_backends]
 async fn another_users_ids_answer_exactly_like_unknown_ids() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -375,7 +376,7 @@ async fn another_users_ids_answer_exactly_like_unknown_ids() {
 
 /// Alice's operations on her own things, even on a device with the same fingerprint as Bob's
 /// trusted phone, never reach Bob.
-#[tokio::test]
+#[both_backends]
 async fn alices_own_trust_untrust_remove_and_revoke_all_leave_bob_alone() {
     let users = AliceAndBob::new().await;
     let before = users.bob_before().await;
@@ -430,7 +431,7 @@ async fn alices_own_trust_untrust_remove_and_revoke_all_leave_bob_alone() {
     );
 }
 
-#[tokio::test]
+#[both_backends]
 async fn trusting_a_fingerprint_both_users_have_trusts_only_the_callers_device() {
     let app = TestApp::spawn().await;
     let shared = || SessionOptions {
@@ -487,7 +488,7 @@ async fn trusting_a_fingerprint_both_users_have_trusts_only_the_callers_device()
     );
 }
 
-#[tokio::test]
+#[both_backends]
 async fn untrusting_or_removing_a_device_leaves_another_users_device_with_the_same_fingerprint() {
     let app = TestApp::spawn().await;
     let shared = || SessionOptions {

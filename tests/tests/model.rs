@@ -7,6 +7,7 @@
 //! step and operation; `MODEL_SEED=<seed> cargo test -p contract-tests --test model` replays
 //! that one case.
 
+use contract_tests::both_backends;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use sessions_client::{
     Error, ResponseValue,
     types::{self, TrustLevel},
 };
-use sessions_server::store::{Store as _, StoredTrust};
+use sessions_server::store::StoredTrust;
 
 const USERS: [&str; 3] = ["ana", "ben", "cleo"];
 /// The same few fingerprints for every user, so users often have devices with equal
@@ -853,7 +854,7 @@ const REQUIRED_COVERAGE: &[&str] = &[
     "remove-device 401",
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[both_backends(multi_thread)]
 async fn random_operation_sequences_by_three_users_agree_with_the_model() {
     let replay = std::env::var("MODEL_SEED").ok().map(|seed| {
         seed.parse::<u64>()

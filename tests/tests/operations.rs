@@ -2,14 +2,11 @@
 //! server. The proxy validates every body against the spec.
 
 use chrono::{Duration, Utc};
+use contract_tests::both_backends;
 use contract_tests::{SessionOptions, TestApp, error_of};
 use reqwest::Method;
 use sessions_client::types::{DeviceType, TrustDeviceRequest, TrustLevel};
-use sessions_server::{
-    rate_limit::RateLimits,
-    service::Policy,
-    store::{ExpiryPolicy, Store as _},
-};
+use sessions_server::{rate_limit::RateLimits, service::Policy, store::ExpiryPolicy};
 
 fn trust(fingerprint: &str) -> TrustDeviceRequest {
     TrustDeviceRequest {
@@ -28,15 +25,11 @@ async fn token_works(app: &TestApp, token: &str) -> bool {
 
 /// Renames a table under the running server, so every query touching it fails.
 async fn break_table(app: &TestApp, table: &str) {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER TABLE {table} RENAME TO {table}_gone"
-    )))
-    .execute(app.store.pool())
-    .await
-    .unwrap();
+    app.execute_sql(&format!("ALTER TABLE {table} RENAME TO {table}_gone"))
+        .await;
 }
 
-#[tokio::test]
+#[both_backends]
 async fn every_operation_answers_401_without_a_valid_token() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
@@ -75,7 +68,7 @@ async fn every_operation_answers_401_without_a_valid_token() {
     assert!(app.validated_responses() >= 28);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn every_operation_answers_its_documented_500_when_the_database_fails() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
@@ -121,15 +114,13 @@ async fn every_operation_answers_its_documented_500_when_the_database_fails() {
     }
 }
 
-#[tokio::test]
+#[both_backends]
 async fn device_operations_answer_500_when_only_the_devices_table_fails_after_auth() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
     // Auth reads sessions joined with devices, so break a column the device queries need only.
-    sqlx::query("ALTER TABLE devices DROP COLUMN trust_level")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    app.execute_sql("ALTER TABLE devices DROP COLUMN trust_level")
+        .await;
     let client = app.client(&session.token);
     let (status, message) = error_of(client.get_devices().send().await);
     assert_eq!(
@@ -157,7 +148,7 @@ async fn device_operations_answer_500_when_only_the_devices_table_fails_after_au
     );
 }
 
-#[tokio::test]
+#[both_backends]
 async fn revoke_session_ends_that_session_at_once() {
     let app = TestApp::spawn().await;
     let laptop = app.issue("alice", "Laptop").await;
@@ -204,7 +195,7 @@ async fn revoke_session_ends_that_session_at_once() {
     assert!(!token_works(&app, &laptop.token).await);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn revoke_all_logs_out_everywhere_including_the_caller_and_nobody_else() {
     let app = TestApp::spawn().await;
     let laptop = app.issue("alice", "Laptop").await;
@@ -232,7 +223,7 @@ async fn revoke_all_logs_out_everywhere_including_the_caller_and_nobody_else() {
     );
 }
 
-#[tokio::test]
+#[both_backends]
 async fn heartbeat_slides_the_expiry_within_the_absolute_lifetime() {
     let policy = Policy {
         expiry: ExpiryPolicy {
@@ -321,7 +312,7 @@ async fn heartbeat_slides_the_expiry_within_the_absolute_lifetime() {
     assert!(young_listed.last_activity > young.record.last_activity);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn heartbeat_of_an_expired_revoked_or_unknown_session_is_404() {
     let app = TestApp::spawn().await;
     let caller = app.issue("alice", "Laptop").await;
@@ -351,7 +342,7 @@ async fn heartbeat_of_an_expired_revoked_or_unknown_session_is_404() {
     assert!(!token_works(&app, &revoked.token).await);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn devices_list_every_field_and_sessions_with_one_fingerprint_share_a_device() {
     let app = TestApp::spawn().await;
     let shared = SessionOptions {
@@ -402,7 +393,7 @@ async fn devices_list_every_field_and_sessions_with_one_fingerprint_share_a_devi
     assert_eq!(laptop.created_at, first.record.started_at);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn device_details_show_only_active_sessions() {
     let app = TestApp::spawn().await;
     let device = SessionOptions {
@@ -451,7 +442,7 @@ async fn device_details_show_only_active_sessions() {
     }
 }
 
-#[tokio::test]
+#[both_backends]
 async fn trust_finds_the_device_by_fingerprint_for_the_trust_period() {
     let app = TestApp::spawn().await;
     let session = app
@@ -497,7 +488,7 @@ async fn trust_finds_the_device_by_fingerprint_for_the_trust_period() {
     assert_eq!((status, message.as_str()), (404, "Device not found"));
 }
 
-#[tokio::test]
+#[both_backends]
 async fn an_expired_trust_reads_as_untrusted() {
     let policy = Policy {
         trust_period: Duration::milliseconds(1),
@@ -530,7 +521,7 @@ async fn an_expired_trust_reads_as_untrusted() {
     assert_eq!(device.trust_expires_at, Some(answer.trust_expires_at));
 }
 
-#[tokio::test]
+#[both_backends]
 async fn a_trust_body_that_cannot_be_read_gets_400_413_or_415_in_the_error_shape() {
     let app = TestApp::spawn().await;
     let session = app.issue("alice", "Laptop").await;
@@ -569,7 +560,7 @@ async fn a_trust_body_that_cannot_be_read_gets_400_413_or_415_in_the_error_shape
     assert_eq!(missing.status, 415, "{}", missing.text);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn untrust_clears_trust_and_revokes_only_that_devices_sessions() {
     let app = TestApp::spawn().await;
     let laptop = app.issue("alice", "Laptop").await;
@@ -615,7 +606,7 @@ async fn untrust_clears_trust_and_revokes_only_that_devices_sessions() {
     assert_eq!((status, message.as_str()), (404, "Device not found"));
 }
 
-#[tokio::test]
+#[both_backends]
 async fn removing_a_device_deletes_it_and_ends_its_sessions() {
     let app = TestApp::spawn().await;
     let laptop = app.issue("alice", "Laptop").await;
@@ -673,7 +664,7 @@ async fn removing_a_device_deletes_it_and_ends_its_sessions() {
     assert!(!token_works(&app, &phone.token).await);
 }
 
-#[tokio::test]
+#[both_backends]
 async fn every_operation_answers_429_with_retry_after_over_the_token_limit() {
     let one = std::num::NonZeroU32::new(1).unwrap();
     let policy = Policy {
@@ -738,7 +729,7 @@ async fn every_operation_answers_429_with_retry_after_over_the_token_limit() {
     assert!((1..=60).contains(&retry_after), "{retry_after}");
 }
 
-#[tokio::test]
+#[both_backends]
 async fn calls_without_a_token_are_limited_per_ip_and_health_checks_never() {
     let two = std::num::NonZeroU32::new(2).unwrap();
     let policy = Policy {

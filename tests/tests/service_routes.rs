@@ -1,9 +1,10 @@
 //! The routes outside the API: `/healthz`, `/openapi.json`, and the error shape of strays.
 
 use contract_tests::TestApp;
+use contract_tests::both_backends;
 use reqwest::Method;
 
-#[tokio::test]
+#[both_backends]
 async fn healthz_answers_200() {
     let app = TestApp::spawn().await;
     let response = app.raw(Method::GET, "/healthz", None).await;
@@ -11,7 +12,7 @@ async fn healthz_answers_200() {
     assert_eq!(response.json(), serde_json::json!({ "status": "ok" }));
 }
 
-#[tokio::test]
+#[both_backends]
 async fn openapi_json_serves_the_checked_in_spec() {
     let app = TestApp::spawn().await;
     let response = app.raw(Method::GET, "/openapi.json", None).await;
@@ -19,7 +20,7 @@ async fn openapi_json_serves_the_checked_in_spec() {
     assert_eq!(response.json(), contract_tests::spec());
 }
 
-#[tokio::test]
+#[both_backends]
 async fn unknown_routes_and_wrong_methods_answer_in_the_error_shape() {
     let app = TestApp::spawn().await;
     let missing = app.raw(Method::GET, "/no-such-route", None).await;

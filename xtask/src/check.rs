@@ -1,5 +1,6 @@
-//! `cargo xtask check`: the generated stubs are fresh and the implementation's own utoipa
-//! document agrees with the spec, compared semantically by `openapi-drift`.
+//! `cargo xtask check`: the generated stubs are fresh, the implementation's own utoipa document
+//! agrees with the spec, and the spec breaks no existing client (against its base revision).
+//! Every comparison goes through `openapi-drift`.
 
 use std::{
     path::Path,
@@ -8,22 +9,49 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
-use crate::codegen;
+use crate::{OutputFormat, codegen, compat};
 
-pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
-    println!("-- freshness: generated stubs against {}", codegen::SPEC);
-    let fresh = codegen::report_freshness(root)?;
+pub fn run(
+    root: &Path,
+    base: &compat::BaseChoice,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let human = format == OutputFormat::Human;
+    if human {
+        println!("-- freshness: generated stubs against {}", codegen::SPEC);
+    }
+    let stale = codegen::stale_files(root)?;
+    if human {
+        codegen::print_stale(&stale);
+    }
 
-    println!(
-        "-- drift: {} against the implementation's utoipa document",
-        codegen::SPEC
-    );
     let spec = openapi_drift::load_path(&root.join(codegen::SPEC))?;
     let implementation = implementation_document(root)?;
-    let report = openapi_drift::compare(&spec, &implementation)?;
-    println!("{report}");
+    let drift = openapi_drift::compare(&spec, &implementation)?;
+    if human {
+        println!(
+            "-- drift: {} against the implementation's utoipa document",
+            codegen::SPEC
+        );
+        println!("{drift}");
+        println!("-- compatibility: {} against its base", codegen::SPEC);
+    }
+    let compatibility = compat::check(root, base)?;
+    if human {
+        print!("{}", compatibility.describe());
+    }
 
-    Ok(if fresh && report.is_consistent() {
+    let passed = stale.is_empty() && drift.is_consistent() && compatibility.passed();
+    if !human {
+        let document = serde_json::json!({
+            "passed": passed,
+            "staleFiles": stale.iter().map(|file| file.relative_path.display().to_string()).collect::<Vec<_>>(),
+            "drift": drift,
+            "compatibility": compatibility.to_json(),
+        });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    }
+    Ok(if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -4,6 +4,8 @@
 
 mod check;
 mod codegen;
+mod compat;
+mod diff;
 
 use std::{
     path::{Path, PathBuf},
@@ -28,10 +30,34 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Prove spec and implementation agree: fresh stubs, no drift. Exit 0 ok, 1 findings, 2 failure.
-    Check,
+    /// Prove spec and implementation agree (fresh stubs, no drift) and that the spec breaks no
+    /// existing client. Exit 0 ok, 1 findings, 2 the tool failed.
+    Check {
+        /// Compare the spec with its version at REV instead of the merge-base of HEAD and main.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Compare any two OpenAPI documents (3.0 or 3.1, JSON or YAML): the first is the reference,
+    /// the second the candidate. Exit 0 no findings, 1 findings, 2 the tool failed.
+    Diff {
+        reference: PathBuf,
+        candidate: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
     /// Everything CI runs: fmt, clippy, check, every test.
     Ci,
+}
+
+/// How findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Grouped by operation, one line per finding.
+    Human,
+    /// The same findings as JSON, for machines.
+    Json,
 }
 
 /// Exit status 2: the tool itself failed, as opposed to finding a problem (1).
@@ -51,7 +77,18 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        Task::Check => check::run(&root),
+        Task::Check { base, format } => {
+            let base = base.map_or(
+                compat::BaseChoice::MergeBaseWithMain,
+                compat::BaseChoice::Explicit,
+            );
+            check::run(&root, &base, format)
+        }
+        Task::Diff {
+            reference,
+            candidate,
+            format,
+        } => diff::run(&reference, &candidate, format),
         Task::Ci => ci(&root),
     };
     result.unwrap_or_else(|err| {
@@ -94,7 +131,11 @@ fn ci(root: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     println!("==> cargo xtask check");
-    let checked = check::run(root)?;
+    let checked = check::run(
+        root,
+        &compat::BaseChoice::MergeBaseWithMain,
+        OutputFormat::Human,
+    )?;
     if checked != ExitCode::SUCCESS {
         return Ok(checked);
     }

@@ -8,25 +8,51 @@ use crate::error::{DriftError, Side};
 use crate::load::check_version;
 use crate::normalize::{self, Api, Header, Media, Operation, ParamKey, Parameter, Response};
 use crate::pointer::{Doc, join};
-use crate::report::{Finding, FindingKind, Report};
+use crate::progenitor;
+use crate::report::{Direction, Finding, FindingKind, Report, Severity};
+use crate::rules::{self, Scope};
 use crate::schema::{self, Additional, Node, Sub};
 
-/// Compare `implementation` against `spec`, the source of truth.
+/// Compare two documents: `spec` is the reference, `implementation` the candidate.
+///
+/// In a drift check the reference is the hand-written spec and the candidate the document
+/// the implementation emits; in a compatibility check the reference is the old (base) spec
+/// and the candidate the new one. Every [`Finding`] says what the reference (`spec`) and the
+/// candidate (`implementation`) have, and its [`Severity`] judges the candidate by the
+/// direction rules of the crate documentation.
 pub fn compare(spec: &Value, implementation: &Value) -> Result<Report, DriftError> {
     check_version(spec, Some(Side::Spec))?;
     check_version(implementation, Some(Side::Implementation))?;
-    let mut cx = Comparer {
-        spec: Doc::new(spec, Side::Spec),
-        implementation: Doc::new(implementation, Side::Implementation),
-        findings: Vec::new(),
-        stack: Vec::new(),
-    };
+    let mut cx = Comparer::new(
+        Doc::new(spec, Side::Spec),
+        Doc::new(implementation, Side::Implementation),
+    );
     let spec_api = normalize::api(&cx.spec)?;
     let implementation_api = normalize::api(&cx.implementation)?;
     cx.operations(&spec_api, &implementation_api)?;
     cx.components(&spec_api, &implementation_api);
     cx.security_schemes(&spec_api, &implementation_api);
-    Ok(Report::new(cx.findings))
+    let mut findings = cx.findings;
+    findings.extend(progenitor::unsupported(
+        &cx.spec,
+        &spec_api,
+        &cx.implementation,
+        &implementation_api,
+    ));
+    Ok(Report::new(findings))
+}
+
+/// Whether two schemas (of the same or of different documents) normalize to the same
+/// structure. A schema that cannot be normalized is identical to nothing.
+pub(crate) fn identical(
+    a: Doc<'_>,
+    a_schema: Option<&Sub>,
+    b: Doc<'_>,
+    b_schema: Option<&Sub>,
+) -> bool {
+    let mut cx = Comparer::new(a, b);
+    cx.stop_at_first = true;
+    cx.schema("", "", a_schema, b_schema).is_ok() && cx.findings.is_empty()
 }
 
 /// `base → path`, or just `base` at a schema root.
@@ -59,12 +85,30 @@ struct Comparer<'a> {
     /// meeting one again means a recursive schema came back to where it started, and that
     /// pair is already being checked.
     stack: Vec<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Whether the part of an operation being compared is sent or received; `None`
+    /// outside operations.
+    direction: Option<Direction>,
+    /// Only whether there is any difference matters: stop descending after the first.
+    stop_at_first: bool,
 }
 
-impl Comparer<'_> {
+impl<'a> Comparer<'a> {
+    fn new(spec: Doc<'a>, implementation: Doc<'a>) -> Self {
+        Comparer {
+            spec,
+            implementation,
+            findings: Vec::new(),
+            stack: Vec::new(),
+            direction: None,
+            stop_at_first: false,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &mut self,
         kind: FindingKind,
+        severity: Severity,
         place: String,
         spec_pointer: Option<&str>,
         implementation_pointer: Option<&str>,
@@ -73,6 +117,8 @@ impl Comparer<'_> {
     ) {
         self.findings.push(Finding {
             kind,
+            severity,
+            direction: self.direction,
             place,
             spec_pointer: spec_pointer.map(str::to_owned),
             implementation_pointer: implementation_pointer.map(str::to_owned),
@@ -81,12 +127,31 @@ impl Comparer<'_> {
         });
     }
 
+    /// The severity of a change that widens or narrows, in the current direction.
+    fn scoped(&self, scope: Scope) -> Severity {
+        scope.severity(self.direction)
+    }
+
+    /// One severity for requests, another for responses (outside operations: breaking).
+    fn by_direction(&self, request: Severity, response: Severity) -> Severity {
+        match self.direction {
+            Some(Direction::Request) => request,
+            Some(Direction::Response) => response,
+            None => Severity::Breaking,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.stop_at_first && !self.findings.is_empty()
+    }
+
     fn operations(&mut self, spec: &Api, implementation: &Api) -> Result<(), DriftError> {
         for (key, s) in &spec.operations {
             match implementation.operations.get(key) {
                 Some(i) => self.operation(s, i)?,
                 None => self.report(
                     FindingKind::OperationMissing,
+                    Severity::Breaking,
                     s.place(),
                     Some(&s.pointer),
                     None,
@@ -99,6 +164,7 @@ impl Comparer<'_> {
             if !spec.operations.contains_key(key) {
                 self.report(
                     FindingKind::OperationExtra,
+                    Severity::Compatible,
                     i.place(),
                     None,
                     Some(&i.pointer),
@@ -112,9 +178,11 @@ impl Comparer<'_> {
 
     fn operation(&mut self, s: &Operation, i: &Operation) -> Result<(), DriftError> {
         let base = s.place();
+        self.direction = None;
         if s.operation_id != i.operation_id {
             self.report(
                 FindingKind::OperationIdChanged,
+                Severity::ClientSurface,
                 base.clone(),
                 Some(&s.pointer),
                 Some(&i.pointer),
@@ -122,13 +190,14 @@ impl Comparer<'_> {
                 i.operation_id.as_deref().unwrap_or("absent"),
             );
         }
+        self.direction = Some(Direction::Request);
         self.path_parameter_names(&base, s, i);
         self.parameters(&base, s, i)?;
         self.request_body(&base, s, i)?;
-        self.responses(&base, s, i)?;
         if s.security.alternatives != i.security.alternatives {
             self.report(
                 FindingKind::SecurityChanged,
+                self.scoped(rules::security(&s.security, &i.security)),
                 place(&base, "security"),
                 s.security.pointer.as_deref().or(Some(&s.pointer)),
                 i.security.pointer.as_deref().or(Some(&i.pointer)),
@@ -136,11 +205,14 @@ impl Comparer<'_> {
                 i.security.label(),
             );
         }
-        Ok(())
+        self.direction = Some(Direction::Response);
+        let result = self.responses(&base, s, i);
+        self.direction = None;
+        result
     }
 
-    /// Paths matched with parameter names erased; a different name is still drift
-    /// because clients and docs use it.
+    /// Paths matched with parameter names erased; a different name changes nothing on the
+    /// wire but is still drift, because clients (and docs) use it.
     fn path_parameter_names(&mut self, base: &str, s: &Operation, i: &Operation) {
         for (index, (s_name, i_name)) in s.path_params.iter().zip(&i.path_params).enumerate() {
             if s_name != i_name {
@@ -148,12 +220,13 @@ impl Comparer<'_> {
                 let s_pointer = s.parameters.get(&key).map_or(&s.pointer, |p| &p.pointer);
                 let i_pointer = i.parameters.get(&key).map_or(&i.pointer, |p| &p.pointer);
                 self.report(
-                    FindingKind::ParameterChanged,
+                    FindingKind::PathParameterRenamed,
+                    Severity::ClientSurface,
                     place(base, &format!("parameter path.{s_name}")),
                     Some(s_pointer),
                     Some(i_pointer),
-                    format!("name {s_name}"),
-                    format!("name {i_name}"),
+                    s_name.clone(),
+                    i_name.clone(),
                 );
             }
         }
@@ -182,8 +255,10 @@ impl Comparer<'_> {
             match moved {
                 Some(index) => {
                     let ip = unmatched_implementation.remove(index);
+                    // Reference clients send it where the candidate does not look.
                     self.report(
                         FindingKind::ParameterChanged,
+                        Severity::Breaking,
                         place(base, &format!("parameter {}", sp.label())),
                         Some(&sp.pointer),
                         Some(&ip.pointer),
@@ -191,8 +266,11 @@ impl Comparer<'_> {
                         format!("in {}", ip.location),
                     );
                 }
+                // Reference clients send it (always if required, when they use it otherwise);
+                // the candidate no longer reads it.
                 None => self.report(
                     FindingKind::ParameterMissing,
+                    Severity::Breaking,
                     place(base, &format!("parameter {}", sp.label())),
                     Some(&sp.pointer),
                     Some(&i.pointer),
@@ -202,13 +280,20 @@ impl Comparer<'_> {
             }
         }
         for ip in unmatched_implementation {
+            // Reference clients never send it: fine unless the candidate insists.
+            let severity = if ip.required {
+                Severity::Breaking
+            } else {
+                Severity::Compatible
+            };
             self.report(
                 FindingKind::ParameterExtra,
+                severity,
                 place(base, &format!("parameter {}", ip.label())),
                 Some(&s.pointer),
                 Some(&ip.pointer),
                 "absent",
-                "present",
+                if ip.required { "required" } else { "present" },
             );
         }
         Ok(())
@@ -219,6 +304,7 @@ impl Comparer<'_> {
         if s.required != i.required {
             self.report(
                 FindingKind::ParameterChanged,
+                self.scoped(rules::flag(!s.required)),
                 at.clone(),
                 Some(&s.pointer),
                 Some(&i.pointer),
@@ -235,8 +321,10 @@ impl Comparer<'_> {
         let at = place(base, "request body");
         match (&s.request_body, &i.request_body) {
             (None, None) => {}
+            // Reference clients send a body the candidate does not read.
             (Some(sb), None) => self.report(
                 FindingKind::RequestBodyMissing,
+                Severity::Breaking,
                 at,
                 Some(&sb.pointer),
                 Some(&i.pointer),
@@ -245,16 +333,22 @@ impl Comparer<'_> {
             ),
             (None, Some(ib)) => self.report(
                 FindingKind::RequestBodyExtra,
+                if ib.required {
+                    Severity::Breaking
+                } else {
+                    Severity::Compatible
+                },
                 at,
                 Some(&s.pointer),
                 Some(&ib.pointer),
                 "absent",
-                "present",
+                if ib.required { "required" } else { "present" },
             ),
             (Some(sb), Some(ib)) => {
                 if sb.required != ib.required {
                     self.report(
                         FindingKind::RequestBodyChanged,
+                        self.scoped(rules::flag(!sb.required)),
                         at.clone(),
                         Some(&sb.pointer),
                         Some(&ib.pointer),
@@ -273,8 +367,10 @@ impl Comparer<'_> {
             let at = place(base, status);
             match i.responses.get(status) {
                 Some(ir) => self.response(&at, sr, ir)?,
+                // Reference clients handle a status the candidate never sends.
                 None => self.report(
                     FindingKind::StatusMissing,
+                    Severity::Compatible,
                     at,
                     Some(&sr.pointer),
                     Some(&join(&i.pointer, "responses")),
@@ -285,8 +381,10 @@ impl Comparer<'_> {
         }
         for (status, ir) in &i.responses {
             if !s.responses.contains_key(status) {
+                // Reference clients do not expect it.
                 self.report(
                     FindingKind::StatusExtra,
+                    Severity::Breaking,
                     place(base, status),
                     Some(&join(&s.pointer, "responses")),
                     Some(&ir.pointer),
@@ -327,20 +425,31 @@ impl Comparer<'_> {
                     };
                     self.schema(&base, "", sm.schema.as_ref(), im.schema.as_ref())?;
                 }
-                None => self.report(
-                    FindingKind::ContentTypeChanged,
-                    at.to_owned(),
-                    Some(&sm.pointer),
-                    Some(i_owner),
-                    media.clone(),
-                    absent(i),
-                ),
+                None => {
+                    // A request in that media type is refused; a response simply comes in
+                    // another one the client knows, unless there is no body left at all.
+                    let response = if i.is_empty() {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    };
+                    self.report(
+                        FindingKind::ContentTypeChanged,
+                        self.by_direction(Severity::Breaking, response),
+                        at.to_owned(),
+                        Some(&sm.pointer),
+                        Some(i_owner),
+                        media.clone(),
+                        absent(i),
+                    );
+                }
             }
         }
         for (media, im) in i {
             if !s.contains_key(media) {
                 self.report(
                     FindingKind::ContentTypeChanged,
+                    self.by_direction(Severity::Compatible, Severity::Breaking),
                     at.to_owned(),
                     Some(s_owner),
                     Some(&im.pointer),
@@ -368,6 +477,7 @@ impl Comparer<'_> {
                     if s_node.type_label() != i_node.type_label() {
                         self.report(
                             FindingKind::TypeChanged,
+                            self.scoped(rules::types(&s_node, &i_node)),
                             here,
                             Some(s_node.pointer.as_deref().unwrap_or(&sh.pointer)),
                             Some(i_node.pointer.as_deref().unwrap_or(&ih.pointer)),
@@ -376,20 +486,29 @@ impl Comparer<'_> {
                         );
                     }
                 }
+                // Like a property: dropping what the reference promised (`required: true`)
+                // breaks; dropping what it left optional is sending less.
                 None => self.report(
                     FindingKind::HeaderMissing,
+                    if sh.required {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    },
                     here,
                     Some(&sh.pointer),
                     Some(i_owner),
-                    "present",
+                    if sh.required { "required" } else { "present" },
                     "absent",
                 ),
             }
         }
         for (key, ih) in i {
             if !s.contains_key(key) {
+                // Clients ignore response headers they do not know.
                 self.report(
                     FindingKind::HeaderExtra,
+                    Severity::Compatible,
                     place(at, &format!("header {}", ih.name)),
                     Some(s_owner),
                     Some(&ih.pointer),
@@ -431,6 +550,9 @@ impl Comparer<'_> {
         i: Option<&Sub>,
         ignore_root_nullability: bool,
     ) -> Result<(), DriftError> {
+        if self.done() {
+            return Ok(());
+        }
         let mut s_node = self.node(Side::Spec, s)?;
         let mut i_node = self.node(Side::Implementation, i)?;
         if ignore_root_nullability {
@@ -455,6 +577,7 @@ impl Comparer<'_> {
             let label = |n: bool| if n { "nullable" } else { "not nullable" };
             self.report(
                 FindingKind::NullableChanged,
+                self.scoped(rules::flag(s.nullable)),
                 at.to_owned(),
                 s.pointer.as_deref(),
                 i.pointer.as_deref(),
@@ -473,6 +596,7 @@ impl Comparer<'_> {
         if s.type_label() != i.type_label() {
             self.report(
                 FindingKind::TypeChanged,
+                self.scoped(rules::types(s, i)),
                 at,
                 sp,
                 ip,
@@ -484,6 +608,7 @@ impl Comparer<'_> {
         if s.format != i.format {
             self.report(
                 FindingKind::FormatChanged,
+                self.scoped(rules::format(s.format.as_deref(), i.format.as_deref())),
                 at.clone(),
                 sp,
                 ip,
@@ -501,6 +626,10 @@ impl Comparer<'_> {
             };
             self.report(
                 FindingKind::EnumChanged,
+                self.scoped(rules::enumeration(
+                    s.enum_values.as_ref(),
+                    i.enum_values.as_ref(),
+                )),
                 at.clone(),
                 sp,
                 ip,
@@ -519,6 +648,7 @@ impl Comparer<'_> {
                 };
                 self.report(
                     FindingKind::ConstraintChanged,
+                    self.scoped(rules::constraint(keyword, &s.constraints, &i.constraints)),
                     at.clone(),
                     sp,
                     ip,
@@ -526,6 +656,9 @@ impl Comparer<'_> {
                     label(iv),
                 );
             }
+        }
+        if self.done() {
+            return Ok(());
         }
         if let (Some((combinator, s_branches)), Some((_, i_branches))) =
             (&s.alternatives, &i.alternatives)
@@ -550,6 +683,9 @@ impl Comparer<'_> {
             .chain(i.required.iter())
             .collect();
         for name in names {
+            if self.done() {
+                return Ok(());
+            }
             let here = child(path, name);
             let at = place(base, &here);
             let (sp, ip) = (s.properties.get(name), i.properties.get(name));
@@ -561,10 +697,19 @@ impl Comparer<'_> {
                 .and_then(|sub| sub.first())
                 .map(String::as_str)
                 .or(i.pointer.as_deref());
+            let (s_required, i_required) = (s.required.contains(name), i.required.contains(name));
             match (sp, ip) {
                 (Some(_), None) => {
+                    // Request: reference clients send it and the candidate no longer reads
+                    // it. Response: fine unless the reference promised it.
+                    let response = if s_required {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    };
                     self.report(
                         FindingKind::PropertyMissing,
+                        self.by_direction(Severity::Breaking, response),
                         at,
                         s_pointer,
                         i_pointer,
@@ -574,8 +719,22 @@ impl Comparer<'_> {
                     continue;
                 }
                 (None, Some(_)) => {
+                    // Request: reference clients never send it, fine unless required.
+                    // Response: reference clients ignore it unless their object is closed
+                    // (or constrains additional properties).
+                    let request = if i_required {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    };
+                    let response = if s.additional == Additional::Any {
+                        Severity::Compatible
+                    } else {
+                        Severity::Breaking
+                    };
                     self.report(
                         FindingKind::PropertyExtra,
+                        self.by_direction(request, response),
                         at,
                         s_pointer,
                         i_pointer,
@@ -586,10 +745,10 @@ impl Comparer<'_> {
                 }
                 _ => {}
             }
-            let (s_required, i_required) = (s.required.contains(name), i.required.contains(name));
             if s_required != i_required {
                 self.report(
                     FindingKind::RequiredChanged,
+                    self.scoped(rules::flag(!s_required)),
                     at,
                     s_pointer,
                     i_pointer,
@@ -620,6 +779,7 @@ impl Comparer<'_> {
                     };
                     self.report(
                         FindingKind::ItemsChanged,
+                        self.scoped(rules::items(s_items.is_some(), i_items.is_some())),
                         place(base, &here),
                         s_node.pointer.as_deref().or(s.pointer.as_deref()),
                         i_node.pointer.as_deref().or(i.pointer.as_deref()),
@@ -647,6 +807,7 @@ impl Comparer<'_> {
                 if s_label != i_label {
                     self.report(
                         FindingKind::AdditionalPropertiesChanged,
+                        self.scoped(rules::additional(&s_label, &i_label)),
                         place(base, path),
                         s.pointer.as_deref(),
                         i.pointer.as_deref(),
@@ -675,43 +836,98 @@ impl Comparer<'_> {
         })
     }
 
-    /// Component schema names become client type names, so the sets must match.
+    /// Component schema names become client type names, so the sets must match. A schema
+    /// only on one side that has a structurally identical twin only on the other side was
+    /// renamed.
     fn components(&mut self, spec: &Api, implementation: &Api) {
-        for (name, pointer) in &spec.schema_names {
-            if !implementation.schema_names.contains_key(name) {
-                self.report(
+        let missing: Vec<(&String, &String)> = spec
+            .schema_names
+            .iter()
+            .filter(|(name, _)| !implementation.schema_names.contains_key(*name))
+            .collect();
+        let extra: Vec<(&String, &String)> = implementation
+            .schema_names
+            .iter()
+            .filter(|(name, _)| !spec.schema_names.contains_key(*name))
+            .collect();
+        let s_shapes: Vec<Option<Shape>> = missing
+            .iter()
+            .map(|(_, pointer)| shape(&self.spec, pointer))
+            .collect();
+        let i_shapes: Vec<Option<Shape>> = extra
+            .iter()
+            .map(|(_, pointer)| shape(&self.implementation, pointer))
+            .collect();
+        let mut taken = vec![false; extra.len()];
+        let mut renamed = Vec::new();
+        for (index, (name, pointer)) in missing.iter().enumerate() {
+            let twin = (0..extra.len()).find(|&j| {
+                !taken[j]
+                    && s_shapes[index].is_some()
+                    && s_shapes[index] == i_shapes[j]
+                    && identical(
+                        self.spec,
+                        Some(&vec![(*pointer).clone()]),
+                        self.implementation,
+                        Some(&vec![extra[j].1.clone()]),
+                    )
+            });
+            match twin {
+                Some(j) => {
+                    taken[j] = true;
+                    renamed.push((*name, *pointer, extra[j].0, extra[j].1));
+                }
+                None => self.report(
                     FindingKind::ComponentMissing,
+                    Severity::ClientSurface,
                     format!("components.schemas.{name}"),
                     Some(pointer),
                     None,
                     "present",
                     "absent",
-                );
+                ),
             }
         }
-        for (name, pointer) in &implementation.schema_names {
-            if !spec.schema_names.contains_key(name) {
-                self.report(
-                    FindingKind::ComponentExtra,
-                    format!("components.schemas.{name}"),
-                    None,
-                    Some(pointer),
-                    "absent",
-                    "present",
-                );
-            }
+        for (old, s_pointer, new, i_pointer) in renamed {
+            self.report(
+                FindingKind::ComponentRenamed,
+                Severity::ClientSurface,
+                format!("components.schemas.{old}"),
+                Some(s_pointer),
+                Some(i_pointer),
+                old.clone(),
+                new.clone(),
+            );
+        }
+        let unpaired = extra
+            .into_iter()
+            .zip(taken)
+            .filter_map(|(entry, taken)| (!taken).then_some(entry));
+        for (name, pointer) in unpaired {
+            self.report(
+                FindingKind::ComponentExtra,
+                Severity::Compatible,
+                format!("components.schemas.{name}"),
+                None,
+                Some(pointer),
+                "absent",
+                "present",
+            );
         }
     }
 
     /// Every scheme an operation uses must be defined alike on both sides.
     fn security_schemes(&mut self, spec: &Api, implementation: &Api) {
-        let used: BTreeSet<&String> = spec
-            .operations
-            .values()
-            .chain(implementation.operations.values())
-            .flat_map(|op| op.security.alternatives.iter().flatten())
-            .collect();
-        for name in used {
+        let used_by = |api: &Api| -> BTreeSet<String> {
+            api.operations
+                .values()
+                .flat_map(|op| op.security.alternatives.iter().flatten())
+                .cloned()
+                .collect()
+        };
+        let (spec_uses, implementation_uses) = (used_by(spec), used_by(implementation));
+        self.direction = Some(Direction::Request);
+        for name in spec_uses.union(&implementation_uses) {
             let (s, i) = (
                 spec.security_schemes.get(name),
                 implementation.security_schemes.get(name),
@@ -719,11 +935,20 @@ impl Comparer<'_> {
             if s.map(|x| &x.summary) == i.map(|x| &x.summary) {
                 continue;
             }
+            // A scheme defined differently breaks; one undefined on a side whose operations
+            // do not use it says nothing beyond the operations' own security findings.
+            let severity = match (s, i) {
+                (None, _) if spec_uses.contains(name) => Severity::Breaking,
+                (_, None) if implementation_uses.contains(name) => Severity::Breaking,
+                (None, _) | (_, None) => Severity::Compatible,
+                _ => Severity::Breaking,
+            };
             let label = |scheme: Option<&normalize::SecurityScheme>| {
                 scheme.map_or_else(|| "undefined".to_owned(), |x| x.summary.clone())
             };
             self.report(
                 FindingKind::SecurityChanged,
+                severity,
                 format!("components.securitySchemes.{name}"),
                 s.map(|x| x.pointer.as_str()),
                 i.map(|x| x.pointer.as_str()),
@@ -731,5 +956,32 @@ impl Comparer<'_> {
                 label(i),
             );
         }
+        self.direction = None;
     }
+}
+
+/// A cheap summary of a schema's top level: schemas with different shapes cannot be
+/// identical, so the full comparison runs only between equal shapes.
+#[derive(Debug, PartialEq, Eq)]
+struct Shape {
+    type_label: String,
+    nullable: bool,
+    format: Option<String>,
+    enum_values: Option<BTreeSet<String>>,
+    properties: BTreeSet<String>,
+    required: BTreeSet<String>,
+    constraints: BTreeMap<String, String>,
+}
+
+fn shape(doc: &Doc<'_>, pointer: &str) -> Option<Shape> {
+    let node = schema::node(doc, &vec![pointer.to_owned()]).ok()?;
+    Some(Shape {
+        type_label: node.type_label(),
+        nullable: node.nullable,
+        format: node.format,
+        enum_values: node.enum_values,
+        properties: node.properties.into_keys().collect(),
+        required: node.required,
+        constraints: node.constraints,
+    })
 }

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 /// Which of the two compared documents an error was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
-    /// The hand-written document, the source of truth.
+    /// The reference document (first argument of [`crate::compare`]): the hand-written
+    /// spec in a drift check, the old spec in a compatibility check.
     Spec,
-    /// The document emitted by the implementation.
+    /// The candidate document (second argument): the implementation's document, or the
+    /// new spec.
     Implementation,
 }
 

@@ -99,6 +99,8 @@ pub(crate) struct Response {
 #[derive(Debug)]
 pub(crate) struct Header {
     pub name: String,
+    /// `required: true` (the default is optional).
+    pub required: bool,
     pub pointer: String,
     pub schema: Option<Sub>,
 }
@@ -409,6 +411,7 @@ fn responses(
                     name.to_ascii_lowercase(),
                     Header {
                         name: name.clone(),
+                        required: header.get("required") == Some(&Value::Bool(true)),
                         schema: schema_of(header, &header_pointer),
                         pointer: header_pointer,
                     },

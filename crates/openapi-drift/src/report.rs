@@ -2,11 +2,90 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// What kind of drift a [`Finding`] is. "Missing" means in the spec but not in the
-/// implementation; "Extra" the other way round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// How much a [`Finding`] matters to clients of the reference document (the first
+/// argument of [`crate::compare`]). The rules are tabulated in the crate documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// On the wire, the candidate breaks the reference's contract in the direction that matters.
+    Breaking,
+    /// Harmless on the wire, but it breaks the source of a client generated from the reference
+    /// (progenitor): a changed operationId, a renamed component, a renamed path parameter, or a
+    /// construct progenitor cannot generate.
+    ClientSurface,
+    /// A difference the direction allows (e.g. the candidate accepts more in a request, or sends
+    /// less of what was optional in a response).
+    Compatible,
+}
+
+impl Severity {
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::ClientSurface => "client_surface",
+            Severity::Compatible => "compatible",
+        }
+    }
+
+    /// The short tag that prefixes a finding's line in the human report.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Severity::Breaking => "[breaking]",
+            Severity::ClientSurface => "[client]",
+            Severity::Compatible => "[compatible]",
+        }
+    }
+
+    /// The name used in the human report's count line.
+    fn count_label(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::ClientSurface => "client-surface",
+            Severity::Compatible => "compatible",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which way the data a [`Finding`] is about travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Client to server: parameters, request bodies, security requirements. The candidate
+    /// must accept at least what the reference allows.
+    Request,
+    /// Server to client: statuses, response bodies, response headers. The candidate must
+    /// send at most what the reference allows.
+    Response,
+}
+
+impl Direction {
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Request => "request",
+            Direction::Response => "response",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of drift a [`Finding`] is. "Missing" means in the reference (spec) but not in
+/// the candidate (implementation); "Extra" the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     OperationMissing,
@@ -14,8 +93,10 @@ pub enum FindingKind {
     OperationIdChanged,
     ParameterMissing,
     ParameterExtra,
-    /// Renamed path parameter, changed location or required flag.
+    /// Changed location or required flag of a parameter.
     ParameterChanged,
+    /// A path parameter with another name at the same position of the path template.
+    PathParameterRenamed,
     RequestBodyMissing,
     RequestBodyExtra,
     /// The `required` flag of the request body.
@@ -39,6 +120,12 @@ pub enum FindingKind {
     SecurityChanged,
     ComponentMissing,
     ComponentExtra,
+    /// A component schema only in the reference and a structurally identical one only in the
+    /// candidate, under another name.
+    ComponentRenamed,
+    /// An operation of the candidate uses a construct progenitor cannot generate a client
+    /// for, and the reference's operation did not already use it.
+    ProgenitorUnsupported,
 }
 
 impl FindingKind {
@@ -51,6 +138,7 @@ impl FindingKind {
             FindingKind::ParameterMissing => "parameter_missing",
             FindingKind::ParameterExtra => "parameter_extra",
             FindingKind::ParameterChanged => "parameter_changed",
+            FindingKind::PathParameterRenamed => "path_parameter_renamed",
             FindingKind::RequestBodyMissing => "request_body_missing",
             FindingKind::RequestBodyExtra => "request_body_extra",
             FindingKind::RequestBodyChanged => "request_body_changed",
@@ -72,6 +160,8 @@ impl FindingKind {
             FindingKind::SecurityChanged => "security_changed",
             FindingKind::ComponentMissing => "component_missing",
             FindingKind::ComponentExtra => "component_extra",
+            FindingKind::ComponentRenamed => "component_renamed",
+            FindingKind::ProgenitorUnsupported => "progenitor_unsupported",
         }
     }
 
@@ -83,6 +173,7 @@ impl FindingKind {
             FindingKind::ParameterMissing
             | FindingKind::ParameterExtra
             | FindingKind::ParameterChanged => "parameter",
+            FindingKind::PathParameterRenamed => "parameter name",
             FindingKind::RequestBodyMissing
             | FindingKind::RequestBodyExtra
             | FindingKind::RequestBodyChanged => "request body",
@@ -100,6 +191,8 @@ impl FindingKind {
             FindingKind::ConstraintChanged => "constraint",
             FindingKind::SecurityChanged => "security",
             FindingKind::ComponentMissing | FindingKind::ComponentExtra => "component",
+            FindingKind::ComponentRenamed => "component name",
+            FindingKind::ProgenitorUnsupported => "progenitor",
         }
     }
 }
@@ -110,19 +203,29 @@ impl fmt::Display for FindingKind {
     }
 }
 
-/// One semantic difference between the spec and the implementation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One semantic difference between the reference ("spec") and the candidate
+/// ("implementation").
+///
+/// Serialized (serde) with every field, e.g.
+/// `{"kind": "type_changed", "severity": "breaking", "direction": "response", "place": …,
+/// "spec_pointer": …, "implementation_pointer": …, "spec": "string", "implementation": "integer"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
+    /// How much the difference matters to clients of the reference.
+    pub severity: Severity,
+    /// Whether the difference is in what clients send or in what they receive; `None` for
+    /// operation-level and document-level findings (an operation, its operationId, components).
+    pub direction: Option<Direction>,
     /// Human path, e.g. `GET /sessions → 200 → sessions[].deviceName`.
     pub place: String,
-    /// JSON pointer into the spec document, when the spec has something there.
+    /// JSON pointer into the reference (spec) document, when it has something there.
     pub spec_pointer: Option<String>,
-    /// JSON pointer into the implementation document, when it has something there.
+    /// JSON pointer into the candidate (implementation) document, when it has something there.
     pub implementation_pointer: Option<String>,
-    /// What the spec says, e.g. `string`, `present`, `required`.
+    /// What the reference says, e.g. `string`, `present`, `required`.
     pub spec: String,
-    /// What the implementation says.
+    /// What the candidate says.
     pub implementation: String,
 }
 
@@ -152,6 +255,7 @@ impl Finding {
     }
 }
 
+/// `PLACE: ASPECT: spec X, implementation Y` (no severity tag; the [`Report`] adds it).
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -166,7 +270,9 @@ impl fmt::Display for Finding {
 }
 
 /// The result of a comparison: empty when the documents agree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serializes (serde) as `{"findings": [ … ]}`; [`Report::to_json_pretty`] is a shortcut.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
 }
@@ -179,6 +285,7 @@ impl Report {
         Report { findings }
     }
 
+    /// No finding at all, of any severity.
     pub fn is_consistent(&self) -> bool {
         self.findings.is_empty()
     }
@@ -187,8 +294,53 @@ impl Report {
     pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.kind == kind)
     }
+
+    /// Findings of one severity.
+    pub fn of_severity(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity == severity)
+    }
+
+    /// The [`Severity::Breaking`] findings.
+    pub fn breaking(&self) -> impl Iterator<Item = &Finding> {
+        self.of_severity(Severity::Breaking)
+    }
+
+    /// The [`Severity::ClientSurface`] findings.
+    pub fn client_surface(&self) -> impl Iterator<Item = &Finding> {
+        self.of_severity(Severity::ClientSurface)
+    }
+
+    /// The [`Severity::Compatible`] findings.
+    pub fn compatible(&self) -> impl Iterator<Item = &Finding> {
+        self.of_severity(Severity::Compatible)
+    }
+
+    /// Whether any finding is breaking or breaks the source of a generated client: the
+    /// usual failure condition of a compatibility check.
+    pub fn has_breaking_or_client_surface(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity != Severity::Compatible)
+    }
+
+    /// The machine form: pretty-printed JSON of every field of every finding
+    /// (the same as `serde_json::to_string_pretty(&report)`).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("strings, options and unit enums always serialize")
+    }
 }
 
+/// Findings grouped by operation, each line prefixed with its severity tag, then a count
+/// line split by severity:
+///
+/// ```text
+/// GET /sessions
+///   [breaking] GET /sessions → 200 → sessions[].id: type: spec string, implementation integer
+/// 1 finding: 1 breaking
+/// ```
+///
+/// An empty report prints `consistent: no drift found`.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_consistent() {
@@ -201,9 +353,25 @@ impl fmt::Display for Report {
                 writeln!(f, "{group}")?;
                 current = Some(group);
             }
-            writeln!(f, "  {finding}")?;
+            writeln!(f, "  {} {finding}", finding.severity.tag())?;
         }
         let count = self.findings.len();
-        writeln!(f, "{count} finding{}", if count == 1 { "" } else { "s" })
+        let split: Vec<String> = [
+            Severity::Breaking,
+            Severity::ClientSurface,
+            Severity::Compatible,
+        ]
+        .into_iter()
+        .filter_map(|severity| {
+            let n = self.of_severity(severity).count();
+            (n > 0).then(|| format!("{n} {}", severity.count_label()))
+        })
+        .collect();
+        writeln!(
+            f,
+            "{count} finding{}: {}",
+            if count == 1 { "" } else { "s" },
+            split.join(", ")
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! `sessions-server`: run the service, mint tokens, print the implementation's OpenAPI document.
 
-use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, time::Duration};
 
 use anyhow::Context as _;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use sessions_server::{
     rate_limit::RateLimits,
     service::Policy,
     startup::{Application, implementation_openapi},
-    store::{DeviceInfo, ExpiryPolicy, SqliteStore, Store},
+    store::{self, DeviceInfo, ExpiryPolicy},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -33,7 +33,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct DatabaseArgs {
-    /// Where the data lives; a SQLite file is created if missing.
+    /// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://…`.
     #[arg(
         long,
         env = "SESSIONS_DATABASE_URL",
@@ -165,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::IssueToken(args) => {
             init_logging(LogFormat::Text);
-            let store = SqliteStore::connect(&args.database.database_url)
+            let store = store::connect(&args.database.database_url)
                 .await
                 .with_context(|| format!("cannot open {}", args.database.database_url))?;
             let request = SessionRequest {
@@ -185,7 +185,7 @@ async fn main() -> anyhow::Result<()> {
                 login_method: args.login_method,
                 lifetime: args.ttl,
             };
-            let (_, token) = issue_token(&store, request, Utc::now()).await?;
+            let (_, token) = issue_token(store.as_ref(), request, Utc::now()).await?;
             println!("{}", token.as_str());
             Ok(())
         }
@@ -200,11 +200,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let policy = args.policy.policy()?;
     let database_url = &args.database.database_url;
-    let store = Arc::new(
-        SqliteStore::connect(database_url)
-            .await
-            .with_context(|| format!("cannot open {database_url}"))?,
-    );
+    let store = store::connect(database_url)
+        .await
+        .with_context(|| format!("cannot open {database_url}"))?;
     let demo_token = if args.demo {
         Some(
             seed_demo(store.as_ref(), Utc::now())
@@ -214,7 +212,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let store: Arc<dyn Store> = store;
     let application = Application::bind(args.bind, store, policy)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

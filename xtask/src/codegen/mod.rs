@@ -141,10 +141,9 @@ pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Prints the stale files' diffs; returns whether everything was fresh.
-pub fn report_freshness(root: &Path) -> anyhow::Result<bool> {
-    let stale = stale_files(root)?;
-    for file in &stale {
+/// Prints the stale files' diffs, or that all are fresh.
+pub fn print_stale(stale: &[StaleFile]) {
+    for file in stale {
         eprintln!("{} is stale:\n{}", file.relative_path.display(), file.diff);
     }
     if stale.is_empty() {
@@ -155,6 +154,12 @@ pub fn report_freshness(root: &Path) -> anyhow::Result<bool> {
             stale.len()
         );
     }
+}
+
+/// Prints the stale files' diffs; returns whether everything was fresh.
+pub fn report_freshness(root: &Path) -> anyhow::Result<bool> {
+    let stale = stale_files(root)?;
+    print_stale(&stale);
     Ok(stale.is_empty())
 }
 

@@ -26,7 +26,9 @@ fn operation_missing_when_only_the_method_differs() {
     });
     assert_has(&report, K::OperationMissing, "GET /health");
     assert_has(&report, K::OperationExtra, "HEAD /health");
-    assert_eq!(report.findings.len(), 2, "{report}");
+    // The new operation answers text/plain, which a progenitor client cannot type.
+    assert_has(&report, K::ProgenitorUnsupported, "HEAD /health → 200");
+    assert_eq!(report.findings.len(), 3, "{report}");
 }
 
 #[test]
@@ -35,7 +37,7 @@ fn operation_extra() {
         set(
             i,
             "/paths/~1metrics",
-            json!({"get": {"responses": {"200": {"description": ""}}}}),
+            json!({"get": {"operationId": "metrics", "responses": {"200": {"description": ""}}}}),
         );
     });
     let finding = assert_single(&report, K::OperationExtra, "GET /metrics");
@@ -161,13 +163,14 @@ fn path_parameter_renamed_still_matches_the_operation() {
     });
     let finding = assert_single(
         &report,
-        K::ParameterChanged,
+        K::PathParameterRenamed,
         "DELETE /sessions/{id} → parameter path.id",
     );
     assert_eq!(
         (finding.spec.as_str(), finding.implementation.as_str()),
-        ("name id", "name sessionId")
+        ("id", "sessionId")
     );
+    assert_eq!(finding.severity, crate::Severity::ClientSurface);
     // The path-level parameter of the spec is where the name is declared.
     assert_eq!(
         finding.spec_pointer.as_deref(),
@@ -243,7 +246,9 @@ fn status_extra() {
         set(
             i,
             &format!("{SESSIONS_GET}/responses/5XX"),
-            json!({"description": "oops"}),
+            json!({"description": "oops", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorResponse"}
+            }}}),
         );
     });
     assert_single(&report, K::StatusExtra, "GET /sessions → 5XX");
@@ -281,7 +286,10 @@ fn content_type_changed() {
         remove(i, &format!("{media}/application~1json"));
         set(i, &format!("{media}/application~1xml"), json);
     });
-    assert_eq!(report.findings.len(), 2, "{report}");
+    // Two media type changes, and XML is a body a progenitor client cannot type.
+    assert_eq!(report.findings.len(), 3, "{report}");
+    assert_eq!(report.of_kind(K::ContentTypeChanged).count(), 2);
+    assert_has(&report, K::ProgenitorUnsupported, "GET /sessions → 200");
     assert!(
         report
             .of_kind(K::ContentTypeChanged)

@@ -1,9 +1,11 @@
 //! Unit tests: a 3.0 YAML spec and the same API as utoipa-style 3.1 JSON, mutated in memory.
 
+mod client_surface;
 mod equivalence;
 mod errors;
 mod kinds;
 mod output;
+mod severity;
 
 use serde_json::Value;
 

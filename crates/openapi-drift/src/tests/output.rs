@@ -35,15 +35,15 @@ fn report_groups_findings_by_operation() {
     let report = several_findings();
     let expected = "\
 GET /health
-  GET /health: operation: spec present, implementation absent
+  [breaking] GET /health: operation: spec present, implementation absent
 GET /sessions
-  GET /sessions → 200 → sessions[].deviceName: type: spec string, implementation integer
-  GET /sessions → 200 → sessions[].tags: property: spec present, implementation absent
+  [breaking] GET /sessions → 200 → sessions[].deviceName: type: spec string, implementation integer
+  [compatible] GET /sessions → 200 → sessions[].tags: property: spec present, implementation absent
 POST /devices/trust
-  POST /devices/trust: operationId: spec trustDevice, implementation trust
+  [client] POST /devices/trust: operationId: spec trustDevice, implementation trust
 components
-  components.schemas.Unused: component: spec present, implementation absent
-5 findings
+  [client] components.schemas.Unused: component: spec present, implementation absent
+5 findings: 2 breaking, 2 client-surface, 1 compatible
 ";
     assert_eq!(report.to_string(), expected);
 }
@@ -51,7 +51,10 @@ components
 #[test]
 fn single_finding_count_is_singular() {
     let report = drift_in_implementation(|i| remove(i, "/paths/~1health"));
-    assert!(report.to_string().ends_with("\n1 finding\n"), "{report}");
+    assert!(
+        report.to_string().ends_with("\n1 finding: 1 breaking\n"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -81,6 +84,8 @@ fn report_serializes_with_snake_case_kinds() {
         value,
         json!({"findings": [{
             "kind": "type_changed",
+            "severity": "breaking",
+            "direction": "response",
             "place": "GET /sessions → 200 → sessions[].deviceName",
             "spec_pointer": "/components/schemas/Session/properties/deviceName",
             "implementation_pointer": "/components/schemas/Session/properties/deviceName",

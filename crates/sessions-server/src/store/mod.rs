@@ -2,8 +2,11 @@
 //! Every method that names a session or a device also takes the user it must belong to:
 //! ownership is enforced in the query itself, never after the fact.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -18,6 +21,8 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
     CorruptRow(String),
+    #[error("unsupported database URL: use sqlite://… or postgres://…")]
+    UnsupportedUrl,
 }
 
 /// A session as stored, joined with its device's name.
@@ -201,4 +206,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes one of the user's devices with its sessions, whose tokens stop authenticating.
     /// False when there is no such device.
     async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError>;
+}
+
+/// Opens the backend `url` names: `sqlite://…` (the embedded default) or `postgres://…`.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
 }

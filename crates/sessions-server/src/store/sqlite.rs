@@ -7,14 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{
     Row as _,
     sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-        SqliteSynchronous,
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
 };
 
 use super::{
-    DeviceInfo, DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
-    StoredTrust,
+    DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
+    rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -75,70 +74,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-}
-
-fn millis(time: DateTime<Utc>) -> i64 {
-    time.timestamp_millis()
-}
-
-fn from_millis(value: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(value)
-        .ok_or_else(|| StoreError::CorruptRow(format!("timestamp {value} out of range")))
-}
-
-fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
-    Ok(SessionRecord {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        device_id: row.try_get("device_id")?,
-        device_name: row.try_get("device_name")?,
-        ip_address: row.try_get("ip_address")?,
-        location: row.try_get("location")?,
-        login_method: row.try_get("login_method")?,
-        started_at: from_millis(row.try_get("started_at")?)?,
-        last_activity: from_millis(row.try_get("last_activity")?)?,
-        expires_at: from_millis(row.try_get("expires_at")?)?,
-        revoked_at: row
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(from_millis)
-            .transpose()?,
-    })
-}
-
-fn device_from_row(row: &SqliteRow) -> Result<DeviceRecord, StoreError> {
-    let level: String = row.try_get("trust_level")?;
-    let until = row
-        .try_get::<Option<i64>, _>("trust_expires_at")?
-        .map(from_millis)
-        .transpose()?;
-    let trust = match (level.as_str(), until) {
-        ("UNKNOWN", _) => StoredTrust::Unknown,
-        ("LOW", _) => StoredTrust::Low,
-        ("HIGH", Some(until)) => StoredTrust::High { until },
-        _ => return Err(StoreError::CorruptRow(format!("trust level {level:?}"))),
-    };
-    Ok(DeviceRecord {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        fingerprint: row.try_get("fingerprint")?,
-        info: DeviceInfo {
-            name: row.try_get("device_name")?,
-            device_type: row.try_get("device_type")?,
-            os: row.try_get("os")?,
-            browser: row.try_get("browser")?,
-            user_agent: row.try_get("user_agent")?,
-            country: row.try_get("country")?,
-            city: row.try_get("city")?,
-        },
-        ip_address: row.try_get("ip_address")?,
-        trust,
-        created_at: from_millis(row.try_get("created_at")?)?,
-        last_seen: from_millis(row.try_get("last_seen")?)?,
-    })
-}
-
-fn duration_millis(duration: chrono::Duration) -> i64 {
-    duration.num_milliseconds()
 }
 
 #[async_trait]

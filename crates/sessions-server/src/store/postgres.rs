@@ -1,0 +1,372 @@
+//! The shared backend: PostgreSQL through sqlx, migrations applied at start, for several
+//! instances behind one database. Nothing is cached in the process: every request reads the
+//! database, so a revoke through one instance holds on the next request to any other.
+
+use std::{str::FromStr as _, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{
+    Row as _,
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+};
+
+use super::{
+    DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
+    rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
+};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// `SELECT` of every session column joined with its device, followed by `$rest`.
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
+            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
+            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
+            $rest
+        )
+    };
+}
+
+/// `SELECT` of every device column, followed by `$rest`.
+macro_rules! select_devices {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
+            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
+            "FROM devices ",
+            $rest
+        )
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/database`) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        MIGRATIONS.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that need to reach under the service.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!("WHERE s.token_hash = $1"))
+            .bind(&token_hash[..])
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn active_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(select_sessions!(
+            "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             ORDER BY s.last_activity DESC, s.id"
+        ))
+        .bind(user_id)
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+        let started = millis(session.started_at);
+        let expires = millis(session.expires_at);
+        let device = &session.device;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&session.user_id)
+        .bind(started)
+        .execute(&mut *tx)
+        .await?;
+        // A known device keeps its id and trust, and takes the newest details it is seen with.
+        let device_id: String = sqlx::query_scalar(
+            "INSERT INTO devices (id, user_id, fingerprint, device_name, device_type, os, browser, \
+                 user_agent, ip_address, country, city, created_at, last_seen) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+             ON CONFLICT (user_id, fingerprint) DO UPDATE SET \
+                 device_name = excluded.device_name, device_type = excluded.device_type, \
+                 os = excluded.os, browser = excluded.browser, user_agent = excluded.user_agent, \
+                 ip_address = excluded.ip_address, country = excluded.country, city = excluded.city, \
+                 last_seen = GREATEST(devices.last_seen, excluded.last_seen) \
+             RETURNING id",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&session.user_id)
+        .bind(&session.device_fingerprint)
+        .bind(&device.name)
+        .bind(&device.device_type)
+        .bind(&device.os)
+        .bind(&device.browser)
+        .bind(&device.user_agent)
+        .bind(&session.ip_address)
+        .bind(&device.country)
+        .bind(&device.city)
+        .bind(started)
+        .fetch_one(&mut *tx)
+        .await?;
+        let session_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, device_id, token_hash, ip_address, location, \
+                 login_method, started_at, last_activity, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+        )
+        .bind(&session_id)
+        .bind(&session.user_id)
+        .bind(&device_id)
+        .bind(&session.token_hash[..])
+        .bind(&session.ip_address)
+        .bind(&session.location)
+        .bind(&session.login_method)
+        .bind(started)
+        .bind(expires)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let started_at = from_millis(started)?;
+        Ok(SessionRecord {
+            id: session_id,
+            user_id: session.user_id,
+            device_id,
+            device_name: session.device.name,
+            ip_address: session.ip_address,
+            location: session.location,
+            login_method: session.login_method,
+            started_at,
+            last_activity: started_at,
+            expires_at: from_millis(expires)?,
+            revoked_at: None,
+        })
+    }
+
+    async fn active_session_on_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!(
+            "WHERE s.user_id = $1 AND d.fingerprint = $2 AND s.revoked_at IS NULL \
+             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id LIMIT 1"
+        ))
+        .bind(user_id)
+        .bind(fingerprint)
+        .bind(millis(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn replace_token(
+        &self,
+        session_id: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query("UPDATE sessions SET token_hash = $1 WHERE id = $2")
+            .bind(&token_hash[..])
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(session_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn revoke_all_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn heartbeat(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+        policy: ExpiryPolicy,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let now = millis(now);
+        let mut tx = self.pool.begin().await?;
+        // One statement decides and writes. Under READ COMMITTED a concurrent revoke either
+        // commits first (PostgreSQL re-checks the WHERE on the new row and matches nothing) or
+        // waits for this one and revokes the extended session: never a resurrection.
+        let row = sqlx::query(
+            "UPDATE sessions SET last_activity = GREATEST(last_activity, $1), \
+                 expires_at = GREATEST(expires_at, LEAST($1 + $2, started_at + $3)) \
+             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL AND expires_at > $1 \
+             RETURNING expires_at, device_id",
+        )
+        .bind(now)
+        .bind(duration_millis(policy.sliding_ttl))
+        .bind(duration_millis(policy.absolute_lifetime))
+        .bind(session_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let device_id: String = row.try_get("device_id")?;
+        sqlx::query("UPDATE devices SET last_seen = GREATEST(last_seen, $1) WHERE id = $2")
+            .bind(now)
+            .bind(&device_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(from_millis(row.try_get("expires_at")?)?))
+    }
+
+    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        let rows = sqlx::query(select_devices!(
+            "WHERE user_id = $1 ORDER BY last_seen DESC, id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    async fn device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        let row = sqlx::query(select_devices!("WHERE id = $1 AND user_id = $2"))
+            .bind(device_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    async fn active_sessions_of_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(select_sessions!(
+            "WHERE s.user_id = $1 AND s.device_id = $2 AND s.revoked_at IS NULL \
+             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id"
+        ))
+        .bind(user_id)
+        .bind(device_id)
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn trust_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = $1 \
+             WHERE user_id = $2 AND fingerprint = $3",
+        )
+        .bind(millis(until))
+        .bind(user_id)
+        .bind(fingerprint)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn untrust_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(device_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE device_id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(device_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
+        // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
+        let result = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(device_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
