@@ -279,7 +279,7 @@ pub fn describe(outcome: &Compatibility) -> String {
     if outcome.report.findings.is_empty() {
         text.push_str("no changes to the contract\n");
     } else {
-        let _ = writeln!(text, "{}", outcome.report);
+        let _ = writeln!(text, "{}", outcome.report.labelled("base", "head"));
     }
     for (kind, place) in &outcome.stale {
         let _ = writeln!(

@@ -10,7 +10,7 @@ pub fn run(reference: &Path, candidate: &Path, format: OutputFormat) -> anyhow::
         &openapi_drift::load_path(candidate)?,
     )?;
     match format {
-        OutputFormat::Human => println!("{report}"),
+        OutputFormat::Human => println!("{}", report.labelled("reference", "candidate")),
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(if report.is_consistent() {

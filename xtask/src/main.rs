@@ -2,6 +2,7 @@
 //!
 //! Kept light on purpose: it never links the server, so a broken stub never blocks regenerating it.
 
+mod bench;
 mod check;
 mod codegen;
 mod compat;
@@ -49,6 +50,8 @@ enum Task {
     },
     /// Everything CI runs: fmt, clippy, check, every test.
     Ci,
+    /// Measure (never assert) and write the figures to docs/benchmarks.md.
+    Bench,
 }
 
 /// How findings are printed.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
             format,
         } => diff::run(&reference, &candidate, format),
         Task::Ci => ci(&root),
+        Task::Bench => bench::run(&root).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");

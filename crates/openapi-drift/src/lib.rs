@@ -144,4 +144,4 @@ mod tests;
 pub use compare::compare;
 pub use error::{DriftError, Side};
 pub use load::{load_path, load_str};
-pub use report::{Direction, Finding, FindingKind, Report, Severity};
+pub use report::{Direction, Finding, FindingKind, Labelled, Report, Severity};

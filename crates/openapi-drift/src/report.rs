@@ -258,9 +258,21 @@ impl Finding {
 /// `PLACE: ASPECT: spec X, implementation Y` (no severity tag; the [`Report`] adds it).
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_labelled(f, "spec", "implementation")
+    }
+}
+
+impl Finding {
+    /// Like `Display`, naming the two sides `reference` and `candidate` (e.g. "base", "head").
+    fn write_labelled(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        reference: &str,
+        candidate: &str,
+    ) -> fmt::Result {
         write!(
             f,
-            "{}: {}: spec {}, implementation {}",
+            "{}: {}: {reference} {}, {candidate} {}",
             self.place,
             self.kind.aspect(),
             self.spec,
@@ -343,19 +355,49 @@ impl Report {
 /// An empty report prints `consistent: no drift found`.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_consistent() {
+        self.labelled("spec", "implementation").fmt(f)
+    }
+}
+
+/// A [`Report`] displayed with its two sides named, e.g. `base` and `head` for a comparison of
+/// two versions of one spec. See [`Report::labelled`].
+#[derive(Debug, Clone, Copy)]
+pub struct Labelled<'a> {
+    report: &'a Report,
+    reference: &'a str,
+    candidate: &'a str,
+}
+
+impl Report {
+    /// The human form with the sides named `reference` and `candidate` instead of "spec" and
+    /// "implementation".
+    pub fn labelled<'a>(&'a self, reference: &'a str, candidate: &'a str) -> Labelled<'a> {
+        Labelled {
+            report: self,
+            reference,
+            candidate,
+        }
+    }
+}
+
+impl fmt::Display for Labelled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        if report.is_consistent() {
             return writeln!(f, "consistent: no drift found");
         }
         let mut current: Option<&str> = None;
-        for finding in &self.findings {
+        for finding in &report.findings {
             let group = finding.group();
             if current != Some(group) {
                 writeln!(f, "{group}")?;
                 current = Some(group);
             }
-            writeln!(f, "  {} {finding}", finding.severity.tag())?;
+            write!(f, "  {} ", finding.severity.tag())?;
+            finding.write_labelled(f, self.reference, self.candidate)?;
+            writeln!(f)?;
         }
-        let count = self.findings.len();
+        let count = report.findings.len();
         let split: Vec<String> = [
             Severity::Breaking,
             Severity::ClientSurface,
@@ -363,7 +405,7 @@ impl fmt::Display for Report {
         ]
         .into_iter()
         .filter_map(|severity| {
-            let n = self.of_severity(severity).count();
+            let n = report.of_severity(severity).count();
             (n > 0).then(|| format!("{n} {}", severity.count_label()))
         })
         .collect();

@@ -1,0 +1,185 @@
+//! `cargo xtask bench`: measures, never asserts. Writes the figures, with a description of the
+//! machine, to `docs/benchmarks.md`.
+
+use std::{
+    fmt::Write as _,
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+/// Where the figures go, relative to the workspace root.
+const REPORT: &str = "docs/benchmarks.md";
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    let mut report = String::new();
+    writeln!(report, "# Benchmarks\n")?;
+    writeln!(
+        report,
+        "Written by `cargo xtask bench` on {}. Figures are medians; nothing here is asserted by a test.\n",
+        chrono_free_date()
+    )?;
+    writeln!(report, "## Machine\n\n{}\n", machine_description())?;
+    writeln!(report, "{}", drift_benchmarks(root)?)?;
+    std::fs::create_dir_all(root.join("docs"))?;
+    std::fs::write(root.join(REPORT), &report).with_context(|| format!("cannot write {REPORT}"))?;
+    println!("{report}");
+    println!("written to {REPORT}");
+    Ok(())
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn drift_benchmarks(root: &Path) -> anyhow::Result<String> {
+    let mut section =
+        String::from("## Drift check\n\n| what | median | runs | target |\n|---|---|---|---|\n");
+
+    let (reference, candidate) = synthetic_pair(1_000);
+    let mut samples = Vec::new();
+    let mut findings = 0;
+    for _ in 0..7 {
+        let started = Instant::now();
+        let report = openapi_drift::compare(&reference, &candidate)?;
+        samples.push(started.elapsed());
+        findings = report.findings.len();
+    }
+    writeln!(
+        section,
+        "| diff of two synthetic 1,000-operation specs ({findings} findings) | {:.1} ms | 7 | < 1 s |",
+        median(samples).as_secs_f64() * 1e3
+    )?;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let check = || -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let status = Command::new(&cargo)
+            .args(["xtask", "check"])
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("cannot run cargo xtask check")?;
+        if !status.success() {
+            bail!("cargo xtask check failed; run it alone to see why");
+        }
+        Ok(started.elapsed())
+    };
+    check()?; // warm: everything built
+    let samples = (0..5)
+        .map(|_| check())
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    writeln!(
+        section,
+        "| warm `cargo xtask check`, nothing changed (wall) | {:.2} s | 5 | ≤ 2 s |",
+        median(samples).as_secs_f64()
+    )?;
+    Ok(section)
+}
+
+/// A spec with `operations` operations over 50 component schemas, and a copy with a few
+/// changes of each severity, so the diff walks everything and reports something.
+pub fn synthetic_pair(operations: usize) -> (Value, Value) {
+    let component = |index: usize| {
+        json!({
+            "type": "object",
+            "required": ["id", "createdAt"],
+            "properties": {
+                "id": {"type": "string"},
+                "createdAt": {"type": "string", "format": "date-time"},
+                "count": {"type": "integer", "format": "int64", "nullable": true},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "kind": {"type": "string", "enum": ["A", "B", format!("C{index}")]},
+            }
+        })
+    };
+    let mut schemas = serde_json::Map::new();
+    for index in 0..50 {
+        schemas.insert(format!("Resource{index}"), component(index));
+    }
+    schemas.insert(
+        "Error".to_owned(),
+        json!({"type": "object", "required": ["success", "error"],
+               "properties": {"success": {"type": "boolean"}, "error": {"type": "string"}}}),
+    );
+    let mut paths = serde_json::Map::new();
+    for index in 0..operations {
+        let schema = json!({"$ref": format!("#/components/schemas/Resource{}", index % 50)});
+        paths.insert(
+            format!("/resources{index}/{{id}}"),
+            json!({"get": {
+                "operationId": format!("getResource{index}"),
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "format": "int32"}}],
+                "security": [{"BearerAuth": []}],
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": schema}}},
+                    "404": {"description": "missing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                }
+            }}),
+        );
+    }
+    let reference = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "synthetic", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"BearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    });
+    let mut candidate = reference.clone();
+    candidate["paths"]["/resources0/{id}"]["get"]["operationId"] = json!("renamed");
+    candidate["components"]["schemas"]["Resource1"]["properties"]["id"]["type"] = json!("integer");
+    candidate["components"]["schemas"]["Resource2"]["required"] = json!(["id"]);
+    if let Some(paths) = candidate["paths"].as_object_mut() {
+        paths.remove("/resources3/{id}");
+    }
+    (reference, candidate)
+}
+
+fn machine_description() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split(':').nth(1))
+                .map(|name| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let kib: u64 = info
+                .lines()
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some(format!("{:.0} GiB", kib as f64 / 1024.0 / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {memory} memory, {rustc}, debug builds of the workspace")
+}
+
+/// Today's date from `date`, to avoid a date dependency in xtask.
+fn chrono_free_date() -> String {
+    Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
