@@ -68,10 +68,11 @@ pub struct TestApp {
     pub backend: Backend,
     pub policy: Policy,
     database: Database,
+    database_url: String,
     recorder: Arc<Recorder>,
     http: reqwest::Client,
     shutdown: Vec<oneshot::Sender<()>>,
-    _database_dir: tempfile::TempDir,
+    database_dir: tempfile::TempDir,
 }
 
 /// A session opened for a test, with its token in clear.
@@ -228,24 +229,22 @@ impl TestApp {
         init_test_logging();
         let backend = Backend::current();
         let database_dir = tempfile::tempdir().expect("a temp dir");
-        let database = match backend {
+        let (database, database_url) = match backend {
             Backend::Sqlite => {
                 let url = format!(
                     "sqlite://{}",
                     database_dir.path().join("sessions.db").display()
                 );
-                Database::Sqlite(Arc::new(
-                    SqliteStore::connect(&url).await.expect("SQLite opens"),
-                ))
+                let store = SqliteStore::connect(&url).await.expect("SQLite opens");
+                (Database::Sqlite(Arc::new(store)), url)
             }
             Backend::Postgres => {
                 let cluster = postgres::cluster().expect("Backend::run checked the cluster");
                 let url = cluster.create_database().await.expect("a test database");
-                Database::Postgres(Arc::new(
-                    PostgresStore::connect(&url)
-                        .await
-                        .expect("PostgreSQL opens"),
-                ))
+                let store = PostgresStore::connect(&url)
+                    .await
+                    .expect("PostgreSQL opens");
+                (Database::Postgres(Arc::new(store)), url)
             }
         };
         let store: Arc<dyn Store> = match &database {
@@ -297,11 +296,31 @@ impl TestApp {
             backend,
             policy,
             database,
+            database_url,
             recorder,
             http,
             shutdown: vec![stop_proxy, stop_server],
-            _database_dir: database_dir,
+            database_dir: database_dir,
         }
+    }
+
+    /// Starts another server instance on the same database, as a second replica behind a load
+    /// balancer would be: its own process state and pool, nothing shared but the database. On
+    /// SQLite both open the same file. Returns its base URL (not behind the proxy).
+    pub async fn spawn_second_instance(&self) -> String {
+        let store = sessions_server::store::connect(&self.database_url)
+            .await
+            .expect("the database opens again");
+        let application = Application::bind(
+            "127.0.0.1:0".parse().expect("an address"),
+            store,
+            self.policy,
+        )
+        .await
+        .expect("port 0 binds");
+        let address = application.local_addr().expect("a bound address");
+        tokio::spawn(application.run_until(std::future::pending()));
+        format!("http://{address}")
     }
 
     /// Runs one SQL statement on the app's database, behind the service's back (to break it).

@@ -756,3 +756,50 @@ async fn calls_without_a_token_are_limited_per_ip_and_health_checks_never() {
         assert_eq!(app.raw(Method::GET, "/healthz", None).await.status, 200);
     }
 }
+
+#[both_backends]
+async fn a_revoke_through_one_instance_holds_on_the_next_request_to_another() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_second_instance().await;
+    let session = app.issue("alice", "Laptop").await;
+    let controller = app.issue("alice", "Phone").await;
+    let via_second = sessions_client::Client::with_bearer_token(&other, &session.token).unwrap();
+    assert_eq!(
+        via_second.get_sessions().send().await.unwrap().status(),
+        200
+    );
+
+    app.client(&controller.token)
+        .revoke_session()
+        .id(&session.record.id)
+        .send()
+        .await
+        .unwrap();
+
+    let (status, _) = error_of(via_second.get_sessions().send().await);
+    assert_eq!(status, 401, "the other instance honours the revoke at once");
+}
+
+#[both_backends]
+async fn an_unreadable_or_absurd_path_id_is_404_in_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    let bearer = format!("Bearer {}", session.token);
+    let absurd = "9".repeat(20_000);
+    for path in [
+        "/sessions/%FF%FE/revoke".to_owned(),
+        "/devices/%C0%AF".to_owned(),
+        format!("/sessions/{absurd}/heartbeat"),
+        format!("/devices/{absurd}/untrust"),
+    ] {
+        let method = if path.starts_with("/devices/%") {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let response = app.raw(method, &path, Some(&bearer)).await;
+        assert_eq!(response.status, 404, "{path}: {}", response.text);
+        assert_eq!(response.json()["success"], false, "{path}");
+    }
+    assert!(token_works(&app, &session.token).await);
+}

@@ -159,7 +159,7 @@ pub async fn get_sessions(
 pub async fn revoke_session(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+    crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::RevokeSessionResponse {
     api.revoke_session(crate::BearerAuth::from_headers(&headers), id)
         .await
@@ -269,7 +269,7 @@ pub async fn revoke_all_sessions(
 pub async fn session_heartbeat(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+    crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::SessionHeartbeatResponse {
     api.session_heartbeat(crate::BearerAuth::from_headers(&headers), id)
         .await
@@ -460,7 +460,7 @@ pub async fn trust_device(
 pub async fn get_device_details(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+    crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::GetDeviceDetailsResponse {
     api.get_device_details(crate::BearerAuth::from_headers(&headers), id)
         .await
@@ -519,7 +519,7 @@ pub async fn get_device_details(
 pub async fn remove_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+    crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::RemoveDeviceResponse {
     api.remove_device(crate::BearerAuth::from_headers(&headers), id)
         .await
@@ -578,7 +578,7 @@ pub async fn remove_device(
 pub async fn untrust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path((id,)): axum::extract::Path<(String,)>,
+    crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::UntrustDeviceResponse {
     api.untrust_device(crate::BearerAuth::from_headers(&headers), id)
         .await

@@ -133,7 +133,35 @@ where
     }
 }
 
-/// Why a request body was refused, as the API's `{"success": false, "error": ...}`.
+/// Path parameters. Unlike `axum::extract::Path`, a path segment that cannot be read (say,
+/// invalid UTF-8 once percent-decoded) answers 404 in the API's error shape: no resource has
+/// such an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for PathParams<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = BodyRejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(params)) => Ok(Self(params)),
+            Err(_) => Err(BodyRejection {
+                status: StatusCode::NOT_FOUND,
+                message: "Not found".to_owned(),
+            }),
+        }
+    }
+}
+
+/// Why a request was refused before reaching the service, as the API's
+/// `{"success": false, "error": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyRejection {
     pub status: StatusCode,

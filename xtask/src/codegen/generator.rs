@@ -614,6 +614,28 @@ fn collect_operation(
             "an operation without a 2XX response",
         ));
     }
+    // The generated extractors answer these statuses themselves, so the spec must document them.
+    let mut answered_by_extractors = Vec::new();
+    if !path_params.is_empty() {
+        answered_by_extractors.push((404, "a path parameter that cannot be read"));
+    }
+    if body.is_some() {
+        answered_by_extractors.extend([
+            (400, "a body that is not the documented JSON"),
+            (413, "a body over the size limit"),
+            (415, "a body that is not application/json"),
+        ]);
+    }
+    for (status, cause) in answered_by_extractors {
+        if !responses.iter().any(|response| response.status == status) {
+            return Err(invalid(
+                &pointer.join("responses"),
+                format!(
+                    "{status} is not documented, but the generated handler answers it for {cause}"
+                ),
+            ));
+        }
+    }
 
     Ok(OperationStub {
         method: method.to_owned(),
@@ -1072,7 +1094,7 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
             .collect::<Vec<_>>();
         let types = operation.path_params.iter().map(|param| &param.ty);
         extractors.push(quote! {
-            axum::extract::Path((#(#names,)*)): axum::extract::Path<(#(#types,)*)>
+            crate::PathParams((#(#names,)*)): crate::PathParams<(#(#types,)*)>
         });
         arguments.extend(names.iter().map(|name| quote! { #name }));
     }
@@ -1243,6 +1265,23 @@ components:
             let (pointer, construct) = unsupported_at(&spec_with(patch));
             assert_eq!(pointer, expected_pointer, "{construct}");
             assert!(!construct.is_empty());
+        }
+    }
+
+    #[test]
+    fn statuses_the_extractors_answer_must_be_documented() {
+        let spec = spec_with(|doc| {
+            doc["paths"]["/things/{id}"]["get"]["responses"]
+                .as_object_mut()
+                .unwrap()
+                .remove("404");
+        });
+        match generate(&spec, "Api") {
+            Err(GenerateError::Invalid { pointer, problem }) => {
+                assert_eq!(pointer, "/paths/~1things~1{id}/get/responses");
+                assert!(problem.contains("404"), "{problem}");
+            }
+            other => panic!("expected an invalid spec, got {other:?}"),
         }
     }
 
