@@ -72,7 +72,8 @@ pub struct TestApp {
     recorder: Arc<Recorder>,
     http: reqwest::Client,
     shutdown: Vec<oneshot::Sender<()>>,
-    database_dir: tempfile::TempDir,
+    /// Holds the SQLite file until the app is dropped.
+    _database_dir: tempfile::TempDir,
 }
 
 /// A session opened for a test, with its token in clear.
@@ -300,7 +301,7 @@ impl TestApp {
             recorder,
             http,
             shutdown: vec![stop_proxy, stop_server],
-            database_dir: database_dir,
+            _database_dir: database_dir,
         }
     }
 
