@@ -143,7 +143,46 @@ fn ci(root: &Path) -> anyhow::Result<ExitCode> {
     if checked != ExitCode::SUCCESS {
         return Ok(checked);
     }
+    println!("==> schemathesis {SCHEMATHESIS_VERSION} into {SCHEMATHESIS_VENV}");
+    install_schemathesis(root)?;
     Ok(passed(cargo(root, &["test", "--workspace"])?))
+}
+
+/// The pinned schemathesis the contract tests run against the live server.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Where it is installed: a virtualenv under `target/`, so `cargo clean` removes it.
+const SCHEMATHESIS_VENV: &str = "target/schemathesis-venv";
+
+/// Installs the pinned schemathesis into its virtualenv unless that version is already there.
+fn install_schemathesis(root: &Path) -> anyhow::Result<()> {
+    let venv = root.join(SCHEMATHESIS_VENV);
+    let installed = Command::new(venv.join("bin/schemathesis"))
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).contains(SCHEMATHESIS_VERSION));
+    if installed {
+        return Ok(());
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let created = Command::new(&python)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .with_context(|| format!("cannot run {python} to create {SCHEMATHESIS_VENV}"))?;
+    anyhow::ensure!(
+        created.success(),
+        "{python} -m venv {SCHEMATHESIS_VENV} failed"
+    );
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+        .status()
+        .context("cannot run pip")?;
+    anyhow::ensure!(
+        pip.success(),
+        "pip install schemathesis=={SCHEMATHESIS_VERSION} failed"
+    );
+    Ok(())
 }
 
 /// Runs one cargo step in the workspace; returns whether it passed.
