@@ -220,9 +220,23 @@ async fn a_missing_or_malformed_token_gets_401() {
         format!("Token {}", valid.token),
         format!("Bearer {} extra", valid.token),
         format!("Bearer {}", "x".repeat(4096)),
+        format!("Bearer {}", "y".repeat(48 * 1024)),
     ] {
         assert_unauthorized(&app, Some(&malformed), "Malformed bearer token").await;
     }
+    // Bytes that are not even text.
+    let garbage = reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe\x80token").unwrap();
+    let response = reqwest::Client::new()
+        .get(format!("{}{PATH}", app.base_url))
+        .header(reqwest::header::AUTHORIZATION, garbage)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({ "success": false, "error": "Malformed bearer token" })
+    );
 }
 
 #[both_backends]
