@@ -2,9 +2,13 @@
 //! (`initdb`, `pg_ctl`) in a temp directory on a free port. Each [`crate::TestApp`] gets its own
 //! database in it. A watchdog process stops the cluster and deletes its directory once the test
 //! process is gone, however it ends.
+//!
+//! A test that must take PostgreSQL down (an outage) starts a [`dedicated`] cluster of its own
+//! instead, so the shared one never stops under the other tests.
 
 use std::{
     net::TcpListener,
+    ops::Deref,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
@@ -19,6 +23,9 @@ pub struct PgCluster {
     bin: PathBuf,
     data: PathBuf,
     run_as: Option<String>,
+    /// Commits wait for their WAL to reach the kernel, so they survive the server being killed
+    /// (`pg_ctl -m immediate stop`). The shared cluster trades that for speed.
+    durable: bool,
     pub port: u16,
 }
 
@@ -27,9 +34,43 @@ static CLUSTER: OnceLock<Result<PgCluster, String>> = OnceLock::new();
 /// The process's cluster, started on first use; `Err` says why there is none.
 pub fn cluster() -> Result<&'static PgCluster, &'static str> {
     CLUSTER
-        .get_or_init(|| PgCluster::start().map_err(|err| format!("{err:#}")))
+        .get_or_init(|| PgCluster::start(false).map_err(|err| format!("{err:#}")))
         .as_ref()
         .map_err(String::as_str)
+}
+
+/// A cluster one test owns, in its own directory on its own port: the test may stop and start it
+/// ([`PgCluster::stop`], [`PgCluster::start_server`]) without disturbing the shared [`cluster`].
+/// Its commits survive an immediate stop. It is stopped, and its directory removed, when dropped
+/// (and by the watchdog if the process dies first).
+#[derive(Debug)]
+pub struct DedicatedCluster {
+    cluster: PgCluster,
+}
+
+/// Starts a [`DedicatedCluster`]; `Err` says why there is none (as for [`cluster`]).
+pub fn dedicated() -> anyhow::Result<DedicatedCluster> {
+    Ok(DedicatedCluster {
+        cluster: PgCluster::start(true)?,
+    })
+}
+
+impl Deref for DedicatedCluster {
+    type Target = PgCluster;
+
+    fn deref(&self) -> &PgCluster {
+        &self.cluster
+    }
+}
+
+impl Drop for DedicatedCluster {
+    fn drop(&mut self) {
+        // Already stopped is fine: the test may have failed in the middle of an outage.
+        let _ = self.cluster.stop();
+        if let Some(dir) = self.cluster.data.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// Where `initdb` and `pg_ctl` live: on PATH, or in Debian's versioned directory.
@@ -61,7 +102,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl PgCluster {
-    fn start() -> anyhow::Result<Self> {
+    fn start(durable: bool) -> anyhow::Result<Self> {
         let bin = find_binaries().context(
             "no PostgreSQL binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql; \
              install the `postgresql` Debian package",
@@ -85,6 +126,7 @@ impl PgCluster {
             bin,
             data: dir.join("data"),
             run_as,
+            durable,
             port: free_port()?,
         };
         cluster.watch_for_exit(&dir)?;
@@ -139,10 +181,12 @@ impl PgCluster {
             .expect("data has a parent")
             .display()
             .to_string();
+        // fsync stays off even when durable: a stopped server loses nothing the kernel holds.
         let options = format!(
             "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=500",
-            self.port
+             -c synchronous_commit={} -c full_page_writes=off -c max_connections=500",
+            self.port,
+            if self.durable { "on" } else { "off" },
         );
         let log = self
             .data
