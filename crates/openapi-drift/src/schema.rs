@@ -324,6 +324,8 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
     }
     node.additional = match object.get("additionalProperties") {
         Some(Value::Bool(false)) => Additional::Forbidden,
+        // An empty schema allows anything, exactly like `true`.
+        Some(Value::Object(schema)) if schema.is_empty() => Additional::Any,
         Some(Value::Object(_)) => Additional::Schema(vec![join(pointer, "additionalProperties")]),
         _ => Additional::Any,
     };

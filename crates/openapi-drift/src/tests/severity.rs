@@ -158,6 +158,26 @@ fn property_added_to_a_closed_response_object_breaks() {
 }
 
 #[test]
+fn property_added_to_a_response_object_open_through_an_empty_schema_is_compatible() {
+    // `additionalProperties: {}` allows anything, exactly like `true`.
+    let mut reference = base();
+    set(
+        &mut reference,
+        &format!("{RESPONSE}/additionalProperties"),
+        json!({}),
+    );
+    let mut candidate = reference.clone();
+    set(
+        &mut candidate,
+        &format!("{RESPONSE}/properties/extra"),
+        json!({"type": "string"}),
+    );
+    let report = compare(&reference, &candidate).unwrap();
+    let f = assert_single(&report, K::PropertyExtra, "POST /things → 200 → extra");
+    check(&f, K::PropertyExtra, Compatible, Some(Response));
+}
+
+#[test]
 fn property_removed() {
     let remove_note =
         |doc: &mut Value, schema: &str| remove(doc, &format!("{schema}/properties/note"));
