@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask check`, `cargo xtask ci`.
+//! Project automation: `cargo xtask codegen [--check]`, `check`, `diff`, `bench` and `ci`.
 //!
 //! Kept light on purpose: it never links the server, so a broken stub never blocks regenerating it.
 
@@ -48,7 +48,7 @@ enum Task {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
-    /// Everything CI runs: fmt, clippy, check, every test.
+    /// Everything CI runs: fmt, clippy, check, the schemathesis install, every test.
     Ci,
     /// Measure (never assert) and write the figures to docs/benchmarks.md.
     Bench,
