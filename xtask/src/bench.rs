@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: measures, never asserts. Writes the figures, with a description of the
-//! machine, to `docs/benchmarks.md`.
+//! machine, to `docs/benchmarks.md`: the drift check's (measured here), then the HTTP load
+//! benchmark's (`crates/sessions-bench`, run as its own release binary so xtask stays light).
 
 use std::{
     fmt::Write as _,
@@ -19,16 +20,59 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     writeln!(report, "# Benchmarks\n")?;
     writeln!(
         report,
-        "Written by `cargo xtask bench` on {}. Figures are medians; nothing here is asserted by a test.\n",
+        "Written by `cargo xtask bench` on {}. Nothing here is asserted by a test: targets are \
+         reported as met or missed.\n",
         chrono_free_date()
     )?;
     writeln!(report, "## Machine\n\n{}\n", machine_description())?;
     writeln!(report, "{}", drift_benchmarks(root)?)?;
-    std::fs::create_dir_all(root.join("docs"))?;
-    std::fs::write(root.join(REPORT), &report).with_context(|| format!("cannot write {REPORT}"))?;
+    let write = |report: &str| -> anyhow::Result<()> {
+        std::fs::create_dir_all(root.join("docs"))?;
+        std::fs::write(root.join(REPORT), report).with_context(|| format!("cannot write {REPORT}"))
+    };
+    // The drift figures are kept even if the load benchmark fails.
+    write(&report)?;
+    let load = load_benchmark(root);
+    match &load {
+        Ok(section) => report.push_str(section),
+        Err(err) => writeln!(
+            report,
+            "## HTTP load: `GET /sessions`\n\nThe load benchmark failed: {err:#}\n"
+        )?,
+    }
+    write(&report)?;
     println!("{report}");
     println!("written to {REPORT}");
-    Ok(())
+    load.map(drop)
+}
+
+/// Runs `crates/sessions-bench` (release) and returns its Markdown: its progress goes to the
+/// terminal, its report to stdout.
+fn load_benchmark(root: &Path) -> anyhow::Result<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    println!("==> cargo run --release -p sessions-bench -- run (about 4 minutes on 2 cores)");
+    let output = Command::new(&cargo)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "sessions-bench",
+            "--",
+            "run",
+        ])
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run cargo run -p sessions-bench")?;
+    if !output.status.success() {
+        bail!(
+            "sessions-bench failed ({}); its output is above",
+            output.status
+        );
+    }
+    String::from_utf8(output.stdout).context("sessions-bench printed invalid UTF-8")
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -167,12 +211,30 @@ fn machine_description() -> String {
             Some(format!("{:.0} GiB", kib as f64 / 1024.0 / 1024.0))
         })
         .unwrap_or_else(|| "unknown".to_owned());
+    let kernel = Command::new("uname")
+        .arg("-r")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let virtual_machine = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| {
+        info.lines().any(|line| {
+            line.starts_with("flags") && line.split_whitespace().any(|flag| flag == "hypervisor")
+        })
+    });
     let rustc = Command::new("rustc")
         .arg("--version")
         .output()
         .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
         .unwrap_or_default();
-    format!("{cores} cores ({cpu}), {memory} memory, {rustc}, debug builds of the workspace")
+    format!(
+        "{cores} cores ({cpu}), {memory} memory, {}Linux {kernel}, {rustc}. The drift check \
+         measures debug builds, the HTTP load release builds.",
+        if virtual_machine {
+            "a virtual machine, "
+        } else {
+            ""
+        }
+    )
 }
 
 /// Today's date from `date`, to avoid a date dependency in xtask.

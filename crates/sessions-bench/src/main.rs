@@ -1,0 +1,726 @@
+//! `sessions-bench`: the load benchmark of `GET /sessions`, run by `cargo xtask bench`.
+//!
+//! `sessions-bench run` builds the real `sessions-server` binary (release), seeds its databases,
+//! starts every server under test as a separate process on 127.0.0.1, drives it with the load
+//! generator in [`load`] and prints the figures as Markdown on stdout (progress on stderr).
+//! `sessions-bench baseline` is the baseline server: axum returning one static JSON body.
+
+mod load;
+mod postgres;
+mod profile;
+mod report;
+mod seed;
+mod server;
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Command,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use reqwest::Url;
+use sessions_server::store::{PostgresStore, SqliteStore};
+use tokio::sync::Notify;
+
+use crate::{
+    load::{Load, Outcome},
+    server::ServerProcess,
+};
+
+#[derive(Debug, Parser)]
+#[command(about = "Load benchmark of GET /sessions over loopback")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run every measurement and print the report (Markdown) on stdout.
+    Run(RunArgs),
+    /// Serve `GET /sessions` as one static JSON body: the baseline. Prints
+    /// `Listening on http://ADDR` once it serves; stops on SIGTERM or SIGINT.
+    Baseline {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+        /// The body to answer with.
+        #[arg(long)]
+        body_file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct RunArgs {
+    /// The `sessions-server` binary; by default built with `cargo build --release` and taken
+    /// from beside this binary.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Connections of the throughput and scaling runs.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Unmeasured seconds at the start of every run.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Measured seconds of every throughput run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Measured seconds of the one-connection latency runs.
+    #[arg(long, default_value_t = 5)]
+    latency_duration: u64,
+    /// Users of the small data set (10 sessions each).
+    #[arg(long, default_value_t = 100)]
+    small_users: usize,
+    /// Users of the large data set (10 sessions each).
+    #[arg(long, default_value_t = 100_000)]
+    large_users: usize,
+    /// Connections of the soak.
+    #[arg(long, default_value_t = 256)]
+    soak_connections: usize,
+    /// Seconds of the soak.
+    #[arg(long, default_value_t = 30)]
+    soak_duration: u64,
+    /// Skip PostgreSQL even where its binaries exist.
+    #[arg(long)]
+    no_postgres: bool,
+    /// Soak the SQLite service only.
+    #[arg(long)]
+    no_postgres_soak: bool,
+    /// The service's log filter (`SESSIONS_LOG`); `info`, its default, logs every request.
+    #[arg(long, default_value = "info")]
+    service_log: String,
+    /// Skip the `perf` profile of the SQLite service.
+    #[arg(long)]
+    no_profile: bool,
+}
+
+/// Seconds `perf` samples the SQLite service.
+const PROFILE_SECONDS: u64 = 5;
+
+/// Tokens per connection: requests cycle through the sessions of this many users.
+const USERS_PER_CONNECTION: usize = 64;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Cmd::Run(args) => {
+            let markdown = runtime.block_on(run(args))?;
+            println!("{markdown}");
+            Ok(())
+        }
+        Cmd::Baseline { bind, body_file } => runtime.block_on(baseline(bind, &body_file)),
+    }
+}
+
+async fn baseline(bind: SocketAddr, body_file: &Path) -> anyhow::Result<()> {
+    use axum::{body::Bytes, http::header::CONTENT_TYPE, routing::get};
+    let body = Bytes::from(
+        std::fs::read(body_file).with_context(|| format!("cannot read {}", body_file.display()))?,
+    );
+    let app = axum::Router::new().route(
+        "/sessions",
+        get(move || {
+            let body = body.clone();
+            async move { ([(CONTENT_TYPE, "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    println!("Listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM can be handled");
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        })
+        .await?;
+    Ok(())
+}
+
+/// Progress, on stderr: stdout carries only the report.
+macro_rules! progress {
+    ($($arg:tt)*) => { eprintln!("[sessions-bench] {}", format!($($arg)*)) };
+}
+
+/// Everything measured, for the report.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub connections: usize,
+    pub warmup: u64,
+    pub duration: u64,
+    pub latency_duration: u64,
+    pub small_sessions: usize,
+    pub large_sessions: usize,
+    pub body_bytes: usize,
+    pub sqlite_version: String,
+    /// SQLite's `PRAGMA cache_size` on the service's connections, and what it means in bytes.
+    pub sqlite_cache: Option<(i64, u64)>,
+    /// PostgreSQL's `shared_buffers`.
+    pub postgres_shared_buffers: Option<String>,
+    pub postgres_version: Option<String>,
+    pub postgres_skipped: Option<String>,
+    pub baseline: Option<Outcome>,
+    pub backends: Vec<Backend>,
+    /// The SQLite service under load, profiled by `perf`; or why there is no profile.
+    pub profile: Option<Result<profile::Profile, String>>,
+}
+
+/// One backend's figures.
+#[derive(Debug)]
+pub struct Backend {
+    pub name: &'static str,
+    pub seed_small: Duration,
+    pub seed_large: Option<Duration>,
+    /// The database's size on disk with the small and the large data set, in bytes.
+    pub size_small: Option<u64>,
+    pub size_large: Option<u64>,
+    /// 64 connections, small data set.
+    pub throughput: Outcome,
+    /// One connection, small and large data set.
+    pub latency_small: Outcome,
+    pub latency_large: Option<Outcome>,
+    /// 64 connections, large data set.
+    pub throughput_large: Option<Outcome>,
+    pub plan_large: Option<String>,
+    pub soak: Option<Soak>,
+    /// Servers that did not exit cleanly or logged errors, described.
+    pub incidents: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Soak {
+    pub outcome: Outcome,
+    pub connections: usize,
+    pub rss_before: u64,
+    pub rss_after: Option<u64>,
+    pub clean_exit: bool,
+    pub error_lines: u64,
+}
+
+/// `PRAGMA cache_size` of a connection opened as the service opens them (negative: KiB;
+/// positive: pages), with its size in bytes.
+async fn sqlite_cache(pool: &sqlx::SqlitePool) -> Option<(i64, u64)> {
+    let pragma: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(pool)
+        .await
+        .ok()?;
+    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(pool)
+        .await
+        .ok()?;
+    let bytes = if pragma < 0 {
+        pragma.unsigned_abs() * 1024
+    } else {
+        pragma.unsigned_abs() * page_size.unsigned_abs()
+    };
+    Some((pragma, bytes))
+}
+
+/// A closed SQLite database's size: the file and whatever WAL is left.
+fn sqlite_size(file: &Path) -> Option<u64> {
+    let main = std::fs::metadata(file).ok()?.len();
+    let wal = std::fs::metadata(file.with_extension("db-wal")).map_or(0, |meta| meta.len());
+    Some(main + wal)
+}
+
+async fn postgres_size(pool: &sqlx::PgPool) -> Option<u64> {
+    sqlx::query_scalar::<_, i64>("SELECT pg_database_size(current_database())")
+        .fetch_one(pool)
+        .await
+        .ok()
+        .and_then(|size| u64::try_from(size).ok())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// Builds `sessions-server` (release) and returns its path, beside this very binary.
+fn server_binary(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = explicit {
+        return Ok(path);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    progress!("building sessions-server (release)");
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "sessions-server",
+            "--bin",
+            "sessions-server",
+        ])
+        .status()
+        .context("cannot run cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release -p sessions-server failed");
+    }
+    let path = std::env::current_exe()?
+        .parent()
+        .context("this binary has a directory")?
+        .join("sessions-server");
+    if !path.is_file() {
+        bail!("no {} after the build; pass --server-bin", path.display());
+    }
+    Ok(path)
+}
+
+/// What starts servers, and where their logs go.
+#[derive(Debug)]
+struct Launcher {
+    server_bin: PathBuf,
+    log_filter: String,
+    work: PathBuf,
+    started: usize,
+}
+
+impl Launcher {
+    fn service(&mut self, database_url: &str) -> anyhow::Result<ServerProcess> {
+        let mut command = Command::new(&self.server_bin);
+        command
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .arg("--no-rate-limit")
+            .env("SESSIONS_LOG", &self.log_filter)
+            .env("SESSIONS_LOG_FORMAT", "text");
+        self.spawn(command)
+    }
+
+    fn baseline(&mut self, body_file: &Path) -> anyhow::Result<ServerProcess> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .args(["baseline", "--bind", "127.0.0.1:0", "--body-file"])
+            .arg(body_file);
+        self.spawn(command)
+    }
+
+    fn spawn(&mut self, command: Command) -> anyhow::Result<ServerProcess> {
+        self.started += 1;
+        let log = self.work.join(format!("server-{}.log", self.started));
+        ServerProcess::spawn(command, &log)
+    }
+}
+
+/// Stops a server; anything unusual becomes an incident of the report.
+fn stop(
+    server: ServerProcess,
+    what: &str,
+    incidents: &mut Vec<String>,
+) -> anyhow::Result<server::Stopped> {
+    let stopped = server.stop()?;
+    if !stopped.clean_exit {
+        incidents.push(format!(
+            "{what}: the server did not exit cleanly on SIGTERM"
+        ));
+    }
+    if stopped.error_lines > 0 {
+        incidents.push(format!(
+            "{what}: {} ERROR log lines, the first: `{}`",
+            stopped.error_lines,
+            stopped.first_error.as_deref().unwrap_or_default()
+        ));
+    }
+    Ok(stopped)
+}
+
+fn sessions_url(server: &ServerProcess) -> anyhow::Result<Url> {
+    Ok(Url::parse(&format!("http://{}/sessions", server.addr))?)
+}
+
+struct Measure<'a> {
+    args: &'a RunArgs,
+    database_pid: Option<u32>,
+}
+
+impl Measure<'_> {
+    async fn load(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        connections: usize,
+        warmup: u64,
+        duration: u64,
+        what: &str,
+    ) -> anyhow::Result<Outcome> {
+        self.load_with(server, users, connections, warmup, duration, what, None)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn load_with(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        connections: usize,
+        warmup: u64,
+        duration: u64,
+        what: &str,
+        window_opens: Option<Arc<Notify>>,
+    ) -> anyhow::Result<Outcome> {
+        progress!("{what}: {connections} connection(s), {warmup} s warm-up + {duration} s");
+        let outcome = load::run(&Load {
+            url: sessions_url(server)?,
+            tokens: seed::assign_tokens(connections, users, USERS_PER_CONNECTION),
+            warmup: Duration::from_secs(warmup),
+            duration: Duration::from_secs(duration),
+            expected_sessions: seed::SESSIONS_PER_USER,
+            server_pid: server.pid(),
+            database_pid: self.database_pid,
+            window_opens: window_opens.clone(),
+        })
+        .await
+        .with_context(|| what.to_owned())?;
+        progress!(
+            "{what}: {:.0} requests/s, p50 {}, p99 {}, {} errors",
+            outcome.rps(),
+            report::ms(outcome.percentile(50.0)),
+            report::ms(outcome.percentile(99.0)),
+            outcome.errors
+        );
+        Ok(outcome)
+    }
+
+    async fn throughput(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        what: &str,
+    ) -> anyhow::Result<Outcome> {
+        let args = self.args;
+        self.load(
+            server,
+            users,
+            args.connections,
+            args.warmup,
+            args.duration,
+            what,
+        )
+        .await
+    }
+
+    async fn latency(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        what: &str,
+    ) -> anyhow::Result<Outcome> {
+        let args = self.args;
+        self.load(
+            server,
+            users,
+            1,
+            args.warmup.min(1),
+            args.latency_duration,
+            what,
+        )
+        .await
+    }
+
+    /// `perf` samples the server for [`PROFILE_SECONDS`] in the middle of a throughput run.
+    async fn profile(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        data: PathBuf,
+        what: &str,
+    ) -> anyhow::Result<Result<profile::Profile, String>> {
+        let args = self.args;
+        let pid = server.pid();
+        let window_opens = Arc::new(Notify::new());
+        let recording = tokio::spawn({
+            let window_opens = Arc::clone(&window_opens);
+            async move {
+                window_opens.notified().await;
+                tokio::task::spawn_blocking(move || {
+                    profile::record(pid, Duration::from_secs(PROFILE_SECONDS), &data)
+                })
+                .await
+            }
+        });
+        let load = self
+            .load_with(
+                server,
+                users,
+                args.connections,
+                args.warmup,
+                PROFILE_SECONDS + 1,
+                what,
+                Some(window_opens),
+            )
+            .await;
+        if load.is_err() {
+            recording.abort();
+        }
+        load?;
+        let profile = recording
+            .await
+            .context("the profiler panicked")?
+            .context("the profiler panicked")?;
+        Ok(profile.map_err(|err| format!("{err:#}")))
+    }
+
+    /// A fresh server process under `soak_connections` for `soak_duration`, memory watched.
+    async fn soak(
+        &self,
+        server: ServerProcess,
+        users: usize,
+        what: &str,
+        incidents: &mut Vec<String>,
+    ) -> anyhow::Result<Soak> {
+        let args = self.args;
+        // Let the process settle, then take its idle RSS.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss_before = server.rss_bytes().context("no RSS for the server")?;
+        let outcome = self
+            .load(
+                &server,
+                users,
+                args.soak_connections,
+                0,
+                args.soak_duration,
+                what,
+            )
+            .await?;
+        // The clients are gone: what the server keeps once idle again.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss_after = server.rss_bytes();
+        let stopped = stop(server, what, incidents)?;
+        Ok(Soak {
+            outcome,
+            connections: args.soak_connections,
+            rss_before,
+            rss_after,
+            clean_exit: stopped.clean_exit,
+            error_lines: stopped.error_lines,
+        })
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<String> {
+    if args.connections == 0 || args.soak_connections == 0 || args.small_users == 0 {
+        bail!("connections and users must be positive");
+    }
+    if args.large_users < args.small_users {
+        bail!("--large-users must be at least --small-users");
+    }
+    let server_bin = server_binary(args.server_bin.clone())?;
+    let work = tempfile::Builder::new()
+        .prefix("sessions-bench-")
+        .tempdir()?;
+    let mut launcher = Launcher {
+        server_bin,
+        log_filter: args.service_log.clone(),
+        work: work.path().to_owned(),
+        started: 0,
+    };
+    let now = now_ms();
+    let small = args.small_users;
+    let large = args.large_users;
+    let mut results = Results {
+        connections: args.connections,
+        warmup: args.warmup,
+        duration: args.duration,
+        latency_duration: args.latency_duration,
+        small_sessions: small * seed::SESSIONS_PER_USER,
+        large_sessions: large * seed::SESSIONS_PER_USER,
+        ..Results::default()
+    };
+    let measure = Measure {
+        args: &args,
+        database_pid: None,
+    };
+
+    // SQLite, small data set; its body becomes the baseline's.
+    let sqlite_url = format!("sqlite://{}", work.path().join("bench.db").display());
+    let store = SqliteStore::connect(&sqlite_url).await?;
+    results.sqlite_cache = sqlite_cache(store.pool()).await;
+    progress!("seeding SQLite: {small} users × 10 sessions");
+    let seed_small = seed::sqlite(store.pool(), 0..small, now).await?;
+    results.sqlite_version = sqlx::query_scalar("SELECT sqlite_version()")
+        .fetch_one(store.pool())
+        .await?;
+    store.pool().close().await;
+    drop(store);
+    let sqlite_file = work.path().join("bench.db");
+    let size_small = sqlite_size(&sqlite_file);
+
+    let mut incidents = Vec::new();
+    let service = launcher.service(&sqlite_url)?;
+    let body = reqwest::Client::builder()
+        .no_proxy()
+        .build()?
+        .get(sessions_url(&service)?)
+        .bearer_auth(seed::token(0, 0))
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    load::check_body(&body, seed::SESSIONS_PER_USER)?;
+    results.body_bytes = body.len();
+    let body_file = work.path().join("body.json");
+    std::fs::write(&body_file, &body)?;
+    let latency_small = measure
+        .latency(&service, small, "SQLite, small, latency")
+        .await?;
+    let throughput = measure.throughput(&service, small, "SQLite, small").await?;
+    results.profile = if args.no_profile {
+        None
+    } else if !profile::available() {
+        Some(Err("`perf` is not available on this machine".to_owned()))
+    } else {
+        let data = work.path().join("perf.data");
+        Some(
+            measure
+                .profile(&service, small, data, "SQLite, small, under perf")
+                .await?,
+        )
+    };
+    stop(service, "SQLite throughput", &mut incidents)?;
+
+    let baseline = launcher.baseline(&body_file)?;
+    results.baseline = Some(measure.throughput(&baseline, small, "baseline").await?);
+    stop(baseline, "baseline", &mut incidents)?;
+
+    // SQLite, large data set, then the soak on it.
+    let store = SqliteStore::connect(&sqlite_url).await?;
+    progress!(
+        "seeding SQLite: {} more users × 10 sessions, one transaction",
+        large - small
+    );
+    let seed_large = seed::sqlite(store.pool(), small..large, now).await?;
+    progress!("seeded in {:.1} s", seed_large.as_secs_f64());
+    let plan_large = report::sqlite_plan(store.pool(), now).await.ok();
+    store.pool().close().await;
+    drop(store);
+    let size_large = sqlite_size(&sqlite_file);
+    let service = launcher.service(&sqlite_url)?;
+    let latency_large = measure
+        .latency(&service, large, "SQLite, large, latency")
+        .await?;
+    let throughput_large = measure.throughput(&service, large, "SQLite, large").await?;
+    stop(service, "SQLite large", &mut incidents)?;
+    let service = launcher.service(&sqlite_url)?;
+    let soak = measure
+        .soak(service, large, "SQLite soak", &mut incidents)
+        .await?;
+    results.backends.push(Backend {
+        name: "SQLite",
+        seed_small,
+        seed_large: Some(seed_large),
+        size_small,
+        size_large,
+        throughput,
+        latency_small,
+        latency_large: Some(latency_large),
+        throughput_large: Some(throughput_large),
+        plan_large,
+        soak: Some(soak),
+        incidents,
+    });
+
+    // PostgreSQL, the same steps.
+    let binaries = postgres::find_binaries();
+    match (args.no_postgres, binaries) {
+        (true, _) => results.postgres_skipped = Some("skipped (--no-postgres)".to_owned()),
+        (false, None) => {
+            results.postgres_skipped = Some(
+                "skipped: no PostgreSQL binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql"
+                    .to_owned(),
+            );
+        }
+        (false, Some(bin)) => {
+            progress!("starting a throwaway PostgreSQL cluster");
+            let cluster = postgres::PgCluster::start(bin)?;
+            results.postgres_version = Some(cluster.version.clone());
+            let measure = Measure {
+                args: &args,
+                database_pid: cluster.postmaster_pid(),
+            };
+            let url = cluster.create_database("bench").await?;
+            let store = PostgresStore::connect(&url).await?;
+            progress!("seeding PostgreSQL: {small} users × 10 sessions");
+            let seed_small = seed::postgres(store.pool(), 0..small, now).await?;
+            results.postgres_shared_buffers = sqlx::query_scalar("SHOW shared_buffers")
+                .fetch_one(store.pool())
+                .await
+                .ok();
+            let size_small = postgres_size(store.pool()).await;
+            store.pool().close().await;
+            drop(store);
+            let mut incidents = Vec::new();
+            let service = launcher.service(&url)?;
+            let latency_small = measure
+                .latency(&service, small, "PostgreSQL, small, latency")
+                .await?;
+            let throughput = measure
+                .throughput(&service, small, "PostgreSQL, small")
+                .await?;
+            stop(service, "PostgreSQL throughput", &mut incidents)?;
+
+            let store = PostgresStore::connect(&url).await?;
+            progress!(
+                "seeding PostgreSQL: {} more users × 10 sessions, one transaction",
+                large - small
+            );
+            let seed_large = seed::postgres(store.pool(), small..large, now).await?;
+            progress!("seeded in {:.1} s", seed_large.as_secs_f64());
+            let plan_large = report::postgres_plan(store.pool(), now).await.ok();
+            let size_large = postgres_size(store.pool()).await;
+            store.pool().close().await;
+            drop(store);
+            let service = launcher.service(&url)?;
+            let latency_large = measure
+                .latency(&service, large, "PostgreSQL, large, latency")
+                .await?;
+            let throughput_large = measure
+                .throughput(&service, large, "PostgreSQL, large")
+                .await?;
+            stop(service, "PostgreSQL large", &mut incidents)?;
+            let soak = if args.no_postgres_soak {
+                None
+            } else {
+                let service = launcher.service(&url)?;
+                Some(
+                    measure
+                        .soak(service, large, "PostgreSQL soak", &mut incidents)
+                        .await?,
+                )
+            };
+            results.backends.push(Backend {
+                name: "PostgreSQL",
+                seed_small,
+                seed_large: Some(seed_large),
+                size_small,
+                size_large,
+                throughput,
+                latency_small,
+                latency_large: Some(latency_large),
+                throughput_large: Some(throughput_large),
+                plan_large,
+                soak,
+                incidents,
+            });
+            drop(cluster);
+        }
+    }
+    Ok(report::markdown(&results))
+}

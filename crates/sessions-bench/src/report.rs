@@ -1,0 +1,816 @@
+//! The Markdown report: a table per measurement, the targets met or missed, and why.
+
+use std::{fmt::Write as _, time::Duration};
+
+use sqlx::{PgPool, Row as _, SqlitePool};
+
+use crate::{Backend, Results, load::Outcome, seed};
+
+/// Targets, reported and never asserted.
+const TARGET_RATIO: f64 = 0.7;
+const TARGET_P99: Duration = Duration::from_millis(5);
+const TARGET_SCALING: f64 = 1.2;
+const TARGET_RSS_GROWTH: u64 = 50 * 1024 * 1024;
+
+pub fn ms(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1e3;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1024.0 / 1024.0)
+}
+
+/// 12345.6 → "12,346".
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "**met**" } else { "**missed**" }
+}
+
+fn ratio(over: Duration, under: Duration) -> f64 {
+    over.as_secs_f64() / under.as_secs_f64().max(1e-9)
+}
+
+/// The SQL `GET /sessions` runs, as in `crates/sessions-server/src/store/*.rs`: the token
+/// lookup, then the caller's active sessions.
+const SELECT: &str = "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, \
+    s.location, s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at \
+    FROM sessions s JOIN devices d ON d.id = s.device_id";
+
+fn plan_inputs() -> (String, String) {
+    let hash: String = sessions_server::token::hash(&seed::token(50, 0))
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    (seed::user_id(50), hash)
+}
+
+/// SQLite's plans for the two queries, one line per step.
+pub async fn sqlite_plan(pool: &SqlitePool, now_ms: i64) -> anyhow::Result<String> {
+    let (user, hash) = plan_inputs();
+    let queries = [
+        format!("{SELECT} WHERE s.token_hash = X'{hash}'"),
+        format!(
+            "{SELECT} WHERE s.user_id = '{user}' AND s.revoked_at IS NULL AND s.expires_at > {now_ms} \
+             ORDER BY s.last_activity DESC, s.id"
+        ),
+    ];
+    let mut out = String::new();
+    for (name, query) in ["token lookup", "the caller's sessions"]
+        .iter()
+        .zip(queries)
+    {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {query}")))
+            .fetch_all(pool)
+            .await?;
+        writeln!(out, "{name}:")?;
+        for row in rows {
+            writeln!(out, "  {}", row.try_get::<String, _>("detail")?)?;
+        }
+    }
+    Ok(out)
+}
+
+/// PostgreSQL's plans for the two queries.
+pub async fn postgres_plan(pool: &PgPool, now_ms: i64) -> anyhow::Result<String> {
+    let (user, hash) = plan_inputs();
+    let queries = [
+        format!("{SELECT} WHERE s.token_hash = '\\x{hash}'::bytea"),
+        format!(
+            "{SELECT} WHERE s.user_id = '{user}' AND s.revoked_at IS NULL AND s.expires_at > {now_ms} \
+             ORDER BY s.last_activity DESC, s.id"
+        ),
+    ];
+    let mut out = String::new();
+    for (name, query) in ["token lookup", "the caller's sessions"]
+        .iter()
+        .zip(queries)
+    {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {query}")))
+            .fetch_all(pool)
+            .await?;
+        writeln!(out, "{name}:")?;
+        for row in rows {
+            writeln!(out, "  {}", row.try_get::<String, _>(0)?)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Mean latency with `connections` requests always in flight (Little's law).
+fn littles_mean(outcome: &Outcome) -> Duration {
+    Duration::from_secs_f64(outcome.connections as f64 / outcome.rps().max(1e-9))
+}
+
+fn cpu_row(name: &str, outcome: &Outcome) -> String {
+    match (
+        outcome.cpu_per_request(),
+        outcome.cpu,
+        outcome.switches_per_request(),
+    ) {
+        (Some((server, client, database, rest)), Some(cpu), Some(switches)) => format!(
+            "| {name} | {server:.0} µs | {client:.0} µs | {database:.0} µs | {rest:.0} µs | {:.0} µs | {:.0} % | {switches:.1} |",
+            server + client + database + rest,
+            100.0 * cpu.machine_busy / cpu.machine_total.max(1e-9)
+        ),
+        _ => format!("| {name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"),
+    }
+}
+
+fn total_cpu_per_request(outcome: &Outcome) -> Option<f64> {
+    outcome
+        .cpu_per_request()
+        .map(|(server, client, database, rest)| server + client + database + rest)
+}
+
+pub fn markdown(results: &Results) -> String {
+    let mut out = String::new();
+    write_markdown(&mut out, results).expect("writing to a String cannot fail");
+    out
+}
+
+fn write_markdown(out: &mut String, r: &Results) -> std::fmt::Result {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    writeln!(out, "## HTTP load: `GET /sessions`\n")?;
+    writeln!(
+        out,
+        "Measured by `crates/sessions-bench` (`cargo run --release -p sessions-bench -- run`), \
+         release builds. Every server is a separate process on 127.0.0.1: the real \
+         `sessions-server serve --no-rate-limit`, and as the baseline a static-JSON axum handler \
+         (the same axum and tokio, no middleware, no database) answering every request with the \
+         very body the service returned for one user ({} bytes). The load generator (reqwest, \
+         HTTP/1.1) runs one tokio task per connection, each with its own keep-alive connection \
+         and its own bearer tokens (sessions of different users, which each connection cycles \
+         through), sending requests back to back: {} s of warm-up, then {} s measured. Latency \
+         runs from sending a request to the last byte of its body; only 200s with a body of \
+         the expected length count as successes. Every user has {} active sessions on {} \
+         devices, so every response lists {} sessions. The load generator, the servers and \
+         PostgreSQL share the machine's {cores} cores. The service logs one line per request at \
+         `info` (its default), to a file.\n",
+        r.body_bytes,
+        r.warmup,
+        r.duration,
+        seed::SESSIONS_PER_USER,
+        seed::DEVICES_PER_USER,
+        seed::SESSIONS_PER_USER,
+    )?;
+    writeln!(
+        out,
+        "- SQLite {}, through the service's own settings (WAL, `synchronous = NORMAL`, a pool of 8).",
+        r.sqlite_version
+    )?;
+    match (&r.postgres_version, &r.postgres_skipped) {
+        (Some(version), _) => writeln!(
+            out,
+            "- {version}: a throwaway cluster on loopback TCP, default settings except \
+             `fsync`, `synchronous_commit` and `full_page_writes` off (they only speed up \
+             seeding: the measured requests only read); the service's pool of 16.\n"
+        )?,
+        (None, Some(why)) => writeln!(out, "- PostgreSQL: {why}.\n")?,
+        (None, None) => writeln!(out)?,
+    }
+
+    let Some(baseline) = &r.baseline else {
+        return writeln!(out, "No baseline was measured.");
+    };
+
+    // Throughput.
+    writeln!(
+        out,
+        "### Throughput at {} connections, {} sessions stored\n",
+        r.connections,
+        thousands(r.small_sessions as f64)
+    )?;
+    writeln!(
+        out,
+        "| server | requests/s | × baseline | p50 | p99 | max | errors |\n|---|---|---|---|---|---|---|"
+    )?;
+    let row = |out: &mut String, name: &str, outcome: &Outcome| {
+        writeln!(
+            out,
+            "| {name} | {} | {:.2}× | {} | {} | {} | {} |",
+            thousands(outcome.rps()),
+            outcome.rps() / baseline.rps().max(1e-9),
+            ms(outcome.percentile(50.0)),
+            ms(outcome.percentile(99.0)),
+            ms(outcome.max()),
+            outcome.errors
+        )
+    };
+    row(out, "baseline: static JSON, axum", baseline)?;
+    for backend in &r.backends {
+        row(
+            out,
+            &format!("service on {}", backend.name),
+            &backend.throughput,
+        )?;
+    }
+    writeln!(
+        out,
+        "\nWhere the CPU went, per request, in the measured window (`/proc`: the server process, \
+         the load generator, PostgreSQL's processes; the rest is the kernel's softirq time for \
+         loopback TCP and anything else running), and how often the server's threads were \
+         switched in or out, per request:\n"
+    )?;
+    writeln!(
+        out,
+        "| server | server process | load generator | PostgreSQL | rest | total | machine busy | server context switches |\n|---|---|---|---|---|---|---|---|"
+    )?;
+    writeln!(out, "{}", cpu_row("baseline", baseline))?;
+    for backend in &r.backends {
+        writeln!(
+            out,
+            "{}",
+            cpu_row(&format!("service on {}", backend.name), &backend.throughput)
+        )?;
+    }
+    writeln!(out)?;
+    write_profile(out, r)?;
+    writeln!(out, "Targets:\n")?;
+    let sqlite = r.backends.iter().find(|backend| backend.name == "SQLite");
+    if let Some(sqlite) = sqlite {
+        let ratio = sqlite.throughput.rps() / baseline.rps().max(1e-9);
+        writeln!(
+            out,
+            "- SQLite ≥ {TARGET_RATIO}× the baseline's requests/s: {} ({ratio:.2}×).",
+            verdict(ratio >= TARGET_RATIO)
+        )?;
+    }
+    for backend in &r.backends {
+        let p99 = backend.throughput.percentile(99.0);
+        writeln!(
+            out,
+            "- p99 ≤ {} at {} connections, {}: {} ({}).",
+            ms(TARGET_P99),
+            r.connections,
+            backend.name,
+            verdict(p99 <= TARGET_P99),
+            ms(p99)
+        )?;
+    }
+    writeln!(out)?;
+
+    // Scaling.
+    writeln!(
+        out,
+        "### Scaling: {} vs {} sessions stored\n",
+        thousands(r.small_sessions as f64),
+        thousands(r.large_sessions as f64)
+    )?;
+    writeln!(
+        out,
+        "The large data set is the small one plus {} more users with {} sessions and {} devices \
+         each, inserted with bulk SQL in one transaction (PostgreSQL then runs `VACUUM ANALYZE`, \
+         as autovacuum would in a live database). Every connection cycles through the tokens \
+         of up to {} users spread evenly over all users, so the whole table is read, not only \
+         its first pages. One connection ({} s measured after {} s of warm-up) shows the \
+         latency of a lone request; {} connections the same under load. The {}-session row at {} connections is the throughput run above. \
+         The server's `read()`s (`syscr` in `/proc/PID/io`: file reads, not socket receives) \
+         show how often a request went past the database's own cache.\n",
+        thousands(((r.large_sessions - r.small_sessions) / seed::SESSIONS_PER_USER) as f64),
+        seed::SESSIONS_PER_USER,
+        seed::DEVICES_PER_USER,
+        crate::USERS_PER_CONNECTION,
+        r.latency_duration,
+        r.warmup.min(1),
+        r.connections,
+        thousands(r.small_sessions as f64),
+        r.connections,
+    )?;
+    writeln!(
+        out,
+        "| backend | sessions stored | database size | seeding | 1 connection: p50 | p99 | server `read()`s per request | {c} connections: requests/s | p50 | p99 |\n|---|---|---|---|---|---|---|---|---|---|",
+        c = r.connections
+    )?;
+    for backend in &r.backends {
+        let (Some(large_latency), Some(large_throughput)) =
+            (&backend.latency_large, &backend.throughput_large)
+        else {
+            continue;
+        };
+        let line = |out: &mut String,
+                    stored: usize,
+                    size: Option<u64>,
+                    seeding: Option<Duration>,
+                    latency: &Outcome,
+                    throughput: &Outcome| {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                backend.name,
+                thousands(stored as f64),
+                size.map_or("n/a".to_owned(), mib),
+                seeding.map_or("n/a".to_owned(), |seeding| format!(
+                    "{:.1} s",
+                    seeding.as_secs_f64()
+                )),
+                ms(latency.percentile(50.0)),
+                ms(latency.percentile(99.0)),
+                latency
+                    .reads_per_request()
+                    .map_or("n/a".to_owned(), |reads| format!("{reads:.1}")),
+                thousands(throughput.rps()),
+                ms(throughput.percentile(50.0)),
+                ms(throughput.percentile(99.0)),
+            )
+        };
+        line(
+            out,
+            r.small_sessions,
+            backend.size_small,
+            Some(backend.seed_small),
+            &backend.latency_small,
+            &backend.throughput,
+        )?;
+        line(
+            out,
+            r.large_sessions,
+            backend.size_large,
+            backend.seed_large,
+            large_latency,
+            large_throughput,
+        )?;
+        writeln!(
+            out,
+            "| {} | ratio | | | {:.2}× | {:.2}× | | {:.2}× | {:.2}× | {:.2}× |",
+            backend.name,
+            ratio(
+                large_latency.percentile(50.0),
+                backend.latency_small.percentile(50.0)
+            ),
+            ratio(
+                large_latency.percentile(99.0),
+                backend.latency_small.percentile(99.0)
+            ),
+            large_throughput.rps() / backend.throughput.rps().max(1e-9),
+            ratio(
+                large_throughput.percentile(50.0),
+                backend.throughput.percentile(50.0)
+            ),
+            ratio(
+                large_throughput.percentile(99.0),
+                backend.throughput.percentile(99.0)
+            ),
+        )?;
+    }
+    writeln!(
+        out,
+        "\nTarget: latency with {} sessions ≤ {TARGET_SCALING}× latency with {} (p50 and p99 of a lone connection):\n",
+        thousands(r.large_sessions as f64),
+        thousands(r.small_sessions as f64)
+    )?;
+    for backend in &r.backends {
+        if let Some(large) = &backend.latency_large {
+            let p50 = ratio(
+                large.percentile(50.0),
+                backend.latency_small.percentile(50.0),
+            );
+            let p99 = ratio(
+                large.percentile(99.0),
+                backend.latency_small.percentile(99.0),
+            );
+            writeln!(
+                out,
+                "- {}: {} (p50 {p50:.2}×, p99 {p99:.2}×).",
+                backend.name,
+                verdict(p50 <= TARGET_SCALING && p99 <= TARGET_SCALING)
+            )?;
+        }
+    }
+    writeln!(out)?;
+    for backend in &r.backends {
+        if let Some(plan) = &backend.plan_large {
+            writeln!(
+                out,
+                "{}'s plans with {} sessions stored:\n\n```text\n{}```\n",
+                backend.name,
+                thousands(r.large_sessions as f64),
+                plan
+            )?;
+        }
+    }
+
+    // Soak.
+    let soaks: Vec<(&Backend, &crate::Soak)> = r
+        .backends
+        .iter()
+        .filter_map(|backend| Some((backend, backend.soak.as_ref()?)))
+        .collect();
+    if let Some((_, first)) = soaks.first() {
+        writeln!(
+            out,
+            "### Soak: {} s at {} connections, {} sessions stored\n",
+            first.outcome.duration.as_secs(),
+            first.connections,
+            thousands(r.large_sessions as f64)
+        )?;
+        writeln!(
+            out,
+            "A freshly started server, no warm-up (each connection first checks its tokens once). \
+             RSS is the server's `VmRSS` (`/proc/PID/status`): idle before the first request, the \
+             highest of the samples taken every second, halfway, at the end of the window with all \
+             connections open, and 1 s after the clients closed them.\n"
+        )?;
+        writeln!(
+            out,
+            "| backend | requests | errors | requests/s | p50 | p99 | max | RSS before | peak | halfway | at the end | after | peak − before | clean exit |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        )?;
+        for (backend, soak) in &soaks {
+            let o = &soak.outcome;
+            let peak = o.rss.iter().copied().max().unwrap_or(soak.rss_before);
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                backend.name,
+                thousands(o.requests as f64),
+                o.errors,
+                thousands(o.rps()),
+                ms(o.percentile(50.0)),
+                ms(o.percentile(99.0)),
+                ms(o.max()),
+                mib(soak.rss_before),
+                mib(peak),
+                o.rss
+                    .get(o.rss.len() / 2)
+                    .map_or("n/a".to_owned(), |rss| mib(*rss)),
+                o.rss.last().map_or("n/a".to_owned(), |rss| mib(*rss)),
+                soak.rss_after.map_or("n/a".to_owned(), mib),
+                mib(peak.saturating_sub(soak.rss_before)),
+                if soak.clean_exit { "yes" } else { "no" },
+            )?;
+        }
+        writeln!(
+            out,
+            "\nTarget: 0 errors and the server's RSS within {} of where it started:\n",
+            mib(TARGET_RSS_GROWTH)
+        )?;
+        for (backend, soak) in &soaks {
+            let peak = soak
+                .outcome
+                .rss
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(soak.rss_before);
+            let growth = peak.saturating_sub(soak.rss_before);
+            writeln!(
+                out,
+                "- {}: {} ({} errors, {} server error log lines, peak {} above the start).",
+                backend.name,
+                verdict(
+                    soak.outcome.errors == 0
+                        && soak.error_lines == 0
+                        && growth <= TARGET_RSS_GROWTH
+                ),
+                soak.outcome.errors,
+                soak.error_lines,
+                mib(growth)
+            )?;
+            if let Some(error) = &soak.outcome.first_error {
+                writeln!(out, "  First error: `{error}`.")?;
+            }
+        }
+        writeln!(out)?;
+    }
+
+    let mut incidents: Vec<String> = r
+        .backends
+        .iter()
+        .flat_map(|backend| backend.incidents.iter().cloned())
+        .collect();
+    let mut outcomes: Vec<(String, &Outcome)> = vec![("baseline".to_owned(), baseline)];
+    for backend in &r.backends {
+        let name = backend.name;
+        outcomes.push((format!("{name}, throughput"), &backend.throughput));
+        outcomes.push((
+            format!("{name}, one connection, small"),
+            &backend.latency_small,
+        ));
+        if let Some(outcome) = &backend.latency_large {
+            outcomes.push((format!("{name}, one connection, large"), outcome));
+        }
+        if let Some(outcome) = &backend.throughput_large {
+            outcomes.push((format!("{name}, throughput, large"), outcome));
+        }
+        if let Some(soak) = &backend.soak {
+            outcomes.push((format!("{name}, soak"), &soak.outcome));
+        }
+    }
+    for (name, outcome) in outcomes {
+        if outcome.busy_before >= crate::load::QUIET {
+            incidents.push(format!(
+                "{name}: started while the machine was {:.0} % busy with other work (after \
+                 waiting 30 s for it to calm down); its figures may be low.",
+                outcome.busy_before * 100.0
+            ));
+        }
+    }
+    if !incidents.is_empty() {
+        writeln!(out, "Incidents:\n")?;
+        for incident in incidents {
+            writeln!(out, "- {incident}")?;
+        }
+        writeln!(out)?;
+    }
+
+    write_analysis(out, r, baseline)
+}
+
+fn write_profile(out: &mut String, r: &Results) -> std::fmt::Result {
+    match &r.profile {
+        None => Ok(()),
+        Some(Err(why)) => writeln!(out, "No profile of the SQLite service: {why}.\n"),
+        Some(Ok(profile)) => {
+            writeln!(
+                out,
+                "Profile of the service on SQLite: `perf record -F 999` of the server process \
+                 for {} s of a second run like the one above; shares of the process's samples \
+                 (`[k]` kernel, `[.]` user space).\n",
+                profile.seconds
+            )?;
+            let objects: Vec<String> = profile
+                .objects
+                .iter()
+                .map(|(percent, name)| format!("{percent:.0} % `{name}`"))
+                .collect();
+            writeln!(out, "By object: {}.\n", objects.join(", "))?;
+            writeln!(out, "| self | symbol |\n|---|---|")?;
+            for (percent, name) in &profile.symbols {
+                let mut name = name.replace('|', "\\|");
+                if name.chars().count() > 110 {
+                    name = name.chars().take(110).collect::<String>() + "…";
+                }
+                writeln!(out, "| {percent:.1} % | `{name}` |")?;
+            }
+            writeln!(out)
+        }
+    }
+}
+
+/// Why targets were missed, reasoned from this run's figures.
+fn write_analysis(out: &mut String, r: &Results, baseline: &Outcome) -> std::fmt::Result {
+    writeln!(out, "### Reading the figures\n")?;
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let (Some(base_total), Some((base_server, base_client, _, _)), Some(base_cpu)) = (
+        total_cpu_per_request(baseline),
+        baseline.cpu_per_request(),
+        baseline.cpu,
+    ) else {
+        return writeln!(
+            out,
+            "No CPU figures were taken, so there is nothing to reason from."
+        );
+    };
+    writeln!(
+        out,
+        "- **The machine is the limit.** In the baseline run the machine was {:.0} % busy, and \
+         the load generator used {base_client:.0} µs of CPU per request against the server's \
+         {base_server:.0} µs: on {cores} cores shared by client and server, requests/s ≈ CPU \
+         available / CPU spent per request, all processes together. The baseline's {} \
+         requests/s is the limit of this machine with this client rather than of axum.",
+        100.0 * base_cpu.machine_busy / base_cpu.machine_total.max(1e-9),
+        thousands(baseline.rps()),
+    )?;
+    let base_switches = baseline.switches_per_request().unwrap_or_default();
+    for backend in &r.backends {
+        let outcome = &backend.throughput;
+        let (Some(total), Some((server, client, database, _)), Some(switches)) = (
+            total_cpu_per_request(outcome),
+            outcome.cpu_per_request(),
+            outcome.switches_per_request(),
+        ) else {
+            continue;
+        };
+        write!(
+            out,
+            "- **The service on {}: {total:.0} µs of CPU per request in all, against the \
+             baseline's {base_total:.0} µs, hence {:.2}× its requests/s.** The server process \
+             spends {server:.0} µs per request (the baseline {base_server:.0} µs){}, and its \
+             threads were switched {switches:.1} times per request (the baseline \
+             {base_switches:.1}).",
+            backend.name,
+            outcome.rps() / baseline.rps().max(1e-9),
+            if database >= 1.0 {
+                format!(", PostgreSQL's processes another {database:.0} µs")
+            } else {
+                String::new()
+            },
+        )?;
+        if backend.name == "SQLite" {
+            if let Some(Ok(profile)) = &r.profile {
+                let kernel: f64 = profile
+                    .objects
+                    .iter()
+                    .filter(|(_, name)| name.contains("kernel"))
+                    .map(|(percent, _)| percent)
+                    .sum();
+                let sqlite: f64 = profile
+                    .symbols
+                    .iter()
+                    .filter(|(_, name)| name.contains("sqlite3"))
+                    .map(|(percent, _)| percent)
+                    .sum();
+                write!(
+                    out,
+                    " `perf` puts {kernel:.0} % of the server's samples in the kernel, led by \
+                     the scheduler's switch and wake-up paths (table above), and only \
+                     {sqlite:.0} % in SQLite's own functions among the hottest symbols."
+                )?;
+            }
+            write!(
+                out,
+                " sqlx runs every SQLite connection on a thread of its own and passes each \
+                 statement and its rows across over channels; a request runs two statements (the \
+                 token lookup, then the caller's sessions), so it wakes pool threads and the \
+                 tokio worker waiting for them several times. On this virtual machine each such \
+                 switch costs microseconds of CPU: the server's extra {:.0} µs over the baseline \
+                 is about {:.0} µs per switch.",
+                server - base_server,
+                (server - base_server) / (switches - base_switches).max(0.1),
+            )?;
+        } else {
+            write!(
+                out,
+                " A request makes two round trips over loopback TCP to a PostgreSQL backend \
+                 process (the token lookup, then the caller's sessions): each wakes that process, \
+                 and then the tokio worker waiting for its answer."
+            )?;
+        }
+        writeln!(out)?;
+        // What the ratio target leaves for the service's own work.
+        if backend.name == "SQLite" && outcome.rps() < TARGET_RATIO * baseline.rps() {
+            let budget = base_total / TARGET_RATIO;
+            writeln!(
+                out,
+                "- **What {TARGET_RATIO}× of the baseline would take.** At the baseline's CPU \
+                 per request ({base_total:.0} µs), {TARGET_RATIO}× its requests/s allows \
+                 {budget:.0} µs per request in all; the load generator needs about \
+                 {base_client:.0} µs of it at such rates (as in the baseline run; {client:.0} µs \
+                 at the service's), which leaves about {:.0} µs for the server: authentication, \
+                 two queries, serializing 10 sessions and the middleware, against \
+                 {server:.0} µs now. The target compares a database-backed service with \
+                 a server that does nothing, on {cores} cores it shares with its client: no pool \
+                 size closes a {:.0}× gap. What would narrow it is crossing threads less per \
+                 request: one statement instead of two (the token lookup joined to the sessions \
+                 query), or SQLite called synchronously on a blocking thread instead of through \
+                 sqlx's per-connection threads.",
+                (budget - base_client).max(0.0),
+                server / (budget - base_client).max(1.0),
+            )?;
+        }
+    }
+    for backend in &r.backends {
+        let outcome = &backend.throughput;
+        let p99 = outcome.percentile(99.0);
+        if p99 > TARGET_P99 {
+            writeln!(
+                out,
+                "- **p99 at {} connections, {}: {}.** With {} requests always in flight, the \
+                 mean latency is connections / throughput = {} (Little's law), whatever the \
+                 code does; p99 ≤ {} at {} connections needs well over {} requests/s, about \
+                 {:.1}× what the service reached. The spread from p50 ({}) to p99 is \
+                 queueing on {cores} cores shared with the load generator{}.",
+                r.connections,
+                backend.name,
+                ms(p99),
+                r.connections,
+                ms(littles_mean(outcome)),
+                ms(TARGET_P99),
+                r.connections,
+                thousands(r.connections as f64 / TARGET_P99.as_secs_f64()),
+                r.connections as f64 / TARGET_P99.as_secs_f64() / outcome.rps().max(1.0),
+                ms(outcome.percentile(50.0)),
+                if backend.name == "PostgreSQL" {
+                    " and PostgreSQL's backends"
+                } else {
+                    ""
+                }
+            )?;
+        }
+    }
+    for backend in &r.backends {
+        let Some(large) = &backend.latency_large else {
+            continue;
+        };
+        let p50 = ratio(
+            large.percentile(50.0),
+            backend.latency_small.percentile(50.0),
+        );
+        let p99 = ratio(
+            large.percentile(99.0),
+            backend.latency_small.percentile(99.0),
+        );
+        if p50 <= TARGET_SCALING && p99 <= TARGET_SCALING {
+            continue;
+        }
+        let extra = large
+            .percentile(50.0)
+            .saturating_sub(backend.latency_small.percentile(50.0));
+        write!(
+            out,
+            "- **{} with {} sessions: p50 {p50:.2}×, p99 {p99:.2}× of the small data set** \
+             (p50 {} → {}, {} µs more). Both statements stay index lookups (plans above), \
+             whose depth grows only logarithmically; what changes is caching. Each request \
+             reads another user's rows, scattered over a database of {}",
+            backend.name,
+            thousands(r.large_sessions as f64),
+            ms(backend.latency_small.percentile(50.0)),
+            ms(large.percentile(50.0)),
+            extra.as_micros(),
+            backend.size_large.map_or("n/a".to_owned(), mib),
+        )?;
+        match backend.name {
+            "SQLite" => writeln!(
+                out,
+                ", while SQLite caches at most {} of pages per connection (`PRAGMA cache_size` \
+                 = {}, the default, which the service keeps): the pages a request touches (two \
+                 index searches, the session rows, the device rows) now come from the operating \
+                 system's page cache, a `read()` each ({} per request, against {} with the \
+                 small database of {}, which stayed in every connection's own cache). \
+                 `PRAGMA mmap_size` (the file read through shared memory, no `read()`s) or a \
+                 larger `cache_size` (memory per connection) in the service are the levers; \
+                 neither is tried here.{}",
+                r.sqlite_cache
+                    .map_or("n/a".to_owned(), |(_, bytes)| mib(bytes)),
+                r.sqlite_cache
+                    .map_or("n/a".to_owned(), |(pragma, _)| pragma.to_string()),
+                large
+                    .reads_per_request()
+                    .map_or("n/a".to_owned(), |reads| format!("{reads:.1}")),
+                backend
+                    .latency_small
+                    .reads_per_request()
+                    .map_or("n/a".to_owned(), |reads| format!("{reads:.1}")),
+                backend.size_small.map_or("n/a".to_owned(), mib),
+                if p99 > TARGET_SCALING && p50 <= TARGET_SCALING {
+                    " The p99 of one connection over a few seconds also moves with anything \
+                     else the machine does."
+                } else {
+                    ""
+                }
+            )?,
+            _ => writeln!(
+                out,
+                ", against PostgreSQL's shared buffers of {}.",
+                r.postgres_shared_buffers.as_deref().unwrap_or("n/a")
+            )?,
+        }
+    }
+    for backend in &r.backends {
+        let Some(soak) = &backend.soak else { continue };
+        let o = &soak.outcome;
+        let peak = o.rss.iter().copied().max().unwrap_or(soak.rss_before);
+        let growth = peak.saturating_sub(soak.rss_before);
+        if o.errors > 0 {
+            writeln!(
+                out,
+                "- **The {} soak had {} errors**, the first: `{}`.",
+                backend.name,
+                o.errors,
+                o.first_error.as_deref().unwrap_or("?")
+            )?;
+        }
+        if growth > TARGET_RSS_GROWTH {
+            let half = o
+                .rss
+                .get(o.rss.len() / 2)
+                .copied()
+                .unwrap_or(soak.rss_before);
+            let end = o.rss.last().copied().unwrap_or(half);
+            writeln!(
+                out,
+                "- **The {} server's RSS rose {} under {} connections**: {} in the first half \
+                 of the soak, {} in the second. {}",
+                backend.name,
+                mib(growth),
+                soak.connections,
+                mib(half.saturating_sub(soak.rss_before)),
+                mib(end.saturating_sub(half)),
+                if end.saturating_sub(half) < 4 * 1024 * 1024 {
+                    "It levels off: memory taken on as the load arrives (buffers for every \
+                     connection, the database connections' page caches, an allocator arena per \
+                     busy thread), not a leak; the allocator keeps it after the clients leave."
+                } else {
+                    "It was still growing at the end: a leak is possible, and a longer soak \
+                     would tell."
+                }
+            )?;
+        }
+    }
+    Ok(())
+}
