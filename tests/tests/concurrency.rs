@@ -102,3 +102,54 @@ async fn concurrent_revoke_alls_leave_no_session_active() {
         );
     }
 }
+
+#[both_backends(multi_thread)]
+async fn heartbeats_racing_untrust_and_remove_never_fail() {
+    // They lock a device and its sessions in opposite orders; PostgreSQL may abort one of them
+    // to break the deadlock, and the store must retry rather than answer 500.
+    let app = TestApp::spawn().await;
+    let controller = app.issue("alice", "Controller").await;
+    let client = app.client(&controller.token);
+    let mut races = tokio::task::JoinSet::new();
+    for round in 0..ROUNDS {
+        let target = app.issue("alice", &format!("Device {round}")).await;
+        let (heartbeat_client, device_client) = (client.clone(), client.clone());
+        let session_id = target.record.id.clone();
+        let device_id = target.record.device_id.clone();
+        races.spawn(async move {
+            let heartbeat = heartbeat_client.session_heartbeat().id(session_id).send();
+            let device_operation = async {
+                if round % 2 == 0 {
+                    device_client
+                        .untrust_device()
+                        .id(device_id)
+                        .send()
+                        .await
+                        .map(|response| response.status())
+                } else {
+                    device_client
+                        .remove_device()
+                        .id(device_id)
+                        .send()
+                        .await
+                        .map(|response| response.status())
+                }
+            };
+            let (heartbeat, device_operation) = tokio::join!(heartbeat, device_operation);
+            match heartbeat {
+                Ok(_) => {}
+                Err(sessions_client::Error::ErrorResponse(response)) => {
+                    assert_eq!(response.status().as_u16(), 404)
+                }
+                Err(other) => panic!("heartbeat failed: {other}"),
+            }
+            assert_eq!(
+                device_operation.expect("the device operation succeeds"),
+                200
+            );
+        });
+    }
+    while let Some(race) = races.join_next().await {
+        race.expect("a race panicked");
+    }
+}

@@ -66,36 +66,31 @@ impl PostgresStore {
     }
 }
 
-#[async_trait]
-impl Store for PostgresStore {
-    async fn session_by_token_hash(
-        &self,
-        token_hash: &[u8; 32],
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!("WHERE s.token_hash = $1"))
-            .bind(&token_hash[..])
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
+/// How often a transaction PostgreSQL aborted to break a deadlock or a serialization conflict is
+/// tried again. Writes that lock a device and its sessions (heartbeat, untrust, remove) can meet
+/// in opposite orders; PostgreSQL then aborts one of them, which is safe to repeat.
+const RETRIES: usize = 3;
 
-    async fn active_sessions(
-        &self,
-        user_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
-        let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             ORDER BY s.last_activity DESC, s.id"
-        ))
-        .bind(user_id)
-        .bind(millis(now))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(session_from_row).collect()
+async fn retrying<T, F, Attempt>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Attempt,
+    Attempt: Future<Output = Result<T, StoreError>>,
+{
+    for _ in 0..RETRIES {
+        match attempt().await {
+            Err(StoreError::Database(sqlx::Error::Database(error)))
+                if matches!(error.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                tracing::warn!(code = ?error.code(), "transaction aborted by PostgreSQL; retrying");
+            }
+            outcome => return outcome,
+        }
     }
+    attempt().await
+}
 
-    async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+impl PostgresStore {
+    async fn create_session_once(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
         let started = millis(session.started_at);
         let expires = millis(session.expires_at);
         let device = &session.device;
@@ -167,6 +162,135 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn revoke_all_sessions_once(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn heartbeat_once(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+        policy: ExpiryPolicy,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let now = millis(now);
+        let mut tx = self.pool.begin().await?;
+        // One statement decides and writes. Under READ COMMITTED a concurrent revoke either
+        // commits first (PostgreSQL re-checks the WHERE on the new row and matches nothing) or
+        // waits for this one and revokes the extended session: never a resurrection.
+        let row = sqlx::query(
+            "UPDATE sessions SET last_activity = GREATEST(last_activity, $1), \
+                 expires_at = GREATEST(expires_at, LEAST($1 + $2, started_at + $3)) \
+             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL AND expires_at > $1 \
+             RETURNING expires_at, device_id",
+        )
+        .bind(now)
+        .bind(duration_millis(policy.sliding_ttl))
+        .bind(duration_millis(policy.absolute_lifetime))
+        .bind(session_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let device_id: String = row.try_get("device_id")?;
+        sqlx::query("UPDATE devices SET last_seen = GREATEST(last_seen, $1) WHERE id = $2")
+            .bind(now)
+            .bind(&device_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(from_millis(row.try_get("expires_at")?)?))
+    }
+
+    async fn untrust_device_once(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(device_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE device_id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(device_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn remove_device_once(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
+        // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
+        let result = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(device_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(select_sessions!("WHERE s.token_hash = $1"))
+            .bind(&token_hash[..])
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn active_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = sqlx::query(select_sessions!(
+            "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             ORDER BY s.last_activity DESC, s.id"
+        ))
+        .bind(user_id)
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+        retrying(|| self.create_session_once(session.clone())).await
+    }
+
     async fn active_session_on_device(
         &self,
         user_id: &str,
@@ -221,15 +345,7 @@ impl Store for PostgresStore {
         user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let result = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 \
-             WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
-        )
-        .bind(millis(now))
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected())
+        retrying(|| self.revoke_all_sessions_once(user_id, now)).await
     }
 
     async fn heartbeat(
@@ -239,35 +355,7 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let now = millis(now);
-        let mut tx = self.pool.begin().await?;
-        // One statement decides and writes. Under READ COMMITTED a concurrent revoke either
-        // commits first (PostgreSQL re-checks the WHERE on the new row and matches nothing) or
-        // waits for this one and revokes the extended session: never a resurrection.
-        let row = sqlx::query(
-            "UPDATE sessions SET last_activity = GREATEST(last_activity, $1), \
-                 expires_at = GREATEST(expires_at, LEAST($1 + $2, started_at + $3)) \
-             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL AND expires_at > $1 \
-             RETURNING expires_at, device_id",
-        )
-        .bind(now)
-        .bind(duration_millis(policy.sliding_ttl))
-        .bind(duration_millis(policy.absolute_lifetime))
-        .bind(session_id)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let device_id: String = row.try_get("device_id")?;
-        sqlx::query("UPDATE devices SET last_seen = GREATEST(last_seen, $1) WHERE id = $2")
-            .bind(now)
-            .bind(&device_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(from_millis(row.try_get("expires_at")?)?))
+        retrying(|| self.heartbeat_once(user_id, session_id, now, policy)).await
     }
 
     async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
@@ -335,38 +423,10 @@ impl Store for PostgresStore {
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
-             WHERE id = $1 AND user_id = $2",
-        )
-        .bind(device_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 \
-             WHERE device_id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
-        )
-        .bind(millis(now))
-        .bind(device_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        retrying(|| self.untrust_device_once(user_id, device_id, now)).await
     }
 
     async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
-        // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
-        let result = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
-            .bind(device_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected() == 1)
+        retrying(|| self.remove_device_once(user_id, device_id)).await
     }
 }
