@@ -803,3 +803,36 @@ async fn an_unreadable_or_absurd_path_id_is_404_in_the_error_shape() {
     }
     assert!(token_works(&app, &session.token).await);
 }
+
+#[both_backends]
+async fn made_up_tokens_are_limited_per_ip_too() {
+    let three = std::num::NonZeroU32::new(3).unwrap();
+    let policy = Policy {
+        rate_limits: Some(RateLimits {
+            per_token_per_minute: std::num::NonZeroU32::new(100).unwrap(),
+            per_ip_per_minute: three,
+        }),
+        ..Policy::default()
+    };
+    let app = TestApp::spawn_with(policy).await;
+    let session = app.issue("alice", "Laptop").await;
+    let mut statuses = Vec::new();
+    for attempt in 0..6 {
+        // A fresh random token every time: each would have a bucket of its own.
+        let guess = format!("Bearer guess-{attempt}-{}", uuid_like(attempt));
+        statuses.push(app.raw(Method::GET, "/sessions", Some(&guess)).await.status);
+    }
+    assert_eq!(&statuses[..3], &[401, 401, 401], "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    // While the IP is blocked, even a valid token from it waits.
+    let (status, message) = error_of(app.client(&session.token).get_sessions().send().await);
+    assert_eq!((status, message.as_str()), (429, "Too many requests"));
+}
+
+fn uuid_like(seed: u64) -> String {
+    format!(
+        "{:016x}{:016x}",
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        !seed
+    )
+}

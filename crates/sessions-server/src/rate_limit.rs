@@ -1,11 +1,17 @@
-//! Rate limiting of the API: per bearer token, and per client IP for calls without one.
-//! Over the limit the answer is 429 with `Retry-After` and the API's error body.
+//! Rate limiting of the API: per bearer token, and per client IP for calls that do not
+//! authenticate (no token, a malformed one, or one that gets 401). Over the limit the answer is
+//! 429 with `Retry-After` and the API's error body.
+//!
+//! A made-up token gets a bucket of its own, so its failures are also charged to the client's
+//! IP; once that IP is over its limit, it is refused whatever token it sends, until the limit
+//! has room again. Without that, a fresh random token per request would never be limited.
 
 use std::{
+    collections::HashMap,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     num::NonZeroU32,
-    sync::{Arc, Weak},
-    time::Duration,
+    sync::{Arc, Mutex, Weak},
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -44,6 +50,8 @@ impl Default for RateLimits {
 pub struct RateLimiter {
     per_token: DefaultKeyedRateLimiter<[u8; 32]>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// IPs whose calls that failed to authenticate went over the per-IP limit, until when.
+    blocked_ips: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 impl RateLimiter {
@@ -54,6 +62,7 @@ impl RateLimiter {
                 limits.per_token_per_minute,
             )),
             per_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(limits.per_ip_per_minute)),
+            blocked_ips: Mutex::new(HashMap::new()),
         });
         if tokio::runtime::Handle::try_current().is_ok() {
             tokio::spawn(forget_idle_keys(Arc::downgrade(&limiter)));
@@ -62,18 +71,41 @@ impl RateLimiter {
     }
 
     /// `Err(wait)` when the caller must wait before its next request.
-    fn check(&self, request: &Request) -> Result<(), Duration> {
+    fn check(&self, request: &Request, ip: IpAddr) -> Result<(), Duration> {
+        if let Some(until) = self.blocked_until(ip) {
+            return Err(until.saturating_duration_since(Instant::now()));
+        }
         let outcome = match BearerAuth::from_headers(request.headers()) {
             BearerAuth::Token(token) => self.per_token.check_key(&token::hash(&token)),
-            BearerAuth::Missing | BearerAuth::Malformed => {
-                let ip = request
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-                self.per_ip.check_key(&ip)
-            }
+            BearerAuth::Missing | BearerAuth::Malformed => self.per_ip.check_key(&ip),
         };
         outcome.map_err(|not_until| not_until.wait_time_from(self.per_ip.clock().now()))
+    }
+
+    /// Charges a token that did not authenticate to its IP; blocks the IP once over the limit.
+    fn charge_failed_token(&self, ip: IpAddr) {
+        if let Err(not_until) = self.per_ip.check_key(&ip) {
+            let wait = not_until.wait_time_from(self.per_ip.clock().now());
+            self.blocked_ips
+                .lock()
+                .expect("never poisoned: no panics while held")
+                .insert(ip, Instant::now() + wait);
+        }
+    }
+
+    fn blocked_until(&self, ip: IpAddr) -> Option<Instant> {
+        let mut blocked = self
+            .blocked_ips
+            .lock()
+            .expect("never poisoned: no panics while held");
+        match blocked.get(&ip) {
+            Some(until) if *until > Instant::now() => Some(*until),
+            Some(_) => {
+                blocked.remove(&ip);
+                None
+            }
+            None => None,
+        }
     }
 }
 
@@ -88,6 +120,12 @@ async fn forget_idle_keys(limiter: Weak<RateLimiter>) {
         limiter.per_ip.retain_recent();
         limiter.per_token.shrink_to_fit();
         limiter.per_ip.shrink_to_fit();
+        let now = Instant::now();
+        limiter
+            .blocked_ips
+            .lock()
+            .expect("never poisoned: no panics while held")
+            .retain(|_, until| *until > now);
     }
 }
 
@@ -97,19 +135,33 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    match limiter.check(&request) {
-        Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let body = ErrorResponse {
-                success: false,
-                error: TOO_MANY_REQUESTS.to_owned(),
-            };
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-            response
-        }
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    if let Err(wait) = limiter.check(&request, ip) {
+        return too_many_requests(wait);
     }
+    let carried_token = matches!(
+        BearerAuth::from_headers(request.headers()),
+        BearerAuth::Token(_)
+    );
+    let response = next.run(request).await;
+    if carried_token && response.status() == StatusCode::UNAUTHORIZED {
+        limiter.charge_failed_token(ip);
+    }
+    response
+}
+
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let body = ErrorResponse {
+        success: false,
+        error: TOO_MANY_REQUESTS.to_owned(),
+    };
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
