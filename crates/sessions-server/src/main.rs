@@ -83,7 +83,10 @@ struct PolicyArgs {
 
 impl PolicyArgs {
     fn policy(&self) -> anyhow::Result<Policy> {
+        // Far beyond any sensible lifetime, and far below where date arithmetic overflows.
+        const LONGEST: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
         let convert = |duration: Duration, name: &str| {
+            anyhow::ensure!(duration <= LONGEST, "--{name} is longer than 100 years");
             chrono::Duration::from_std(duration).with_context(|| format!("--{name} is too long"))
         };
         Ok(Policy {
@@ -167,7 +170,12 @@ async fn main() -> anyhow::Result<()> {
             init_logging(LogFormat::Text);
             let store = store::connect(&args.database.database_url)
                 .await
-                .with_context(|| format!("cannot open {}", args.database.database_url))?;
+                .with_context(|| {
+                    format!(
+                        "cannot open {}",
+                        store::redact_password(&args.database.database_url)
+                    )
+                })?;
             let request = SessionRequest {
                 device_fingerprint: args.fingerprint.unwrap_or_else(|| args.device_name.clone()),
                 user_id: args.user,
@@ -199,8 +207,8 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let policy = args.policy.policy()?;
-    let database_url = &args.database.database_url;
-    let store = store::connect(database_url)
+    let database_url = store::redact_password(&args.database.database_url);
+    let store = store::connect(&args.database.database_url)
         .await
         .with_context(|| format!("cannot open {database_url}"))?;
     let demo_token = if args.demo {
@@ -216,7 +224,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let address = application.local_addr()?;
-    tracing::info!(%address, database_url, "listening");
+    tracing::info!(%address, %database_url, "listening");
     if let Some(token) = demo_token {
         println!(
             "Demo user `{}` is ready, with sessions on three devices.",

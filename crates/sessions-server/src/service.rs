@@ -387,9 +387,16 @@ impl SessionsApi for SessionService {
         use operations::TrustDeviceResponse as Response;
         let caller = authenticate!(self, auth, TRUST_DEVICE, TrustDeviceResponse);
         // Millisecond precision, as stored, so the answer equals what later reads show.
-        let until = (Utc::now() + self.policy.trust_period)
-            .duration_trunc(chrono::Duration::milliseconds(1))
-            .unwrap_or_else(|_| Utc::now() + self.policy.trust_period);
+        let until = Utc::now()
+            .checked_add_signed(self.policy.trust_period)
+            .and_then(|until| until.duration_trunc(chrono::Duration::milliseconds(1)).ok());
+        let Some(until) = until else {
+            tracing::error!(
+                operation = TRUST_DEVICE.id,
+                "the trust period overflows the calendar"
+            );
+            return Response::InternalServerError(error_body(TRUST_DEVICE.failure));
+        };
         match self
             .store
             .trust_device(&caller.user_id, &body.fingerprint, until)

@@ -218,3 +218,41 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError>
         Err(StoreError::UnsupportedUrl)
     }
 }
+
+/// `url` with any password replaced by `***`, fit for logs and error messages.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redact_password("postgres://app:s3cr%40t@db:5432/sessions?sslmode=require"),
+            "postgres://app:***@db:5432/sessions?sslmode=require"
+        );
+        assert_eq!(
+            redact_password("postgres://app@db/sessions"),
+            "postgres://app@db/sessions"
+        );
+        assert_eq!(
+            redact_password("sqlite://sessions.db"),
+            "sqlite://sessions.db"
+        );
+        assert_eq!(redact_password("not a url"), "not a url");
+    }
+}
