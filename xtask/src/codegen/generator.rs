@@ -580,10 +580,12 @@ fn collect_operation(
             "every path placeholder needs exactly one path parameter",
         ));
     }
+    // axum fills the tuple in the order the placeholders stand in the path, not the spec's.
+    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
 
     let body = match &operation.request_body {
         None => None,
-        Some(body) => Some(json_body(body, &pointer.join("requestBody"))?),
+        Some(body) => Some(json_body(body, components, &pointer.join("requestBody"))?),
     };
 
     let security = operation.security.as_ref().or(spec.security.as_ref());
@@ -653,6 +655,7 @@ fn collect_operation(
 
 fn json_body(
     body: &ReferenceOr<RequestBody>,
+    components: &Components,
     pointer: &Pointer,
 ) -> Result<JsonBody, GenerateError> {
     let ReferenceOr::Item(body) = body else {
@@ -663,6 +666,20 @@ fn json_body(
     }
     let ty = single_json_schema(&body.content, &pointer.join("content"))?
         .ok_or_else(|| unsupported(pointer, "a request body without content"))?;
+    // The generated extractor reads a JSON object; any other body shape would be refused.
+    let is_object = matches!(
+        components.schemas.get(&ty.to_string()),
+        Some(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::Object(_)),
+            ..
+        }))
+    );
+    if !is_object {
+        return Err(unsupported(
+            &pointer.join("content").join(JSON).join("schema"),
+            "a request body that is not an object schema",
+        ));
+    }
     Ok(JsonBody {
         ty,
         description: body.description.clone(),
@@ -1283,6 +1300,47 @@ components:
             }
             other => panic!("expected an invalid spec, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn path_parameters_bind_in_path_order_whatever_the_spec_order() {
+        let spec = spec_with(|doc| {
+            let operation = doc["paths"]["/things/{id}"]["get"].clone();
+            let mut operation = operation;
+            operation["operationId"] = "getPart".into();
+            operation["parameters"] = serde_json::json!([
+                { "name": "part", "in": "path", "required": true, "schema": { "type": "string" } },
+                { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
+            ]);
+            doc["paths"]["/things/{id}/parts/{part}"] = serde_json::json!({ "get": operation });
+        });
+        let router = generate(&spec, "Api").unwrap().router.to_string();
+        assert!(
+            router.contains("crate :: PathParams ((id , part ,))"),
+            "{router}"
+        );
+    }
+
+    #[test]
+    fn a_request_body_must_be_an_object_component() {
+        let spec = spec_with(|doc| {
+            doc["components"]["schemas"]["Color"] =
+                serde_json::json!({ "type": "string", "enum": ["RED", "BLUE"] });
+            doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
+                "required": true,
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Color" } } }
+            });
+            for status in ["400", "413", "415"] {
+                doc["paths"]["/things/{id}"]["get"]["responses"][status] =
+                    doc["paths"]["/things/{id}"]["get"]["responses"]["404"].clone();
+            }
+        });
+        let (pointer, construct) = unsupported_at(&spec);
+        assert_eq!(
+            pointer,
+            "/paths/~1things~1{id}/get/requestBody/content/application~1json/schema"
+        );
+        assert!(construct.contains("not an object"), "{construct}");
     }
 
     #[test]
