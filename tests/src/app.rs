@@ -151,8 +151,17 @@ impl Recorder {
         {
             problems.push(format!("{err:#}"));
         }
-        if status == 401 && headers.get(reqwest::header::WWW_AUTHENTICATE).is_none() {
-            problems.push(format!("{method} {path} → 401 without WWW-Authenticate"));
+        // The generated stubs only document response headers; the service must send them.
+        for header in self
+            .validator
+            .response_headers(method, &template, status)
+            .unwrap_or_default()
+        {
+            if !headers.contains_key(header.as_str()) {
+                problems.push(format!(
+                    "{method} {path} → {status} without its documented {header} header"
+                ));
+            }
         }
         if !problems.is_empty() {
             self.violations.lock().expect("not poisoned").extend(

@@ -42,6 +42,30 @@ impl SpecValidator {
 
     /// The spec's schema for `status` of `method path`, after following a response `$ref`.
     pub fn response_schema(&self, method: &str, path: &str, status: u16) -> anyhow::Result<Value> {
+        let response = self.response(method, path, status)?;
+        response
+            .pointer("/content/application~1json/schema")
+            .cloned()
+            .ok_or_else(|| anyhow!("{method} {path} → {status} has no application/json schema"))
+    }
+
+    /// The names of the headers the spec documents for `status` of `method path`.
+    pub fn response_headers(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+    ) -> anyhow::Result<Vec<String>> {
+        let response = self.response(method, path, status)?;
+        Ok(response
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|headers| headers.keys().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// The spec's response object for `status` of `method path`, after following a `$ref`.
+    fn response(&self, method: &str, path: &str, status: u16) -> anyhow::Result<&Value> {
         let operation = self
             .spec
             .get("paths")
@@ -59,10 +83,7 @@ impl SpecValidator {
                 .pointer(pointer)
                 .ok_or_else(|| anyhow!("unresolvable {reference}"))?;
         }
-        response
-            .pointer("/content/application~1json/schema")
-            .cloned()
-            .ok_or_else(|| anyhow!("{method} {path} → {status} has no application/json schema"))
+        Ok(response)
     }
 
     /// Validates `instance` against a schema of the spec (which may `$ref` its components).

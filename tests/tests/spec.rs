@@ -185,3 +185,24 @@ fn concrete_paths_find_their_templates_literal_segments_first() {
     );
     assert_eq!(validator.path_template("/healthz"), None);
 }
+
+#[test]
+fn documented_response_headers_are_known_to_the_validator() {
+    let validator = SpecValidator::new();
+    assert_eq!(
+        validator.response_headers("GET", "/sessions", 401).unwrap(),
+        vec!["WWW-Authenticate".to_owned()]
+    );
+    assert_eq!(
+        validator
+            .response_headers("POST", "/devices/trust", 429)
+            .unwrap(),
+        vec!["Retry-After".to_owned()]
+    );
+    assert!(
+        validator
+            .response_headers("GET", "/sessions", 200)
+            .unwrap()
+            .is_empty()
+    );
+}
