@@ -107,7 +107,7 @@ pub struct Device {
     pub is_trusted: bool,
     #[serde(rename = "trustLevel")]
     pub trust_level: TrustLevel,
-    /// When the device last opened a session
+    /// When the device was last active (a session opened, or kept alive by a heartbeat)
     #[serde(rename = "lastSeen")]
     pub last_seen: chrono::DateTime<chrono::Utc>,
     /// When the device was first seen
@@ -167,7 +167,7 @@ pub struct DeviceDetails {
     pub is_trusted: bool,
     #[serde(rename = "trustLevel")]
     pub trust_level: TrustLevel,
-    /// When the device last opened a session
+    /// When the device was last active (a session opened, or kept alive by a heartbeat)
     #[serde(rename = "lastSeen")]
     pub last_seen: chrono::DateTime<chrono::Utc>,
     /// When the device was first seen
