@@ -5,8 +5,10 @@
 //! valid for that status), whether the request came from the generated client or by hand.
 
 mod app;
-pub mod postgres;
 mod spec;
+
+/// The throwaway PostgreSQL clusters the tests run on.
+pub use pg_throwaway as postgres;
 
 pub use app::{Backend, IssuedSession, RawResponse, SessionOptions, TestApp};
 pub use contract_test_macros::both_backends;

@@ -6,7 +6,6 @@
 //! `sessions-bench baseline` is the baseline server: axum returning one static JSON body.
 
 mod load;
-mod postgres;
 mod profile;
 mod report;
 mod seed;
@@ -638,7 +637,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
     });
 
     // PostgreSQL, the same steps.
-    let binaries = postgres::find_binaries();
+    let binaries = pg_throwaway::find_binaries();
     match (args.no_postgres, binaries) {
         (true, _) => results.postgres_skipped = Some("skipped (--no-postgres)".to_owned()),
         (false, None) => {
@@ -647,15 +646,15 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
                     .to_owned(),
             );
         }
-        (false, Some(bin)) => {
+        (false, Some(_)) => {
             progress!("starting a throwaway PostgreSQL cluster");
-            let cluster = postgres::PgCluster::start(bin)?;
-            results.postgres_version = Some(cluster.version.clone());
+            let cluster = pg_throwaway::dedicated()?;
+            results.postgres_version = Some(cluster.version());
             let measure = Measure {
                 args: &args,
                 database_pid: cluster.postmaster_pid(),
             };
-            let url = cluster.create_database("bench").await?;
+            let url = cluster.create_database().await?;
             let store = PostgresStore::connect(&url).await?;
             progress!("seeding PostgreSQL: {small} users × 10 sessions");
             let seed_small = seed::postgres(store.pool(), 0..small, now).await?;

@@ -178,7 +178,7 @@ fn write_markdown(out: &mut String, r: &Results) -> std::fmt::Result {
         (Some(version), _) => writeln!(
             out,
             "- {version}: a throwaway cluster on loopback TCP, default settings except \
-             `fsync`, `synchronous_commit` and `full_page_writes` off (they only speed up \
+             `fsync` and `full_page_writes` off (they only speed up \
              seeding: the measured requests only read); the service's pool of 16.\n"
         )?,
         (None, Some(why)) => writeln!(out, "- PostgreSQL: {why}.\n")?,

@@ -1,10 +1,11 @@
-//! A throwaway PostgreSQL cluster for one test process, started from the system's binaries
-//! (`initdb`, `pg_ctl`) in a temp directory on a free port. Each [`crate::TestApp`] gets its own
-//! database in it. A watchdog process stops the cluster and deletes its directory once the test
-//! process is gone, however it ends.
+//! A throwaway PostgreSQL cluster, started from the system's binaries (`initdb`, `pg_ctl`) in a
+//! temp directory on a free port, as the `postgres` user when run as root (initdb refuses root).
+//! A watchdog process stops the cluster and deletes its directory once the process that started
+//! it is gone, however it ends.
 //!
-//! A test that must take PostgreSQL down (an outage) starts a [`dedicated`] cluster of its own
-//! instead, so the shared one never stops under the other tests.
+//! [`cluster`] is one shared cluster per process (the contract tests give each test a database
+//! in it); a test or benchmark that must stop PostgreSQL, or measure it alone, starts a
+//! [`dedicated`] cluster of its own.
 
 use std::{
     net::TcpListener,
@@ -74,7 +75,7 @@ impl Drop for DedicatedCluster {
 }
 
 /// Where `initdb` and `pg_ctl` live: on PATH, or in Debian's versioned directory.
-fn find_binaries() -> Option<PathBuf> {
+pub fn find_binaries() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
@@ -171,6 +172,26 @@ impl PgCluster {
             );
         }
         Ok(())
+    }
+
+    /// What `postgres --version` says, e.g. `postgres (PostgreSQL) 15.18`.
+    pub fn version(&self) -> String {
+        Command::new(self.bin.join("postgres"))
+            .arg("--version")
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .unwrap_or_else(|_| "PostgreSQL (unknown version)".to_owned())
+    }
+
+    /// The postmaster's process id, from `postmaster.pid`, while the server runs.
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// Starts the server (again, after [`PgCluster::stop`]) and waits until it accepts connections.
