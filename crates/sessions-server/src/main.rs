@@ -57,6 +57,9 @@ struct ServeArgs {
     log_format: LogFormat,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// After SIGINT or SIGTERM, how long in-flight requests may take before the process exits.
+    #[arg(long, env = "SESSIONS_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
+    shutdown_grace: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -237,9 +240,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             token.as_str()
         );
     }
+    let shutdown = shutdown_signal()?;
     // Last line before serving: scripts and tests wait for it.
     println!("Listening on http://{address}");
-    application.run_until(shutdown_signal()).await?;
+    // Drain in-flight requests after a signal, but not forever: a client trickling its body
+    // must not hold the process up.
+    let (signalled, signal_received) = tokio::sync::oneshot::channel::<()>();
+    let serving = application.run_until(async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    });
+    let drain_deadline = async {
+        if signal_received.await.is_ok() {
+            tokio::time::sleep(args.shutdown_grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = serving => served?,
+        () = drain_deadline => {
+            tracing::warn!(grace = ?args.shutdown_grace, "requests still open after the grace period; exiting");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -256,30 +279,16 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// Completes on SIGINT or SIGTERM, so in-flight requests drain before exit.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+/// Listens for SIGINT and SIGTERM from now on (so a signal that arrives before serving starts is
+/// not lost to the default action) and returns a future that completes on either.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
-    }
+    })
 }

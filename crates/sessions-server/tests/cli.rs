@@ -149,3 +149,54 @@ async fn serve_demo_seeds_three_devices_once_and_stops_cleanly_on_sigterm() {
     assert_eq!(status, 401, "the rotated-out token no longer works");
     second.terminate().await;
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_cannot_hold_up_a_shutdown() {
+    use tokio::io::AsyncWriteExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "1s"])
+        .args(["--database-url", &database_url(&dir)])
+        .env("SESSIONS_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the address is printed");
+        if let Some(address) = line.strip_prefix("Listening on http://") {
+            break address.to_owned();
+        }
+    };
+    // A request whose body never arrives.
+    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /devices/trust HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Authorization: Bearer x\r\nContent-Length: 1000\r\n\r\n{\"finger",
+        )
+        .await
+        .unwrap();
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("the grace period ends the drain")
+        .unwrap();
+    assert!(status.success(), "{status}");
+    drop(stalled);
+}
