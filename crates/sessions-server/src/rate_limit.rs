@@ -71,12 +71,12 @@ impl RateLimiter {
     }
 
     /// `Err(wait)` when the caller must wait before its next request.
-    fn check(&self, request: &Request, ip: IpAddr) -> Result<(), Duration> {
+    fn check(&self, credentials: &BearerAuth, ip: IpAddr) -> Result<(), Duration> {
         if let Some(until) = self.blocked_until(ip) {
             return Err(until.saturating_duration_since(Instant::now()));
         }
-        let outcome = match BearerAuth::from_headers(request.headers()) {
-            BearerAuth::Token(token) => self.per_token.check_key(&token::hash(&token)),
+        let outcome = match credentials {
+            BearerAuth::Token(token) => self.per_token.check_key(&token::hash(token)),
             BearerAuth::Missing | BearerAuth::Malformed => self.per_ip.check_key(&ip),
         };
         outcome.map_err(|not_until| not_until.wait_time_from(self.per_ip.clock().now()))
@@ -139,13 +139,11 @@ pub async fn limit(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    if let Err(wait) = limiter.check(&request, ip) {
+    let credentials = BearerAuth::from_headers(request.headers());
+    if let Err(wait) = limiter.check(&credentials, ip) {
         return too_many_requests(wait);
     }
-    let carried_token = matches!(
-        BearerAuth::from_headers(request.headers()),
-        BearerAuth::Token(_)
-    );
+    let carried_token = matches!(credentials, BearerAuth::Token(_));
     let response = next.run(request).await;
     if carried_token && response.status() == StatusCode::UNAUTHORIZED {
         limiter.charge_failed_token(ip);
