@@ -11,4 +11,4 @@ mod support;
 
 pub use operations::SessionsApi;
 pub use router::{ApiDoc, SharedApi, router};
-pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams};
+pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, error_reply};

@@ -196,10 +196,26 @@ impl From<axum::extract::rejection::JsonRejection> for BodyRejection {
 
 impl axum::response::IntoResponse for BodyRejection {
     fn into_response(self) -> axum::response::Response {
-        let body = crate::models::ErrorResponse {
-            success: false,
-            error: self.message,
-        };
-        (self.status, axum::Json(body)).into_response()
+        error_reply(self.status, self.message)
     }
+}
+
+impl crate::models::ErrorResponse {
+    /// The API's error body: `{"success": false, "error": message}`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            error: message.into(),
+        }
+    }
+}
+
+/// A response in the API's error shape, for errors answered outside the generated handlers.
+pub fn error_reply(status: StatusCode, message: impl Into<String>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (
+        status,
+        axum::Json(crate::models::ErrorResponse::new(message)),
+    )
+        .into_response()
 }

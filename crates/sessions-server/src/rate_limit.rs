@@ -15,14 +15,13 @@ use std::{
 };
 
 use axum::{
-    Json,
     extract::{ConnectInfo, Request, State},
     http::{HeaderValue, StatusCode, header::RETRY_AFTER},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock as _};
-use sessions_api::{BearerAuth, models::ErrorResponse};
+use sessions_api::BearerAuth;
 
 use crate::token;
 
@@ -153,11 +152,7 @@ pub async fn limit(
 
 fn too_many_requests(wait: Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let body = ErrorResponse {
-        success: false,
-        error: TOO_MANY_REQUESTS.to_owned(),
-    };
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    let mut response = sessions_api::error_reply(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS);
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));

@@ -115,7 +115,7 @@ impl Operation {
     /// Logs the cause and returns the documented body; the cause never reaches the client.
     fn internal_error(self, err: &StoreError) -> ErrorResponse {
         tracing::error!(operation = self.id, error = %err, "request failed");
-        error_body(self.failure)
+        ErrorResponse::new(self.failure)
     }
 }
 
@@ -160,10 +160,12 @@ impl SessionService {
     ) -> Result<Caller, AuthFailure> {
         let token = match auth {
             BearerAuth::Missing => {
-                return Err(AuthFailure::Unauthorized(error_body(MISSING_TOKEN)));
+                return Err(AuthFailure::Unauthorized(ErrorResponse::new(MISSING_TOKEN)));
             }
             BearerAuth::Malformed => {
-                return Err(AuthFailure::Unauthorized(error_body(MALFORMED_TOKEN)));
+                return Err(AuthFailure::Unauthorized(ErrorResponse::new(
+                    MALFORMED_TOKEN,
+                )));
             }
             BearerAuth::Token(token) => token,
         };
@@ -177,15 +179,8 @@ impl SessionService {
                 user_id: session.user_id,
                 session_id: session.id,
             }),
-            _ => Err(AuthFailure::Unauthorized(error_body(INVALID_TOKEN))),
+            _ => Err(AuthFailure::Unauthorized(ErrorResponse::new(INVALID_TOKEN))),
         }
-    }
-}
-
-fn error_body(message: &str) -> ErrorResponse {
-    ErrorResponse {
-        success: false,
-        error: message.to_owned(),
     }
 }
 
@@ -316,7 +311,7 @@ impl SessionsApi for SessionService {
             .await
         {
             Ok(true) => Response::Ok(message("Session revoked successfully")),
-            Ok(false) => Response::NotFound(error_body(SESSION_NOT_FOUND)),
+            Ok(false) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND)),
             Err(err) => Response::InternalServerError(REVOKE_SESSION.internal_error(&err)),
         }
     }
@@ -354,7 +349,7 @@ impl SessionsApi for SessionService {
                 message: "Session updated successfully".to_owned(),
                 new_expiry,
             }),
-            Ok(None) => Response::NotFound(error_body(SESSION_NOT_FOUND_OR_EXPIRED)),
+            Ok(None) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND_OR_EXPIRED)),
             Err(err) => Response::InternalServerError(SESSION_HEARTBEAT.internal_error(&err)),
         }
     }
@@ -395,7 +390,7 @@ impl SessionsApi for SessionService {
                 operation = TRUST_DEVICE.id,
                 "the trust period overflows the calendar"
             );
-            return Response::InternalServerError(error_body(TRUST_DEVICE.failure));
+            return Response::InternalServerError(ErrorResponse::new(TRUST_DEVICE.failure));
         };
         match self
             .store
@@ -407,7 +402,7 @@ impl SessionsApi for SessionService {
                 message: "Device trusted successfully".to_owned(),
                 trust_expires_at: until,
             }),
-            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(err) => Response::InternalServerError(TRUST_DEVICE.internal_error(&err)),
         }
     }
@@ -435,7 +430,7 @@ impl SessionsApi for SessionService {
                 success: true,
                 device,
             }),
-            Ok(None) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Ok(None) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(err) => Response::InternalServerError(GET_DEVICE_DETAILS.internal_error(&err)),
         }
     }
@@ -449,7 +444,7 @@ impl SessionsApi for SessionService {
         let caller = authenticate!(self, auth, REMOVE_DEVICE, RemoveDeviceResponse);
         match self.store.remove_device(&caller.user_id, &id).await {
             Ok(true) => Response::Ok(message("Device removed successfully")),
-            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(err) => Response::InternalServerError(REMOVE_DEVICE.internal_error(&err)),
         }
     }
@@ -467,7 +462,7 @@ impl SessionsApi for SessionService {
             .await
         {
             Ok(true) => Response::Ok(message("Device untrusted successfully")),
-            Ok(false) => Response::NotFound(error_body(DEVICE_NOT_FOUND)),
+            Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(err) => Response::InternalServerError(UNTRUST_DEVICE.internal_error(&err)),
         }
     }

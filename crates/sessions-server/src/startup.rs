@@ -10,10 +10,10 @@ use axum::{
     Json, Router,
     extract::Request,
     http::{HeaderName, HeaderValue, StatusCode, header::WWW_AUTHENTICATE},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::get,
 };
-use sessions_api::{SharedApi, models::ErrorResponse};
+use sessions_api::SharedApi;
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -58,8 +58,8 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .with_state(api)
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
-        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "Not found") })
-        .method_not_allowed_fallback(|| async { error_response(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
+        .fallback(|| async { sessions_api::error_reply(StatusCode::NOT_FOUND, "Not found") })
+        .method_not_allowed_fallback(|| async { sessions_api::error_reply(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(challenge_unauthorized))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
@@ -74,14 +74,6 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO))
         .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-}
-
-fn error_response(status: StatusCode, message: &str) -> Response {
-    let body = ErrorResponse {
-        success: false,
-        error: message.to_owned(),
-    };
-    (status, Json(body)).into_response()
 }
 
 /// Every 401 names the scheme to use (RFC 6750).
