@@ -285,7 +285,7 @@ async fn issue(store: &dyn Store, user: &str, device_name: &str) -> Issued {
 
 fn trust_laptop() -> TrustDeviceRequest {
     TrustDeviceRequest {
-        fingerprint: "Laptop-fingerprint".to_owned(),
+        fingerprint: "Laptop-fingerprint".parse().expect("a valid fingerprint"),
     }
 }
 

@@ -12,7 +12,7 @@ use sessions_server::store::{DeviceRecord, SessionRecord, StoredTrust};
 
 fn trust(fingerprint: &str) -> TrustDeviceRequest {
     TrustDeviceRequest {
-        fingerprint: fingerprint.to_owned(),
+        fingerprint: fingerprint.parse().expect("a valid fingerprint"),
     }
 }
 

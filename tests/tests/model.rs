@@ -392,7 +392,7 @@ async fn send(app: &TestApp, call: &Call, context: &str) -> Reply {
             client
                 .trust_device()
                 .body(types::TrustDeviceRequest {
-                    fingerprint: (*fingerprint).to_owned(),
+                    fingerprint: fingerprint.parse().expect("a valid fingerprint"),
                 })
                 .send()
                 .await,

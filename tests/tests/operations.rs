@@ -10,7 +10,7 @@ use sessions_server::{rate_limit::RateLimits, service::Policy, store::ExpiryPoli
 
 fn trust(fingerprint: &str) -> TrustDeviceRequest {
     TrustDeviceRequest {
-        fingerprint: fingerprint.to_owned(),
+        fingerprint: fingerprint.parse().expect("a valid fingerprint"),
     }
 }
 
@@ -802,6 +802,63 @@ async fn an_unreadable_or_absurd_path_id_is_404_in_the_error_shape() {
         assert_eq!(response.json()["success"], false, "{path}");
     }
     assert!(token_works(&app, &session.token).await);
+}
+
+async fn trust_with_body(app: &TestApp, bearer: &str, body: &str) -> contract_tests::RawResponse {
+    app.raw_with_body(
+        Method::POST,
+        "/devices/trust",
+        Some(bearer),
+        Some(("application/json", body.as_bytes().to_vec())),
+    )
+    .await
+}
+
+/// PostgreSQL cannot store or even compare text with a NUL character; SQLite can. On both,
+/// such a value is refused before it reaches the store: 404 for an id, 400 for a body field.
+#[both_backends]
+async fn values_the_database_cannot_hold_are_refused_before_the_store() {
+    let app = TestApp::spawn().await;
+    let session = app.issue("alice", "Laptop").await;
+    let bearer = format!("Bearer {}", session.token);
+    let id = "ab%00cd";
+    for (method, path) in [
+        (Method::POST, format!("/sessions/{id}/revoke")),
+        (Method::POST, format!("/sessions/{id}/heartbeat")),
+        (Method::GET, format!("/devices/{id}")),
+        (Method::POST, format!("/devices/{id}/untrust")),
+        (Method::DELETE, format!("/devices/{id}")),
+    ] {
+        let response = app.raw(method.clone(), &path, Some(&bearer)).await;
+        assert_eq!(response.status, 404, "{method} {path}: {}", response.text);
+        assert_eq!(response.json()["success"], false, "{method} {path}");
+    }
+    // The spec's pattern for `fingerprint` excludes NUL: the edge answers 400, naming the field.
+    for body in [
+        r#"{"fingerprint": "ab\u0000cd"}"#,
+        r#"{"fingerprint": "\u0000"}"#,
+    ] {
+        let response = trust_with_body(&app, &bearer, body).await;
+        assert_eq!(response.status, 400, "{body}: {}", response.text);
+        let error = response.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains("/fingerprint"), "{body}: {error}");
+        assert!(
+            !error.contains('\0'),
+            "the error never echoes a NUL: {error:?}"
+        );
+    }
+    // Members the body does not define are never read, so they never reach the store.
+    for body in [
+        r#"{"fingerprint": "unknown", "extra\u0000": 1}"#,
+        r#"{"fingerprint": "unknown", "extra": ["\u0000"]}"#,
+    ] {
+        let response = trust_with_body(&app, &bearer, body).await;
+        assert_eq!(response.status, 404, "{body}: {}", response.text);
+    }
+    assert!(
+        token_works(&app, &session.token).await,
+        "nothing was revoked"
+    );
 }
 
 #[both_backends]

@@ -1,14 +1,16 @@
 //! Server stubs for the Device/Session Management API.
 //!
 //! `models`, `operations` and `router` are generated from `openapi/sessions.yaml` by
-//! `cargo xtask codegen`; only this file and `support.rs` are written by hand. A service
+//! `cargo xtask codegen`; only this file, `support.rs` and `validate.rs` are written by hand. A service
 //! implements [`SessionsApi`] and mounts [`router()`].
 
 pub mod models;
 pub mod operations;
 pub mod router;
 mod support;
+pub mod validate;
 
 pub use operations::SessionsApi;
 pub use router::{ApiDoc, SharedApi, router};
 pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, error_reply};
+pub use validate::{Validate, ValidationError};

@@ -27,6 +27,11 @@ pub struct Session {
     #[serde(rename = "loginMethod")]
     pub login_method: String,
 }
+impl crate::Validate for Session {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
+}
 /// The authenticated user's active sessions, most recent activity first.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SessionsResponse {
@@ -35,6 +40,15 @@ pub struct SessionsResponse {
     /// Array of active sessions
     pub sessions: Vec<Session>,
 }
+impl crate::Validate for SessionsResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.sessions;
+            crate::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
+        }
+        Ok(())
+    }
+}
 /// A successful operation that returns only a message.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct MessageResponse {
@@ -42,6 +56,11 @@ pub struct MessageResponse {
     pub success: bool,
     /// What was done
     pub message: String,
+}
+impl crate::Validate for MessageResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
 }
 /// The session was kept alive.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -53,6 +72,11 @@ pub struct HeartbeatResponse {
     /// When the session now expires
     #[serde(rename = "newExpiry")]
     pub new_expiry: chrono::DateTime<chrono::Utc>,
+}
+impl crate::Validate for HeartbeatResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
 }
 /// The kind of device.
 #[derive(
@@ -66,6 +90,8 @@ pub enum DeviceType {
     #[serde(rename = "TABLET")]
     Tablet,
 }
+/// The enum itself is the only constraint, and serde enforces it.
+impl crate::Validate for DeviceType {}
 /// How far the device is trusted: HIGH while a trust is in force, LOW once trust was
 /// withdrawn, UNKNOWN when never trusted or when a trust expired.
 #[derive(
@@ -81,6 +107,8 @@ pub enum TrustLevel {
     #[serde(rename = "UNKNOWN")]
     Unknown,
 }
+/// The enum itself is the only constraint, and serde enforces it.
+impl crate::Validate for TrustLevel {}
 /// A device the authenticated user has signed in from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Device {
@@ -118,6 +146,19 @@ pub struct Device {
     #[schema(required = true)]
     pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+impl crate::Validate for Device {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.device_type;
+            crate::Validate::validate(value).map_err(|err| err.within("/deviceType"))?;
+        }
+        {
+            let value = &self.trust_level;
+            crate::Validate::validate(value).map_err(|err| err.within("/trustLevel"))?;
+        }
+        Ok(())
+    }
+}
 /// An active session of a device (a Session without the device's name).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeviceSession {
@@ -140,6 +181,11 @@ pub struct DeviceSession {
     /// Authentication method used
     #[serde(rename = "loginMethod")]
     pub login_method: String,
+}
+impl crate::Validate for DeviceSession {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
 }
 /// A device with its fingerprint, user agent and active sessions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -186,6 +232,23 @@ pub struct DeviceDetails {
     /// The device's active sessions, most recent activity first
     pub sessions: Vec<DeviceSession>,
 }
+impl crate::Validate for DeviceDetails {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.device_type;
+            crate::Validate::validate(value).map_err(|err| err.within("/deviceType"))?;
+        }
+        {
+            let value = &self.trust_level;
+            crate::Validate::validate(value).map_err(|err| err.within("/trustLevel"))?;
+        }
+        {
+            let value = &self.sessions;
+            crate::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
+        }
+        Ok(())
+    }
+}
 /// The authenticated user's devices, most recently seen first.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DevicesResponse {
@@ -194,6 +257,15 @@ pub struct DevicesResponse {
     /// The user's devices
     pub devices: Vec<Device>,
 }
+impl crate::Validate for DevicesResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.devices;
+            crate::Validate::validate(value).map_err(|err| err.within("/devices"))?;
+        }
+        Ok(())
+    }
+}
 /// One device of the authenticated user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeviceDetailsResponse {
@@ -201,11 +273,37 @@ pub struct DeviceDetailsResponse {
     pub success: bool,
     pub device: DeviceDetails,
 }
+impl crate::Validate for DeviceDetailsResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.device;
+            crate::Validate::validate(value).map_err(|err| err.within("/device"))?;
+        }
+        Ok(())
+    }
+}
 /// Which of the caller's devices to trust.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TrustDeviceRequest {
-    /// The device's fingerprint
+    /// The device's fingerprint: 1 to 256 characters, none of them NUL (which no database column can hold).
+    #[schema(min_length = 1usize, max_length = 256usize, pattern = "^[^\\u0000]*$")]
     pub fingerprint: String,
+}
+impl crate::Validate for TrustDeviceRequest {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.fingerprint;
+            crate::validate::length("/fingerprint", value, Some(1usize), Some(256usize))?;
+            {
+                static PATTERN: std::sync::LazyLock<regex::Regex> =
+                    std::sync::LazyLock::new(|| {
+                        regex::Regex::new("^[^\\u0000]*$").expect("a pattern checked by codegen")
+                    });
+                crate::validate::pattern("/fingerprint", value, &PATTERN)?;
+            }
+        }
+        Ok(())
+    }
 }
 /// The device is trusted.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -218,6 +316,11 @@ pub struct TrustDeviceResponse {
     #[serde(rename = "trustExpiresAt")]
     pub trust_expires_at: chrono::DateTime<chrono::Utc>,
 }
+impl crate::Validate for TrustDeviceResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
+}
 /// The error shape shared by every operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorResponse {
@@ -225,4 +328,9 @@ pub struct ErrorResponse {
     pub success: bool,
     /// Error message
     pub error: String,
+}
+impl crate::Validate for ErrorResponse {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
 }

@@ -105,7 +105,7 @@ pub struct JsonBody<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
 where
-    T: serde::de::DeserializeOwned,
+    T: serde::de::DeserializeOwned + serde::Serialize + crate::Validate,
     S: Send + Sync,
 {
     type Rejection = BodyRejection;
@@ -114,22 +114,27 @@ where
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
+        let invalid = |message: String| BodyRejection {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("Invalid request body: {message}"),
+        };
         let axum::Json(value) =
             axum::Json::<serde_json::Value>::from_request(request, state).await?;
         // Every generated body is an object schema, and serde would also build a struct from an
         // array: refuse that shape before serde sees it.
         if !value.is_object() {
-            return Err(BodyRejection {
-                status: StatusCode::BAD_REQUEST,
-                message: "Invalid request body: expected a JSON object".to_owned(),
-            });
+            return Err(invalid("expected a JSON object".to_owned()));
         }
-        serde_json::from_value(value)
-            .map(Self)
-            .map_err(|err| BodyRejection {
-                status: StatusCode::BAD_REQUEST,
-                message: format!("Invalid request body: {err}"),
-            })
+        let body: T = serde_json::from_value(value).map_err(|err| invalid(err.to_string()))?;
+        body.validate().map_err(|err| invalid(err.to_string()))?;
+        // PostgreSQL cannot store a NUL character in text, so no field the service reads may
+        // hold one, whatever the spec says. Members the type does not read are dropped by serde
+        // and never reach the store, so only what the type keeps is searched.
+        let kept = serde_json::to_value(&body).map_err(|err| invalid(err.to_string()))?;
+        if let Some(pointer) = first_nul_character(&kept, &mut String::new()) {
+            return Err(invalid(format!("{pointer} contains a NUL character")));
+        }
+        Ok(Self(body))
     }
 }
 
@@ -150,13 +155,50 @@ where
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
+        let not_found = || BodyRejection {
+            status: StatusCode::NOT_FOUND,
+            message: "Not found".to_owned(),
+        };
+        // No resource has an id with a NUL character, and PostgreSQL cannot even compare one:
+        // answer before the value reaches the store.
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        if raw.iter().any(|(_, value)| value.contains('\0')) {
+            return Err(not_found());
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(params)) => Ok(Self(params)),
-            Err(_) => Err(BodyRejection {
-                status: StatusCode::NOT_FOUND,
-                message: "Not found".to_owned(),
-            }),
+            Err(_) => Err(not_found()),
         }
+    }
+}
+
+/// The JSON pointer of the first string or object key in `value` that holds a NUL character
+/// (such a key is shown escaped).
+fn first_nul_character(value: &serde_json::Value, pointer: &mut String) -> Option<String> {
+    use serde_json::Value;
+    let descend = |pointer: &mut String, segment: &str, child: &Value| {
+        let length = pointer.len();
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        let found = first_nul_character(child, pointer);
+        pointer.truncate(length);
+        found
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(pointer.clone()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| descend(pointer, &index.to_string(), item)),
+        Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+            if key.contains('\0') {
+                return Some(format!("{pointer}/{}", key.escape_debug()));
+            }
+            descend(pointer, key, field)
+        }),
+        _ => None,
     }
 }
 
@@ -218,4 +260,24 @@ pub fn error_reply(status: StatusCode, message: impl Into<String>) -> axum::resp
         axum::Json(crate::models::ErrorResponse::new(message)),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::first_nul_character;
+
+    fn find(json: &str) -> Option<String> {
+        first_nul_character(&serde_json::from_str(json).unwrap(), &mut String::new())
+    }
+
+    #[test]
+    fn names_the_first_string_or_key_with_a_nul_character() {
+        assert_eq!(find(r#"{"a": "x", "b": "y"}"#), None);
+        assert_eq!(find(r#"{"a": "x\u0000"}"#), Some("/a".to_owned()));
+        assert_eq!(
+            find(r#"{"a": {"b/c": [1, "\u0000"]}}"#),
+            Some("/a/b~1c/1".to_owned())
+        );
+        assert_eq!(find(r#"{"k\u0000": 1}"#), Some("/k\\0".to_owned()));
+    }
 }

@@ -174,6 +174,7 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
                     }
                 }
                 let mut fields = Vec::new();
+                let mut checks = Vec::new();
                 let mut field_names = std::collections::BTreeSet::new();
                 for (property, property_schema) in &object.properties {
                     let property_pointer = pointer.join("properties").join(property);
@@ -184,19 +185,28 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
                             format!("two properties map to the Rust field `{field_name}`"),
                         ));
                     }
-                    fields.push(generate_field(
+                    let field = generate_field(
                         property,
                         &field_name,
                         property_schema,
                         object.required.contains(property),
                         &property_pointer,
-                    )?);
+                    )?;
+                    fields.push(field.tokens);
+                    checks.push(field.checks);
                 }
                 quote! {
                     #doc
                     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
                     pub struct #ident {
                         #(#fields)*
+                    }
+
+                    impl crate::Validate for #ident {
+                        fn validate(&self) -> Result<(), crate::ValidationError> {
+                            #(#checks)*
+                            Ok(())
+                        }
                     }
                 }
             }
@@ -222,6 +232,9 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
                     pub enum #ident {
                         #(#variants)*
                     }
+
+                    /// The enum itself is the only constraint, and serde enforces it.
+                    impl crate::Validate for #ident {}
                 }
             }
             _ => {
@@ -256,41 +269,59 @@ fn reject_schema_extras(
     }
 }
 
+/// A struct field of a model, and the statements that validate it.
+struct Field {
+    tokens: TokenStream,
+    checks: TokenStream,
+}
+
 fn generate_field(
     property: &str,
     field_name: &str,
     schema: &ReferenceOr<Box<Schema>>,
     required: bool,
     pointer: &Pointer,
-) -> Result<TokenStream, GenerateError> {
+) -> Result<Field, GenerateError> {
     let field = rust_ident(field_name);
-    let (ty, nullable, description, format) = match schema {
+    let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
+    let (ty, nullable, description, format, checks, constraints) = match schema {
         ReferenceOr::Reference { reference } => {
             let ty = schema_ref_type(reference, pointer)?;
-            (quote! { #ty }, false, None, None)
+            let checks =
+                quote! { crate::Validate::validate(value).map_err(|err| err.within(#member))?; };
+            (
+                quote! { #ty },
+                false,
+                None,
+                None,
+                checks,
+                TokenStream::new(),
+            )
         }
         ReferenceOr::Item(schema) => {
-            let (ty, format) = inline_type(schema, pointer)?;
+            let inline = inline_type(schema, pointer)?;
             (
-                ty,
+                inline.ty,
                 schema.schema_data.nullable,
                 schema.schema_data.description.as_deref(),
-                format,
+                inline.format,
+                inline.constraints.checks(&member, inline.validates_nested),
+                inline.constraints.schema_attrs(),
             )
         }
     };
     let doc = doc_attrs(description);
     let rename = (field_name != property).then(|| quote! { #[serde(rename = #property)] });
     let format = format.map(|format| quote! { #[schema(format = #format)] });
-    Ok(match (required, nullable) {
-        (true, false) => quote! { #doc #rename #format pub #field: #ty, },
+    let tokens = match (required, nullable) {
+        (true, false) => quote! { #doc #rename #format #constraints pub #field: #ty, },
         (true, true) => quote! {
-            #doc #rename #format
+            #doc #rename #format #constraints
             #[schema(required = true)]
             pub #field: Option<#ty>,
         },
         (false, false) => quote! {
-            #doc #rename #format
+            #doc #rename #format #constraints
             #[serde(default, skip_serializing_if = "Option::is_none")]
             #[schema(nullable = false)]
             pub #field: Option<#ty>,
@@ -301,17 +332,122 @@ fn generate_field(
                 "a property both optional and nullable (absent and null would be indistinguishable)",
             ));
         }
-    })
+    };
+    let checks = if checks.is_empty() {
+        checks
+    } else if required && !nullable {
+        quote! { { let value = &self.#field; #checks } }
+    } else {
+        quote! { if let Some(value) = &self.#field { #checks } }
+    };
+    Ok(Field { tokens, checks })
 }
 
-/// The Rust type of an inline (non-$ref) schema, and a format utoipa must be told explicitly.
-fn inline_type(
-    schema: &Schema,
-    pointer: &Pointer,
-) -> Result<(TokenStream, Option<String>), GenerateError> {
+/// The constraints of an inline schema the generated code enforces and documents.
+#[derive(Debug, Default, Clone)]
+struct Constraints {
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    minimum: Option<i64>,
+    maximum: Option<i64>,
+}
+
+impl Constraints {
+    fn is_empty(&self) -> bool {
+        self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.pattern.is_none()
+            && self.minimum.is_none()
+            && self.maximum.is_none()
+    }
+
+    /// The utoipa attribute that documents them, so the implementation's document shows them.
+    fn schema_attrs(&self) -> TokenStream {
+        let mut attrs = Vec::new();
+        if let Some(min) = self.min_length {
+            attrs.push(quote! { min_length = #min });
+        }
+        if let Some(max) = self.max_length {
+            attrs.push(quote! { max_length = #max });
+        }
+        if let Some(pattern) = &self.pattern {
+            attrs.push(quote! { pattern = #pattern });
+        }
+        if let Some(min) = self.minimum {
+            attrs.push(quote! { minimum = #min });
+        }
+        if let Some(max) = self.maximum {
+            attrs.push(quote! { maximum = #max });
+        }
+        if attrs.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { #[schema(#(#attrs),*)] }
+        }
+    }
+
+    /// Statements that check `value` (a reference to the Rust value) at `pointer`.
+    fn checks(&self, pointer: &str, validates_nested: bool) -> TokenStream {
+        let mut checks = Vec::new();
+        let option = |bound: Option<usize>| match bound {
+            Some(bound) => quote! { Some(#bound) },
+            None => quote! { None },
+        };
+        if self.min_length.is_some() || self.max_length.is_some() {
+            let (min, max) = (option(self.min_length), option(self.max_length));
+            checks.push(quote! { crate::validate::length(#pointer, value, #min, #max)?; });
+        }
+        if let Some(pattern) = &self.pattern {
+            checks.push(quote! {
+                {
+                    static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                        regex::Regex::new(#pattern).expect("a pattern checked by codegen")
+                    });
+                    crate::validate::pattern(#pointer, value, &PATTERN)?;
+                }
+            });
+        }
+        if self.minimum.is_some() || self.maximum.is_some() {
+            let bound = |bound: Option<i64>| match bound {
+                Some(bound) => quote! { Some(#bound) },
+                None => quote! { None },
+            };
+            let (min, max) = (bound(self.minimum), bound(self.maximum));
+            checks
+                .push(quote! { crate::validate::range(#pointer, i64::from(*value), #min, #max)?; });
+        }
+        if validates_nested {
+            checks.push(
+                quote! { crate::Validate::validate(value).map_err(|err| err.within(#pointer))?; },
+            );
+        }
+        quote! { #(#checks)* }
+    }
+}
+
+/// What an inline schema becomes in Rust.
+struct InlineType {
+    ty: TokenStream,
+    /// A format utoipa must be told explicitly.
+    format: Option<String>,
+    constraints: Constraints,
+    /// The value is (a list of) generated types with `Validate` of their own.
+    validates_nested: bool,
+}
+
+/// The Rust type of an inline (non-$ref) schema.
+fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineType, GenerateError> {
     reject_schema_extras(schema, pointer, true)?;
     let Schema { schema_kind, .. } = schema;
-    let plain = |ty: TokenStream| Ok((ty, None));
+    let plain = |ty: TokenStream| {
+        Ok(InlineType {
+            ty,
+            format: None,
+            constraints: Constraints::default(),
+            validates_nested: false,
+        })
+    };
     match schema_kind {
         SchemaKind::Type(Type::String(string)) => {
             if !string.enumeration.is_empty() {
@@ -320,51 +456,86 @@ fn inline_type(
                     "an inline enum; declare it in components/schemas",
                 ));
             }
-            if string.pattern.is_some()
-                || string.min_length.is_some()
-                || string.max_length.is_some()
+            if let Some(pattern) = &string.pattern
+                && let Err(err) = regex::Regex::new(pattern)
             {
                 return Err(unsupported(
-                    pointer,
-                    "string constraints (pattern, minLength, maxLength)",
+                    &pointer.join("pattern"),
+                    format!("a pattern the regex crate cannot compile: {err}"),
                 ));
             }
-            match &string.format {
-                VariantOrUnknownOrEmpty::Empty => plain(quote! { String }),
+            let constraints = Constraints {
+                min_length: string.min_length,
+                max_length: string.max_length,
+                pattern: string.pattern.clone(),
+                ..Constraints::default()
+            };
+            let (ty, format) = match &string.format {
+                VariantOrUnknownOrEmpty::Empty => (quote! { String }, None),
                 VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => {
-                    plain(quote! { chrono::DateTime<chrono::Utc> })
+                    (quote! { chrono::DateTime<chrono::Utc> }, None)
                 }
                 VariantOrUnknownOrEmpty::Item(StringFormat::Date) => {
-                    plain(quote! { chrono::NaiveDate })
+                    (quote! { chrono::NaiveDate }, None)
                 }
                 VariantOrUnknownOrEmpty::Item(other) => {
-                    Err(unsupported(pointer, format!("string format `{other:?}`")))
+                    return Err(unsupported(pointer, format!("string format `{other:?}`")));
                 }
                 VariantOrUnknownOrEmpty::Unknown(format) => {
-                    Ok((quote! { String }, Some(format.clone())))
+                    (quote! { String }, Some(format.clone()))
                 }
+            };
+            if !constraints.is_empty() && !matches!(string.format, VariantOrUnknownOrEmpty::Empty) {
+                return Err(unsupported(
+                    pointer,
+                    "string constraints (pattern, minLength, maxLength) on a string with a format",
+                ));
             }
+            Ok(InlineType {
+                ty,
+                format,
+                constraints,
+                validates_nested: false,
+            })
         }
         SchemaKind::Type(Type::Integer(integer)) => {
-            if integer.minimum.is_some()
-                || integer.maximum.is_some()
-                || integer.multiple_of.is_some()
-                || !integer.enumeration.is_empty()
-            {
-                return Err(unsupported(pointer, "integer constraints or enum"));
+            if integer.multiple_of.is_some() || !integer.enumeration.is_empty() {
+                return Err(unsupported(pointer, "integer multipleOf or enum"));
             }
-            match &integer.format {
-                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
-                    plain(quote! { i32 })
+            let ty = match &integer.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => quote! { i32 },
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => quote! { i64 },
+                _ => {
+                    return Err(unsupported(
+                        pointer,
+                        "an integer without format int32 or int64",
+                    ));
                 }
-                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => {
-                    plain(quote! { i64 })
-                }
-                _ => Err(unsupported(
-                    pointer,
-                    "an integer without format int32 or int64",
-                )),
-            }
+            };
+            // Exclusive integer bounds are the inclusive ones next to them.
+            let constraints = Constraints {
+                minimum: integer.minimum.map(|min| {
+                    if integer.exclusive_minimum {
+                        min + 1
+                    } else {
+                        min
+                    }
+                }),
+                maximum: integer.maximum.map(|max| {
+                    if integer.exclusive_maximum {
+                        max - 1
+                    } else {
+                        max
+                    }
+                }),
+                ..Constraints::default()
+            };
+            Ok(InlineType {
+                ty,
+                format: None,
+                constraints,
+                validates_nested: false,
+            })
         }
         SchemaKind::Type(Type::Number(number)) => {
             if number.minimum.is_some()
@@ -401,24 +572,33 @@ fn inline_type(
                 ));
             }
             let items_pointer = pointer.join("items");
-            let item = match &array.items {
+            let (item, validates_nested) = match &array.items {
                 None => return Err(unsupported(pointer, "an array without items")),
                 Some(ReferenceOr::Reference { reference }) => {
                     let ty = schema_ref_type(reference, &items_pointer)?;
-                    quote! { #ty }
+                    (quote! { #ty }, true)
                 }
                 Some(ReferenceOr::Item(item)) => {
-                    let (ty, format) = inline_type(item, &items_pointer)?;
-                    if format.is_some() || item.schema_data.nullable {
+                    let inline = inline_type(item, &items_pointer)?;
+                    if inline.format.is_some()
+                        || item.schema_data.nullable
+                        || !inline.constraints.is_empty()
+                        || inline.validates_nested
+                    {
                         return Err(unsupported(
                             &items_pointer,
-                            "array items with a format or nullable",
+                            "array items with a format, constraints, nullable or nested arrays",
                         ));
                     }
-                    ty
+                    (inline.ty, false)
                 }
             };
-            plain(quote! { Vec<#item> })
+            Ok(InlineType {
+                ty: quote! { Vec<#item> },
+                format: None,
+                constraints: Constraints::default(),
+                validates_nested,
+            })
         }
         SchemaKind::Type(Type::Object(_)) => Err(unsupported(
             pointer,
@@ -554,11 +734,16 @@ fn collect_operation(
                 "a parameter without an inline schema",
             ));
         };
-        let (ty, format) = inline_type(schema, &param_pointer.join("schema"))?;
-        if format.is_some() || schema.schema_data.nullable {
+        let InlineType {
+            ty,
+            format,
+            constraints,
+            ..
+        } = inline_type(schema, &param_pointer.join("schema"))?;
+        if format.is_some() || schema.schema_data.nullable || !constraints.is_empty() {
             return Err(unsupported(
                 &param_pointer,
-                "a path parameter with a custom format or nullable",
+                "a path parameter with a custom format, constraints or nullable",
             ));
         }
         if !path.contains(&format!("{{{}}}", parameter_data.name)) {
@@ -806,11 +991,16 @@ fn response_stub(
                 "a header without an inline schema",
             ));
         };
-        let (ty, format) = inline_type(schema, &header_pointer.join("schema"))?;
-        if format.is_some() {
+        let InlineType {
+            ty,
+            format,
+            constraints,
+            ..
+        } = inline_type(schema, &header_pointer.join("schema"))?;
+        if format.is_some() || !constraints.is_empty() {
             return Err(unsupported(
                 &header_pointer,
-                "a header with a custom format",
+                "a header with a custom format or constraints",
             ));
         }
         headers.push((name.clone(), ty, header.description.clone()));
@@ -1283,6 +1473,45 @@ components:
             assert_eq!(pointer, expected_pointer, "{construct}");
             assert!(!construct.is_empty());
         }
+    }
+
+    #[test]
+    fn string_and_integer_constraints_are_documented_and_validated() {
+        let spec = spec_with(|doc| {
+            let properties = &mut doc["components"]["schemas"]["Thing"]["properties"];
+            properties["note"] = serde_json::json!({
+                "type": "string", "minLength": 1, "maxLength": 9, "pattern": "^[a-z]+$"
+            });
+            properties["count"] = serde_json::json!({
+                "type": "integer", "format": "int64", "nullable": true,
+                "minimum": 0, "maximum": 10, "exclusiveMaximum": true
+            });
+        });
+        let models = generate(&spec, "Api").unwrap().models.to_string();
+        for expected in [
+            "min_length = 1usize",
+            "max_length = 9usize",
+            "pattern = \"^[a-z]+$\"",
+            "minimum = 0i64",
+            // exclusive integer bounds become the inclusive ones next to them
+            "maximum = 9i64",
+            "crate :: validate :: length (\"/note\" , value , Some (1usize) , Some (9usize))",
+            "crate :: validate :: range (\"/count\" , i64 :: from (* value) , Some (0i64) , Some (9i64))",
+            "impl crate :: Validate for Thing",
+        ] {
+            assert!(models.contains(expected), "{expected} in {models}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_the_regex_crate_cannot_compile_is_unsupported() {
+        let spec = spec_with(|doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+                serde_json::json!({ "type": "string", "pattern": "(?<=a)b" });
+        });
+        let (pointer, construct) = unsupported_at(&spec);
+        assert_eq!(pointer, "/components/schemas/Thing/properties/note/pattern");
+        assert!(construct.contains("regex"), "{construct}");
     }
 
     #[test]
