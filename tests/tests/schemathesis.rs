@@ -1,6 +1,10 @@
 //! schemathesis against the live server, on both backends: every check, at least 100 examples
 //! per operation, 0 failures. `cargo xtask ci` installs the pinned schemathesis into
 //! `target/schemathesis-venv`; without it this test is skipped, loudly.
+//!
+//! The run is seeded: CI always uses [`CI_SEED`], so a green CI stays green.
+//! `cargo xtask fuzz [--seed S] [--examples N]` runs this same test with a random (or given)
+//! seed and more examples, through `SESSIONS_FUZZ_SEED` and `SESSIONS_FUZZ_EXAMPLES`.
 
 use std::{path::PathBuf, process::Stdio};
 
@@ -52,7 +56,12 @@ async fn schemathesis_finds_no_failure() {
     tokio::spawn(async move { axum::serve(mint_listener, minter).await });
 
     let base_url = format!("http://{}", app.server_address);
-    let mut examples = run_schemathesis(&schemathesis, &base_url, &mint_url, &[]).await;
+    let fuzz = FuzzSettings::from_env();
+    println!(
+        "schemathesis seed {} with {} examples per operation",
+        fuzz.seed, fuzz.examples
+    );
+    let mut examples = run_schemathesis(&schemathesis, &base_url, &mint_url, &fuzz, &[]).await;
     // Fuzzing an operation fed with ids from other responses (DELETE /devices/{id}) can run out
     // of distinct examples early; fuzz each such operation alone to reach 100.
     let short: Vec<String> = examples
@@ -65,6 +74,7 @@ async fn schemathesis_finds_no_failure() {
             &schemathesis,
             &base_url,
             &mint_url,
+            &fuzz,
             &["--phases", "fuzzing", "--include-name", &operation],
         )
         .await;
@@ -84,12 +94,44 @@ async fn schemathesis_finds_no_failure() {
 
 const MIN_EXAMPLES: usize = 100;
 
+/// The seed of CI's run. Change it only together with a green run on it.
+const CI_SEED: u128 = 10365515020471136926412382056660914524;
+
+/// What `cargo xtask fuzz` may change: the seed and the examples per operation.
+#[derive(Debug, Clone, Copy)]
+struct FuzzSettings {
+    seed: u128,
+    examples: usize,
+}
+
+impl FuzzSettings {
+    fn from_env() -> Self {
+        Self {
+            seed: env_number("SESSIONS_FUZZ_SEED").unwrap_or(CI_SEED),
+            examples: env_number("SESSIONS_FUZZ_EXAMPLES")
+                .unwrap_or(MIN_EXAMPLES)
+                .max(MIN_EXAMPLES),
+        }
+    }
+}
+
+/// A number from the environment; panics, naming it, when it is not one.
+fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    let value = std::env::var(name).ok()?;
+    Some(
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={value:?} is not a number")),
+    )
+}
+
 /// Runs schemathesis with every check and returns how many examples it generated per operation
 /// (outside the stateful phase, whose scenarios span operations). Fails the test on any failure.
 async fn run_schemathesis(
     schemathesis: &std::path::Path,
     base_url: &str,
     mint_url: &str,
+    fuzz: &FuzzSettings,
     extra: &[&str],
 ) -> std::collections::BTreeMap<String, usize> {
     let root = workspace_root();
@@ -98,7 +140,9 @@ async fn run_schemathesis(
         .arg("run")
         .arg(root.join("openapi/sessions.yaml"))
         .args(["--url", base_url])
-        .args(["--checks", "all", "--max-examples", "100"])
+        .args(["--checks", "all"])
+        .args(["--max-examples", &fuzz.examples.to_string()])
+        .args(["--seed", &fuzz.seed.to_string()])
         .args(["--report", "ndjson", "--report-dir"])
         .arg(report_dir.path())
         .arg("--no-color")
@@ -113,8 +157,13 @@ async fn run_schemathesis(
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "schemathesis {extra:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        "schemathesis {extra:?} failed with seed {seed}:\n{stdout}\n{}\n\
+         Each failure above ends with its `st replay <id>` line (crash files under \
+         tests/.schemathesis/). Run the same fuzzing again with:\n    \
+         cargo xtask fuzz --seed {seed} --examples {examples}",
+        String::from_utf8_lossy(&output.stderr),
+        seed = fuzz.seed,
+        examples = fuzz.examples,
     );
     println!("{stdout}");
 

@@ -1,4 +1,5 @@
-//! Project automation: `cargo xtask codegen [--check]`, `check`, `diff`, `bench` and `ci`.
+//! Project automation: `cargo xtask codegen [--check]`, `check`, `diff`, `bench`, `fuzz` and
+//! `ci`.
 //!
 //! Kept light on purpose: it never links the server, so a broken stub never blocks regenerating it.
 
@@ -52,6 +53,16 @@ enum Task {
     Ci,
     /// Measure (never assert) and write the figures to docs/benchmarks.md.
     Bench,
+    /// Hunt for new failures: schemathesis against the live server on both backends, like CI's
+    /// run but with a random (or given) seed and as many examples as asked.
+    Fuzz {
+        /// The seed to replay; a random one when absent (it is printed either way).
+        #[arg(long)]
+        seed: Option<u128>,
+        /// Examples per operation (at least 100, CI's number).
+        #[arg(long, default_value_t = 1000)]
+        examples: usize,
+    },
 }
 
 /// How findings are printed.
@@ -94,6 +105,7 @@ fn main() -> ExitCode {
         } => diff::run(&reference, &candidate, format),
         Task::Ci => ci(&root),
         Task::Bench => bench::run(&root).map(|()| ExitCode::SUCCESS),
+        Task::Fuzz { seed, examples } => fuzz(&root, seed, examples),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
@@ -146,6 +158,49 @@ fn ci(root: &Path) -> anyhow::Result<ExitCode> {
     println!("==> schemathesis {SCHEMATHESIS_VERSION} into {SCHEMATHESIS_VENV}");
     install_schemathesis(root)?;
     Ok(passed(cargo(root, &["test", "--workspace"])?))
+}
+
+/// Runs the contract tests' schemathesis test with the given seed and examples per operation.
+fn fuzz(root: &Path, seed: Option<u128>, examples: usize) -> anyhow::Result<ExitCode> {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let seed = seed.unwrap_or_else(|| {
+        // Two independent 64-bit draws from the standard library's per-process random keys.
+        let draw = || {
+            u128::from(
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish(),
+            )
+        };
+        (draw() << 64) | draw()
+    });
+    install_schemathesis(root)?;
+    println!("==> schemathesis with seed {seed}, {examples} examples per operation");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args([
+            "test",
+            "-p",
+            "contract-tests",
+            "--test",
+            "schemathesis",
+            "--",
+            "--nocapture",
+        ])
+        .env("SESSIONS_FUZZ_SEED", seed.to_string())
+        .env("SESSIONS_FUZZ_EXAMPLES", examples.to_string())
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo test")?;
+    println!(
+        "seed {seed}: {}",
+        if status.success() {
+            "no failure"
+        } else {
+            "FAILED"
+        }
+    );
+    Ok(passed(status.success()))
 }
 
 /// The pinned schemathesis the contract tests run against the live server.
