@@ -381,10 +381,17 @@ impl<'a> Comparer<'a> {
         }
         for (status, ir) in &i.responses {
             if !s.responses.contains_key(status) {
-                // Reference clients do not expect it.
+                // A new error status only says how a request fails, which every client handles
+                // already (a proxy may answer any 4xx or 5xx); a new success status, or a
+                // `default`, would turn what reference clients take for success into a surprise.
+                let is_error = status.starts_with('4') || status.starts_with('5');
                 self.report(
                     FindingKind::StatusExtra,
-                    Severity::Breaking,
+                    if is_error {
+                        Severity::Compatible
+                    } else {
+                        Severity::Breaking
+                    },
                     place(base, status),
                     Some(&join(&s.pointer, "responses")),
                     Some(&ir.pointer),

@@ -73,7 +73,7 @@
 //! | Request body gone (`request_body_missing`) | breaking, like a parameter | — |
 //! | Request body added (`request_body_extra`) | optional: compatible; required: breaking | — |
 //! | Request body optional ↔ required (`request_body_changed`) | like a parameter | — |
-//! | Status added (`status_extra`) | — | breaking: R clients do not expect it |
+//! | Status added (`status_extra`) | — | an error status (4xx, 5xx, `4XX`, `5XX`): compatible, since every client already handles failures it was not told of; a success status or `default`: breaking, R clients do not expect it |
 //! | Status removed (`status_missing`) | — | compatible |
 //! | Media type added (`content_type_changed`) | compatible | breaking |
 //! | Media type removed (`content_type_changed`) | breaking | compatible while C still has a body; breaking when C has no content left |

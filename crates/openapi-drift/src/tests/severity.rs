@@ -481,8 +481,29 @@ fn status_added_and_removed() {
             }}}),
         );
     });
-    // Reference clients do not expect it.
-    check(&f, K::StatusExtra, Breaking, Some(Response));
+    // A new way to fail: every client already handles failures.
+    check(&f, K::StatusExtra, Compatible, Some(Response));
+    for status in ["201", "2XX"] {
+        let f = only(|doc| {
+            set(
+                doc,
+                &format!("{OP}/responses/{status}"),
+                json!({"description": "also fine", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Thing"}
+                }}}),
+            );
+        });
+        // Reference clients do not expect this success.
+        check(&f, K::StatusExtra, Breaking, Some(Response));
+    }
+    let f = only(|doc| {
+        set(
+            doc,
+            &format!("{OP}/responses/5XX"),
+            json!({"description": "failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        );
+    });
+    check(&f, K::StatusExtra, Compatible, Some(Response));
     let f = only(|doc| remove(doc, &format!("{OP}/responses/400")));
     check(&f, K::StatusMissing, Compatible, Some(Response));
 }
