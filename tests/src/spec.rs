@@ -32,11 +32,11 @@ pub struct SpecValidator {
 impl SpecValidator {
     pub fn new() -> Self {
         let spec = spec();
-        let schemas = spec
+        let raw = spec
             .pointer("/components/schemas")
             .cloned()
-            .map(|schemas| to_json_schema(&schemas, true))
             .unwrap_or_else(|| Value::Object(Map::new()));
+        let schemas = to_json_schema(&merge_all_of(&raw, &raw), true);
         Self { spec, schemas }
     }
 
@@ -88,8 +88,13 @@ impl SpecValidator {
 
     /// Validates `instance` against a schema of the spec (which may `$ref` its components).
     pub fn validate_against(&self, schema: &Value, instance: &Value) -> anyhow::Result<()> {
+        let raw = self
+            .spec
+            .pointer("/components/schemas")
+            .cloned()
+            .unwrap_or_default();
         let root = serde_json::json!({
-            "allOf": [to_json_schema(schema, true)],
+            "allOf": [to_json_schema(&merge_all_of(schema, &raw), true)],
             "components": { "schemas": self.schemas },
         });
         let validator = jsonschema::draft4::options()
@@ -176,6 +181,55 @@ impl Default for SpecValidator {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// `allOf` branches that are all objects merged into one object (properties and `required`
+/// united), following `$ref`s into `components`. Draft 4 closes an object only against its own
+/// `properties`, so closed branches would each refuse the members the other branches define.
+pub fn merge_all_of(schema: &Value, components: &Value) -> Value {
+    let Value::Object(object) = schema else {
+        return match schema {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| merge_all_of(item, components))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+    };
+    let mut merged: Map<String, Value> = object
+        .iter()
+        .map(|(key, value)| (key.clone(), merge_all_of(value, components)))
+        .collect();
+    let Some(Value::Array(branches)) = merged.get("allOf").cloned() else {
+        return Value::Object(merged);
+    };
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for branch in &branches {
+        let branch = match branch.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                merge_all_of(&components[name], components)
+            }
+            None => branch.clone(),
+        };
+        if branch.get("type").and_then(Value::as_str) != Some("object") {
+            return Value::Object(merged);
+        }
+        if let Some(Value::Object(members)) = branch.get("properties") {
+            properties.extend(members.clone());
+        }
+        if let Some(Value::Array(names)) = branch.get("required") {
+            required.extend(names.iter().cloned());
+        }
+    }
+    merged.remove("allOf");
+    merged.insert("type".to_owned(), Value::from("object"));
+    merged.insert("properties".to_owned(), Value::Object(properties));
+    merged.insert("required".to_owned(), Value::Array(required));
+    Value::Object(merged)
 }
 
 /// OpenAPI 3.0 schema → JSON Schema draft 4: `nullable` becomes a `null` type, keywords JSON

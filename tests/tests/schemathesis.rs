@@ -137,6 +137,8 @@ async fn run_schemathesis(
     let root = workspace_root();
     let report_dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(schemathesis)
+        .arg("--config-file")
+        .arg(root.join("tests/schemathesis/schemathesis.toml"))
         .arg("run")
         .arg(root.join("openapi/sessions.yaml"))
         .args(["--url", base_url])

@@ -12,5 +12,5 @@ pub mod validate;
 
 pub use operations::SessionsApi;
 pub use router::{ApiDoc, SharedApi, router};
-pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, error_reply};
+pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, QueryParams, error_reply};
 pub use validate::{Validate, ValidationError};

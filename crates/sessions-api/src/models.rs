@@ -39,6 +39,11 @@ pub struct SessionsResponse {
     pub success: bool,
     /// Array of active sessions
     pub sessions: Vec<Session>,
+    /// Present while more sessions remain after this page; pass it as `cursor`.
+    #[serde(rename = "nextCursor")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next_cursor: Option<String>,
 }
 impl crate::Validate for SessionsResponse {
     fn validate(&self) -> Result<(), crate::ValidationError> {
@@ -190,39 +195,8 @@ impl crate::Validate for DeviceSession {
 /// A device with its fingerprint, user agent and active sessions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeviceDetails {
-    /// Device identifier
-    pub id: String,
-    /// Name of the device
-    #[serde(rename = "deviceName")]
-    pub device_name: String,
-    #[serde(rename = "deviceType")]
-    pub device_type: DeviceType,
-    /// Operating system
-    pub os: String,
-    /// Browser
-    pub browser: String,
-    /// Last IP address seen from the device
-    #[serde(rename = "ipAddress")]
-    pub ip_address: String,
-    /// Country
-    pub country: String,
-    /// City
-    pub city: String,
-    /// Whether a trust is in force now
-    #[serde(rename = "isTrusted")]
-    pub is_trusted: bool,
-    #[serde(rename = "trustLevel")]
-    pub trust_level: TrustLevel,
-    /// When the device was last active (a session opened, or kept alive by a heartbeat)
-    #[serde(rename = "lastSeen")]
-    pub last_seen: chrono::DateTime<chrono::Utc>,
-    /// When the device was first seen
-    #[serde(rename = "createdAt")]
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// When the current or last trust ends (ended); null when never trusted or untrusted
-    #[serde(rename = "trustExpiresAt")]
-    #[schema(required = true)]
-    pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(flatten)]
+    pub device: Device,
     /// The user agent the device last signed in with
     #[serde(rename = "userAgent")]
     pub user_agent: String,
@@ -234,14 +208,7 @@ pub struct DeviceDetails {
 }
 impl crate::Validate for DeviceDetails {
     fn validate(&self) -> Result<(), crate::ValidationError> {
-        {
-            let value = &self.device_type;
-            crate::Validate::validate(value).map_err(|err| err.within("/deviceType"))?;
-        }
-        {
-            let value = &self.trust_level;
-            crate::Validate::validate(value).map_err(|err| err.within("/trustLevel"))?;
-        }
+        crate::Validate::validate(&self.device)?;
         {
             let value = &self.sessions;
             crate::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
@@ -256,6 +223,11 @@ pub struct DevicesResponse {
     pub success: bool,
     /// The user's devices
     pub devices: Vec<Device>,
+    /// Present while more devices remain after this page; pass it as `cursor`.
+    #[serde(rename = "nextCursor")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub next_cursor: Option<String>,
 }
 impl crate::Validate for DevicesResponse {
     fn validate(&self) -> Result<(), crate::ValidationError> {

@@ -6,10 +6,16 @@
 pub trait SessionsApi: Send + Sync + 'static {
     /// Get User Sessions
     ///
-    /// Retrieve all active sessions for the authenticated user across all devices
+    /// Retrieve all active sessions for the authenticated user across all devices. With `limit`,
+    /// one page at a time: follow `nextCursor` until it is absent.
     ///
     /// `GET /sessions`
-    async fn get_sessions(&self, auth: crate::BearerAuth) -> GetSessionsResponse;
+    async fn get_sessions(
+        &self,
+        auth: crate::BearerAuth,
+        limit: Option<i32>,
+        cursor: Option<String>,
+    ) -> GetSessionsResponse;
     /// Revoke Session
     ///
     /// Terminate one of the authenticated user's sessions immediately; its token must re-authenticate
@@ -34,10 +40,16 @@ pub trait SessionsApi: Send + Sync + 'static {
     ) -> SessionHeartbeatResponse;
     /// Get User Devices
     ///
-    /// Retrieve all devices of the authenticated user
+    /// Retrieve all devices of the authenticated user. With `limit`, one page at a time: follow
+    /// `nextCursor` until it is absent.
     ///
     /// `GET /devices`
-    async fn get_devices(&self, auth: crate::BearerAuth) -> GetDevicesResponse;
+    async fn get_devices(
+        &self,
+        auth: crate::BearerAuth,
+        limit: Option<i32>,
+        cursor: Option<String>,
+    ) -> GetDevicesResponse;
     /// Trust Device
     ///
     /// Mark the authenticated user's device with this fingerprint as trusted, for the trust period
@@ -71,12 +83,37 @@ pub trait SessionsApi: Send + Sync + 'static {
     /// `POST /devices/{id}/untrust`
     async fn untrust_device(&self, auth: crate::BearerAuth, id: String) -> UntrustDeviceResponse;
 }
+/// The query parameters of `getSessions`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetSessionsQuery {
+    /// The most items one page holds. Without it the answer holds every item, as before paging
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Where the page starts: the `nextCursor` of the previous page, as it was received. Opaque,
+    /// and valid only for the caller it was given to and the operation that gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+impl crate::Validate for GetSessionsQuery {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        if let Some(value) = &self.limit {
+            crate::validate::range("limit", i64::from(*value), Some(1i64), Some(100i64))?;
+        }
+        if let Some(value) = &self.cursor {
+            crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;
+        }
+        Ok(())
+    }
+}
 /// Every documented response of `getSessions`, one variant per status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetSessionsResponse {
     /// 200: List of active user sessions
     Ok(crate::models::SessionsResponse),
+    /// 400: `limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.
+    BadRequest(crate::models::ErrorResponse),
     /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
     Unauthorized(crate::models::ErrorResponse),
     /// 429: Too many requests. Retry later, with exponential backoff.
@@ -88,6 +125,9 @@ impl axum::response::IntoResponse for GetSessionsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::BadRequest(body) => {
+                (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+            }
             Self::Unauthorized(body) => {
                 (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
             }
@@ -205,12 +245,37 @@ impl axum::response::IntoResponse for SessionHeartbeatResponse {
         }
     }
 }
+/// The query parameters of `getDevices`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetDevicesQuery {
+    /// The most items one page holds. Without it the answer holds every item, as before paging
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Where the page starts: the `nextCursor` of the previous page, as it was received. Opaque,
+    /// and valid only for the caller it was given to and the operation that gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+impl crate::Validate for GetDevicesQuery {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        if let Some(value) = &self.limit {
+            crate::validate::range("limit", i64::from(*value), Some(1i64), Some(100i64))?;
+        }
+        if let Some(value) = &self.cursor {
+            crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;
+        }
+        Ok(())
+    }
+}
 /// Every documented response of `getDevices`, one variant per status.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetDevicesResponse {
     /// 200: List of the user's devices
     Ok(crate::models::DevicesResponse),
+    /// 400: `limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.
+    BadRequest(crate::models::ErrorResponse),
     /// 401: The bearer token is missing, malformed, unknown, expired or revoked.
     Unauthorized(crate::models::ErrorResponse),
     /// 429: Too many requests. Retry later, with exponential backoff.
@@ -222,6 +287,9 @@ impl axum::response::IntoResponse for GetDevicesResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::BadRequest(body) => {
+                (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+            }
             Self::Unauthorized(body) => {
                 (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
             }

@@ -60,12 +60,34 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
     operation_id = "getSessions",
     tags = ["sessions"],
     summary = "Get User Sessions",
-    description = "Retrieve all active sessions for the authenticated user across all devices",
+    description = "Retrieve all active sessions for the authenticated user across all devices. With `limit`,\none page at a time: follow `nextCursor` until it is absent.",
+    params(
+        (
+            "limit" = Option<i32>,
+            Query,
+            description = "The most items one page holds. Without it the answer holds every item, as before paging\nexisted.",
+            minimum = 1i64,
+            maximum = 100i64
+        ),
+        (
+            "cursor" = Option<String>,
+            Query,
+            description = "Where the page starts: the `nextCursor` of the previous page, as it was received. Opaque,\nand valid only for the caller it was given to and the operation that gave it.",
+            min_length = 1usize,
+            max_length = 256usize
+        )
+    ),
     responses(
         (
             status = 200,
             description = "List of active user sessions",
             body = crate::models::SessionsResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 400,
+            description = "`limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.",
+            body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
         (
@@ -101,9 +123,14 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
 pub async fn get_sessions(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
+    crate::QueryParams(query): crate::QueryParams<crate::operations::GetSessionsQuery>,
 ) -> crate::operations::GetSessionsResponse {
-    api.get_sessions(crate::BearerAuth::from_headers(&headers))
-        .await
+    api.get_sessions(
+        crate::BearerAuth::from_headers(&headers),
+        query.limit,
+        query.cursor,
+    )
+    .await
 }
 #[utoipa::path(
     post,
@@ -280,12 +307,34 @@ pub async fn session_heartbeat(
     operation_id = "getDevices",
     tags = ["devices"],
     summary = "Get User Devices",
-    description = "Retrieve all devices of the authenticated user",
+    description = "Retrieve all devices of the authenticated user. With `limit`, one page at a time: follow\n`nextCursor` until it is absent.",
+    params(
+        (
+            "limit" = Option<i32>,
+            Query,
+            description = "The most items one page holds. Without it the answer holds every item, as before paging\nexisted.",
+            minimum = 1i64,
+            maximum = 100i64
+        ),
+        (
+            "cursor" = Option<String>,
+            Query,
+            description = "Where the page starts: the `nextCursor` of the previous page, as it was received. Opaque,\nand valid only for the caller it was given to and the operation that gave it.",
+            min_length = 1usize,
+            max_length = 256usize
+        )
+    ),
     responses(
         (
             status = 200,
             description = "List of the user's devices",
             body = crate::models::DevicesResponse,
+            content_type = "application/json"
+        ),
+        (
+            status = 400,
+            description = "`limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.",
+            body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
         (
@@ -321,9 +370,14 @@ pub async fn session_heartbeat(
 pub async fn get_devices(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
+    crate::QueryParams(query): crate::QueryParams<crate::operations::GetDevicesQuery>,
 ) -> crate::operations::GetDevicesResponse {
-    api.get_devices(crate::BearerAuth::from_headers(&headers))
-        .await
+    api.get_devices(
+        crate::BearerAuth::from_headers(&headers),
+        query.limit,
+        query.cursor,
+    )
+    .await
 }
 #[utoipa::path(
     post,

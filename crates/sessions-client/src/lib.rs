@@ -13,7 +13,10 @@
 //! # Ok(()) }
 //! ```
 
-#![allow(missing_debug_implementations)] // generated builders do not all derive Debug
+#![allow(missing_debug_implementations)]
+// generated builders do not all derive Debug
+// progenitor lists parameters as Markdown items and wraps long descriptions without indenting.
+#![allow(clippy::doc_lazy_continuation)]
 
 include!(concat!(env!("OUT_DIR"), "/sessions_client.rs"));
 

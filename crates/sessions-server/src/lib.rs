@@ -2,6 +2,7 @@
 //! with bearer-token auth. The binary is a thin command line over this library.
 
 pub mod issue;
+pub mod paging;
 pub mod rate_limit;
 pub mod service;
 pub mod startup;

@@ -19,8 +19,11 @@ use sessions_api::{
 };
 
 use crate::{
+    paging::{Cursors, Listing},
     rate_limit::RateLimits,
-    store::{DeviceRecord, ExpiryPolicy, SessionRecord, Store, StoreError, StoredTrust},
+    store::{
+        DeviceRecord, ExpiryPolicy, Page, PageKey, SessionRecord, Store, StoreError, StoredTrust,
+    },
     token,
 };
 
@@ -145,11 +148,88 @@ macro_rules! authenticate {
 pub struct SessionService {
     store: Arc<dyn Store>,
     policy: Policy,
+    /// Loaded from the database on the first paged request.
+    cursors: tokio::sync::OnceCell<Cursors>,
 }
+
+/// Why a page could not be read: a cursor to refuse (400), or the store failed (500).
+enum PageFailure {
+    InvalidCursor,
+    Store(StoreError),
+}
+
+/// What a paged listing asks the store for, and how to cut the answer.
+struct PageRequest {
+    /// One row more than the page holds, to learn whether more remain.
+    page: Page,
+    limit: Option<usize>,
+}
+
+/// The message of the 400 a cursor gets when this API did not give it to the caller.
+const INVALID_CURSOR: &str = "Invalid query parameter: cursor is not one this API gave the caller";
 
 impl SessionService {
     pub fn new(store: Arc<dyn Store>, policy: Policy) -> Self {
-        Self { store, policy }
+        Self {
+            store,
+            policy,
+            cursors: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn cursors(&self) -> Result<&Cursors, StoreError> {
+        self.cursors
+            .get_or_try_init(|| Cursors::load(self.store.as_ref()))
+            .await
+    }
+
+    /// Reads `limit` and `cursor` (the generated layer has checked `limit` is 1 to 100).
+    async fn page_request(
+        &self,
+        listing: Listing,
+        caller: &Caller,
+        limit: Option<i32>,
+        cursor: Option<&str>,
+    ) -> Result<PageRequest, PageFailure> {
+        let after = match cursor {
+            None => None,
+            Some(cursor) => Some(
+                self.cursors()
+                    .await
+                    .map_err(PageFailure::Store)?
+                    .decode(listing, &caller.user_id, cursor)
+                    .map_err(|_| PageFailure::InvalidCursor)?,
+            ),
+        };
+        let limit = limit.and_then(|limit| usize::try_from(limit).ok());
+        Ok(PageRequest {
+            page: Page {
+                after,
+                limit: limit.and_then(|limit| u32::try_from(limit + 1).ok()),
+            },
+            limit,
+        })
+    }
+
+    /// Cuts `rows` to the page and returns the cursor of the next page, if more remain.
+    async fn finish_page<T>(
+        &self,
+        listing: Listing,
+        caller: &Caller,
+        request: &PageRequest,
+        rows: &mut Vec<T>,
+        key_of: impl Fn(&T) -> PageKey,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(limit) = request.limit.filter(|limit| rows.len() > *limit) else {
+            return Ok(None);
+        };
+        rows.truncate(limit);
+        let last = rows.last().expect("a page holds at least one row");
+        Ok(Some(self.cursors().await?.encode(
+            listing,
+            &caller.user_id,
+            &key_of(last),
+        )))
     }
 
     /// Only a token whose session is active authenticates.
@@ -259,42 +339,57 @@ fn device_details_model(
     sessions: Vec<SessionRecord>,
     now: DateTime<Utc>,
 ) -> Result<DeviceDetails, StoreError> {
-    let (is_trusted, trust_level, trust_expires_at) = trust_at(record.trust, now);
+    let user_agent = record.info.user_agent.clone();
+    let device_fingerprint = record.fingerprint.clone();
     Ok(DeviceDetails {
-        device_type: device_type(&record.info.device_type)?,
-        id: record.id,
-        device_name: record.info.name,
-        os: record.info.os,
-        browser: record.info.browser,
-        ip_address: record.ip_address,
-        country: record.info.country,
-        city: record.info.city,
-        is_trusted,
-        trust_level,
-        last_seen: record.last_seen,
-        created_at: record.created_at,
-        trust_expires_at,
-        user_agent: record.info.user_agent,
-        device_fingerprint: record.fingerprint,
+        device: device_model(record, now)?,
+        user_agent,
+        device_fingerprint,
         sessions: sessions.into_iter().map(device_session_model).collect(),
     })
 }
 
 #[async_trait]
 impl SessionsApi for SessionService {
-    async fn get_sessions(&self, auth: BearerAuth) -> operations::GetSessionsResponse {
+    async fn get_sessions(
+        &self,
+        auth: BearerAuth,
+        limit: Option<i32>,
+        cursor: Option<String>,
+    ) -> operations::GetSessionsResponse {
         use operations::GetSessionsResponse as Response;
         let caller = authenticate!(self, auth, GET_SESSIONS, GetSessionsResponse);
-        match self
-            .store
-            .active_sessions(&caller.user_id, Utc::now())
-            .await
-        {
-            Ok(records) => Response::Ok(SessionsResponse {
+        let listing = Listing::Sessions;
+        let sessions = async {
+            let request = self
+                .page_request(listing, &caller, limit, cursor.as_deref())
+                .await?;
+            let mut records = self
+                .store
+                .active_sessions_page(&caller.user_id, Utc::now(), &request.page)
+                .await
+                .map_err(PageFailure::Store)?;
+            let next_cursor = self
+                .finish_page(listing, &caller, &request, &mut records, |record| PageKey {
+                    at: record.last_activity.timestamp_millis(),
+                    id: record.id.clone(),
+                })
+                .await
+                .map_err(PageFailure::Store)?;
+            Ok(SessionsResponse {
                 success: true,
                 sessions: records.into_iter().map(session_model).collect(),
-            }),
-            Err(err) => Response::InternalServerError(GET_SESSIONS.internal_error(&err)),
+                next_cursor,
+            })
+        };
+        match sessions.await {
+            Ok(body) => Response::Ok(body),
+            Err(PageFailure::InvalidCursor) => {
+                Response::BadRequest(ErrorResponse::new(INVALID_CURSOR))
+            }
+            Err(PageFailure::Store(err)) => {
+                Response::InternalServerError(GET_SESSIONS.internal_error(&err))
+            }
         }
     }
 
@@ -354,23 +449,51 @@ impl SessionsApi for SessionService {
         }
     }
 
-    async fn get_devices(&self, auth: BearerAuth) -> operations::GetDevicesResponse {
+    async fn get_devices(
+        &self,
+        auth: BearerAuth,
+        limit: Option<i32>,
+        cursor: Option<String>,
+    ) -> operations::GetDevicesResponse {
         use operations::GetDevicesResponse as Response;
         let caller = authenticate!(self, auth, GET_DEVICES, GetDevicesResponse);
+        let listing = Listing::Devices;
         let now = Utc::now();
-        let devices = match self.store.devices(&caller.user_id).await {
-            Ok(records) => records
+        let devices = async {
+            let request = self
+                .page_request(listing, &caller, limit, cursor.as_deref())
+                .await?;
+            let mut records = self
+                .store
+                .devices_page(&caller.user_id, &request.page)
+                .await
+                .map_err(PageFailure::Store)?;
+            let next_cursor = self
+                .finish_page(listing, &caller, &request, &mut records, |record| PageKey {
+                    at: record.last_seen.timestamp_millis(),
+                    id: record.id.clone(),
+                })
+                .await
+                .map_err(PageFailure::Store)?;
+            let devices = records
                 .into_iter()
                 .map(|record| device_model(record, now))
-                .collect::<Result<Vec<_>, _>>(),
-            Err(err) => Err(err),
-        };
-        match devices {
-            Ok(devices) => Response::Ok(DevicesResponse {
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(PageFailure::Store)?;
+            Ok(DevicesResponse {
                 success: true,
                 devices,
-            }),
-            Err(err) => Response::InternalServerError(GET_DEVICES.internal_error(&err)),
+                next_cursor,
+            })
+        };
+        match devices.await {
+            Ok(body) => Response::Ok(body),
+            Err(PageFailure::InvalidCursor) => {
+                Response::BadRequest(ErrorResponse::new(INVALID_CURSOR))
+            }
+            Err(PageFailure::Store(err)) => {
+                Response::InternalServerError(GET_DEVICES.internal_error(&err))
+            }
         }
     }
 

@@ -62,7 +62,6 @@ impl std::fmt::Display for Pointer {
 }
 
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
-const RESPONSE_REF_PREFIX: &str = "#/components/responses/";
 const JSON: &str = "application/json";
 
 /// Generates the stubs; `api_trait` names the trait the service implements.
@@ -156,59 +155,48 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
         let doc = doc_attrs(schema.schema_data.description.as_deref());
         items.push(match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
-                if object.additional_properties.is_some() {
-                    return Err(unsupported(
-                        &pointer.join("additionalProperties"),
-                        "additionalProperties",
-                    ));
-                }
-                if object.min_properties.is_some() || object.max_properties.is_some() {
-                    return Err(unsupported(&pointer, "minProperties/maxProperties"));
-                }
-                for required in &object.required {
-                    if !object.properties.contains_key(required) {
-                        return Err(invalid(
-                            &pointer.join("required"),
-                            format!("`{required}` is required but not a property"),
-                        ));
-                    }
-                }
                 let mut fields = Vec::new();
                 let mut checks = Vec::new();
-                let mut field_names = std::collections::BTreeSet::new();
-                for (property, property_schema) in &object.properties {
-                    let property_pointer = pointer.join("properties").join(property);
-                    let field_name = property.to_snake_case();
-                    if !field_names.insert(field_name.clone()) {
-                        return Err(invalid(
-                            &property_pointer,
-                            format!("two properties map to the Rust field `{field_name}`"),
-                        ));
-                    }
-                    let field = generate_field(
-                        property,
-                        &field_name,
-                        property_schema,
-                        object.required.contains(property),
-                        &property_pointer,
-                    )?;
-                    fields.push(field.tokens);
-                    checks.push(field.checks);
-                }
-                quote! {
-                    #doc
-                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-                    pub struct #ident {
-                        #(#fields)*
-                    }
-
-                    impl crate::Validate for #ident {
-                        fn validate(&self) -> Result<(), crate::ValidationError> {
-                            #(#checks)*
-                            Ok(())
+                object_fields(object, &pointer, &mut FieldNames::default(), &mut fields, &mut checks)?;
+                model_struct(&doc, &ident, &fields, &checks)
+            }
+            SchemaKind::AllOf { all_of } => {
+                // Merged into one struct: a `$ref` branch becomes a flattened field, which utoipa
+                // documents as the same `allOf`; an inline object branch adds its properties.
+                let mut fields = Vec::new();
+                let mut checks = Vec::new();
+                let mut names = FieldNames::default();
+                for (index, branch) in all_of.iter().enumerate() {
+                    let branch_pointer = pointer.join("allOf").join(index.to_string());
+                    match branch {
+                        ReferenceOr::Reference { reference } => {
+                            let ty = schema_ref_type(reference, &branch_pointer)?;
+                            let is_object = matches!(
+                                components.schemas.get(&ty.to_string()),
+                                Some(ReferenceOr::Item(Schema {
+                                    schema_kind: SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. },
+                                    ..
+                                }))
+                            );
+                            if !is_object {
+                                return Err(unsupported(&branch_pointer, "an allOf branch that is not an object"));
+                            }
+                            let field = names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
+                            fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
+                            checks.push(quote! { crate::Validate::validate(&self.#field)?; });
+                        }
+                        ReferenceOr::Item(Schema {
+                            schema_kind: SchemaKind::Type(Type::Object(object)),
+                            schema_data,
+                        }) if !schema_data.nullable => {
+                            object_fields(object, &branch_pointer, &mut names, &mut fields, &mut checks)?;
+                        }
+                        ReferenceOr::Item(_) => {
+                            return Err(unsupported(&branch_pointer, "an allOf branch that is not an object"));
                         }
                     }
                 }
+                model_struct(&doc, &ident, &fields, &checks)
             }
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
                 if string.pattern.is_some()
@@ -246,6 +234,87 @@ fn generate_models(components: &Components) -> Result<TokenStream, GenerateError
         });
     }
     Ok(quote! { #(#items)* })
+}
+
+/// The Rust field names a struct has handed out, so two never collide.
+#[derive(Default)]
+struct FieldNames(std::collections::BTreeSet<String>);
+
+impl FieldNames {
+    fn claim(&mut self, name: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
+        if !self.0.insert(name.to_owned()) {
+            return Err(invalid(
+                pointer,
+                format!("two members map to the Rust field `{name}`"),
+            ));
+        }
+        Ok(rust_ident(name))
+    }
+}
+
+/// The fields and checks of an object schema's properties.
+fn object_fields(
+    object: &openapiv3::ObjectType,
+    pointer: &Pointer,
+    names: &mut FieldNames,
+    fields: &mut Vec<TokenStream>,
+    checks: &mut Vec<TokenStream>,
+) -> Result<(), GenerateError> {
+    if object.additional_properties.is_some() {
+        return Err(unsupported(
+            &pointer.join("additionalProperties"),
+            "additionalProperties",
+        ));
+    }
+    if object.min_properties.is_some() || object.max_properties.is_some() {
+        return Err(unsupported(pointer, "minProperties/maxProperties"));
+    }
+    for required in &object.required {
+        if !object.properties.contains_key(required) {
+            return Err(invalid(
+                &pointer.join("required"),
+                format!("`{required}` is required but not a property"),
+            ));
+        }
+    }
+    for (property, property_schema) in &object.properties {
+        let property_pointer = pointer.join("properties").join(property);
+        let field_name = property.to_snake_case();
+        names.claim(&field_name, &property_pointer)?;
+        let field = generate_field(
+            property,
+            &field_name,
+            property_schema,
+            object.required.contains(property),
+            &property_pointer,
+        )?;
+        fields.push(field.tokens);
+        checks.push(field.checks);
+    }
+    Ok(())
+}
+
+/// A model struct with its `Validate` implementation.
+fn model_struct(
+    doc: &TokenStream,
+    ident: &Ident,
+    fields: &[TokenStream],
+    checks: &[TokenStream],
+) -> TokenStream {
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub struct #ident {
+            #(#fields)*
+        }
+
+        impl crate::Validate for #ident {
+            fn validate(&self) -> Result<(), crate::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Keywords that would change the wire contract but that the generated types cannot carry.
@@ -364,6 +433,16 @@ impl Constraints {
 
     /// The utoipa attribute that documents them, so the implementation's document shows them.
     fn schema_attrs(&self) -> TokenStream {
+        let attrs = self.attrs();
+        if attrs.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { #[schema(#(#attrs),*)] }
+        }
+    }
+
+    /// `name = value` for each constraint, as utoipa's attributes spell them.
+    fn attrs(&self) -> Vec<TokenStream> {
         let mut attrs = Vec::new();
         if let Some(min) = self.min_length {
             attrs.push(quote! { min_length = #min });
@@ -380,11 +459,7 @@ impl Constraints {
         if let Some(max) = self.maximum {
             attrs.push(quote! { maximum = #max });
         }
-        if attrs.is_empty() {
-            TokenStream::new()
-        } else {
-            quote! { #[schema(#(#attrs),*)] }
-        }
+        attrs
     }
 
     /// Statements that check `value` (a reference to the Rust value) at `pointer`.
@@ -625,6 +700,7 @@ struct OperationStub {
     description: Option<String>,
     tags: Vec<String>,
     path_params: Vec<PathParam>,
+    query_params: Vec<QueryParam>,
     body: Option<JsonBody>,
     bearer_scheme: Option<String>,
     responses: Vec<ResponseStub>,
@@ -635,6 +711,73 @@ struct PathParam {
     name: String,
     ty: TokenStream,
     description: Option<String>,
+}
+
+/// A query parameter: a field of the operation's generated query struct.
+#[derive(Debug)]
+struct QueryParam {
+    name: String,
+    ty: TokenStream,
+    required: bool,
+    constraints: Constraints,
+    description: Option<String>,
+}
+
+impl QueryParam {
+    fn field(&self) -> Ident {
+        rust_ident(&self.name.to_snake_case())
+    }
+
+    /// The type the service receives: `Option` unless the parameter is required.
+    fn rust_type(&self) -> TokenStream {
+        let ty = &self.ty;
+        if self.required {
+            quote! { #ty }
+        } else {
+            quote! { Option<#ty> }
+        }
+    }
+}
+
+/// The struct the handler reads an operation's query string into, and its validation.
+fn generate_query_struct(operation: &OperationStub) -> TokenStream {
+    let ident = operation.query_ident();
+    let doc = format!(" The query parameters of `{}`.", operation.operation_id);
+    let fields = operation.query_params.iter().map(|param| {
+        let field = param.field();
+        let name = &param.name;
+        let ty = param.rust_type();
+        let doc = doc_attrs(param.description.as_deref());
+        let optional = (!param.required)
+            .then(|| quote! { #[serde(default, skip_serializing_if = "Option::is_none")] });
+        let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
+        quote! { #doc #rename #optional pub #field: #ty, }
+    });
+    let checks = operation.query_params.iter().map(|param| {
+        let field = param.field();
+        let checks = param.constraints.checks(&param.name, false);
+        if checks.is_empty() {
+            checks
+        } else if param.required {
+            quote! { { let value = &self.#field; #checks } }
+        } else {
+            quote! { if let Some(value) = &self.#field { #checks } }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct #ident {
+            #(#fields)*
+        }
+
+        impl crate::Validate for #ident {
+            fn validate(&self) -> Result<(), crate::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -658,6 +801,10 @@ impl OperationStub {
 
     fn response_ident(&self) -> Ident {
         format_ident!("{}Response", self.operation_id.to_pascal_case())
+    }
+
+    fn query_ident(&self) -> Ident {
+        format_ident!("{}Query", self.operation_id.to_pascal_case())
     }
 }
 
@@ -716,17 +863,39 @@ fn collect_operation(
     }
 
     let mut path_params = Vec::new();
+    let mut query_params: Vec<QueryParam> = Vec::new();
     for (index, parameter) in operation.parameters.iter().enumerate() {
         let param_pointer = pointer.join("parameters").join(index.to_string());
-        let ReferenceOr::Item(parameter) = parameter else {
-            return Err(unsupported(&param_pointer, "a parameter $ref"));
+        let (parameter, param_pointer) = resolve_parameter(parameter, components, param_pointer)?;
+        let (parameter_data, is_path) = match parameter {
+            Parameter::Path { parameter_data, .. } => (parameter_data, true),
+            Parameter::Query {
+                parameter_data,
+                allow_reserved,
+                style,
+                allow_empty_value,
+            } => {
+                if *allow_reserved
+                    || allow_empty_value.is_some()
+                    || !matches!(style, openapiv3::QueryStyle::Form)
+                {
+                    return Err(unsupported(
+                        &param_pointer,
+                        "a query parameter with allowReserved, allowEmptyValue or a style other than form",
+                    ));
+                }
+                (parameter_data, false)
+            }
+            Parameter::Header { .. } | Parameter::Cookie { .. } => {
+                return Err(unsupported(&param_pointer, "a header or cookie parameter"));
+            }
         };
-        let Parameter::Path { parameter_data, .. } = parameter else {
+        if parameter_data.deprecated.is_some() || parameter_data.explode == Some(false) {
             return Err(unsupported(
                 &param_pointer,
-                "a query, header or cookie parameter",
+                "a deprecated parameter, or explode: false",
             ));
-        };
+        }
         let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &parameter_data.format
         else {
             return Err(unsupported(
@@ -738,25 +907,55 @@ fn collect_operation(
             ty,
             format,
             constraints,
-            ..
+            validates_nested,
         } = inline_type(schema, &param_pointer.join("schema"))?;
-        if format.is_some() || schema.schema_data.nullable || !constraints.is_empty() {
+        if is_path {
+            if format.is_some() || schema.schema_data.nullable || !constraints.is_empty() {
+                return Err(unsupported(
+                    &param_pointer,
+                    "a path parameter with a custom format, constraints or nullable",
+                ));
+            }
+            if !path.contains(&format!("{{{}}}", parameter_data.name)) {
+                return Err(invalid(
+                    &param_pointer,
+                    format!("`{}` is not in the path", parameter_data.name),
+                ));
+            }
+            path_params.push(PathParam {
+                name: parameter_data.name.clone(),
+                ty,
+                description: parameter_data.description.clone(),
+            });
+            continue;
+        }
+        let is_array = matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_)));
+        if format.is_some() || schema.schema_data.nullable || validates_nested || is_array {
             return Err(unsupported(
                 &param_pointer,
-                "a path parameter with a custom format, constraints or nullable",
+                "a query parameter that is an array, nullable or of a custom format",
             ));
         }
-        if !path.contains(&format!("{{{}}}", parameter_data.name)) {
-            return Err(invalid(
-                &param_pointer,
-                format!("`{}` is not in the path", parameter_data.name),
-            ));
-        }
-        path_params.push(PathParam {
+        let param = QueryParam {
             name: parameter_data.name.clone(),
             ty,
+            required: parameter_data.required,
+            constraints,
             description: parameter_data.description.clone(),
-        });
+        };
+        if query_params
+            .iter()
+            .any(|other| other.field() == param.field())
+        {
+            return Err(invalid(
+                &param_pointer,
+                format!(
+                    "two query parameters map to the Rust field `{}`",
+                    param.field()
+                ),
+            ));
+        }
+        query_params.push(param);
     }
     let placeholders = path.matches('{').count();
     if placeholders != path_params.len() {
@@ -806,6 +1005,12 @@ fn collect_operation(
     if !path_params.is_empty() {
         answered_by_extractors.push((404, "a path parameter that cannot be read"));
     }
+    if !query_params.is_empty() {
+        answered_by_extractors.push((
+            400,
+            "a query parameter that cannot be read or breaks a constraint",
+        ));
+    }
     if body.is_some() {
         answered_by_extractors.extend([
             (400, "a body that is not the documented JSON"),
@@ -832,10 +1037,54 @@ fn collect_operation(
         description: operation.description.clone(),
         tags: operation.tags.clone(),
         path_params,
+        query_params,
         body,
         bearer_scheme,
         responses,
     })
+}
+
+/// The parameter itself, following one `$ref` to `components/parameters`, and where it stands.
+fn resolve_parameter<'a>(
+    parameter: &'a ReferenceOr<Parameter>,
+    components: &'a Components,
+    pointer: Pointer,
+) -> Result<(&'a Parameter, Pointer), GenerateError> {
+    resolve_component(parameter, "parameters", pointer, |name| {
+        components.parameters.get(name)
+    })
+}
+
+/// The item itself, following one `$ref` to `#/components/{section}/…`, and where it stands.
+fn resolve_component<'a, T>(
+    item: &'a ReferenceOr<T>,
+    section: &str,
+    pointer: Pointer,
+    lookup: impl Fn(&str) -> Option<&'a ReferenceOr<T>>,
+) -> Result<(&'a T, Pointer), GenerateError> {
+    let reference = match item {
+        ReferenceOr::Item(item) => return Ok((item, pointer)),
+        ReferenceOr::Reference { reference } => reference,
+    };
+    let prefix = format!("#/components/{section}/");
+    let name = reference.strip_prefix(&prefix).ok_or_else(|| {
+        unsupported(
+            &pointer,
+            format!("$ref `{reference}`; only `{prefix}*` is read"),
+        )
+    })?;
+    let target = Pointer::default()
+        .join("components")
+        .join(section)
+        .join(name);
+    match lookup(name) {
+        Some(ReferenceOr::Item(item)) => Ok((item, target)),
+        Some(ReferenceOr::Reference { .. }) => Err(unsupported(&target, "a $ref to a $ref")),
+        None => Err(invalid(
+            &pointer,
+            format!("unresolvable $ref `{reference}`"),
+        )),
+    }
 }
 
 fn json_body(
@@ -943,31 +1192,9 @@ fn resolve_response<'a>(
     components: &'a Components,
     pointer: Pointer,
 ) -> Result<(&'a Response, Pointer), GenerateError> {
-    match response {
-        ReferenceOr::Item(response) => Ok((response, pointer)),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix(RESPONSE_REF_PREFIX).ok_or_else(|| {
-                unsupported(
-                    &pointer,
-                    format!("$ref `{reference}`; only `{RESPONSE_REF_PREFIX}*` is read"),
-                )
-            })?;
-            let target = Pointer::default()
-                .join("components")
-                .join("responses")
-                .join(name);
-            match components.responses.get(name) {
-                Some(ReferenceOr::Item(response)) => Ok((response, target)),
-                Some(ReferenceOr::Reference { .. }) => {
-                    Err(unsupported(&target, "a $ref to a $ref"))
-                }
-                None => Err(invalid(
-                    &pointer,
-                    format!("unresolvable $ref `{reference}`"),
-                )),
-            }
-        }
-    }
+    resolve_component(response, "responses", pointer, |name| {
+        components.responses.get(name)
+    })
 }
 
 fn response_stub(
@@ -1067,6 +1294,11 @@ fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> Token
             let ty = &param.ty;
             quote! { #name: #ty, }
         });
+        let query = operation.query_params.iter().map(|param| {
+            let name = param.field();
+            let ty = param.rust_type();
+            quote! { #name: #ty, }
+        });
         let body = operation.body.as_ref().map(|body| {
             let ty = &body.ty;
             quote! { body: crate::models::#ty, }
@@ -1077,8 +1309,11 @@ fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> Token
             #description
             #[doc = ""]
             #[doc = #title]
-            async fn #method(&self, #auth #(#params)* #body) -> #response;
+            async fn #method(&self, #auth #(#params)* #(#query)* #body) -> #response;
         });
+        if !operation.query_params.is_empty() {
+            enums.push(generate_query_struct(operation));
+        }
 
         let mut variants = Vec::new();
         let mut arms = Vec::new();
@@ -1250,7 +1485,19 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
             .map(|text| quote! { , description = #text });
         quote! { (#name = #ty, Path #description) }
     });
-    let params = (!operation.path_params.is_empty()).then(|| quote! { params(#(#param_docs),*), });
+    let query_docs = operation.query_params.iter().map(|param| {
+        let name = &param.name;
+        let ty = param.rust_type();
+        let description = param
+            .description
+            .as_deref()
+            .map(str::trim)
+            .map(|text| quote! { , description = #text });
+        let constraints = param.constraints.attrs();
+        quote! { (#name = #ty, Query #description #(, #constraints)*) }
+    });
+    let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
+    let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
 
     let request_body = operation.body.as_ref().map(|body| {
         let ty = &body.ty;
@@ -1304,6 +1551,15 @@ fn generate_handler(operation: &OperationStub) -> TokenStream {
             crate::PathParams((#(#names,)*)): crate::PathParams<(#(#types,)*)>
         });
         arguments.extend(names.iter().map(|name| quote! { #name }));
+    }
+    if !operation.query_params.is_empty() {
+        let ty = operation.query_ident();
+        extractors
+            .push(quote! { crate::QueryParams(query): crate::QueryParams<crate::operations::#ty> });
+        arguments.extend(operation.query_params.iter().map(|param| {
+            let field = param.field();
+            quote! { query.#field }
+        }));
     }
     if let Some(body) = &operation.body {
         let ty = &body.ty;
@@ -1453,7 +1709,7 @@ components:
                 doc["paths"]["/things/{id}"]["get"]["parameters"]
                     .as_array_mut()
                     .unwrap()
-                    .push(serde_json::json!({ "name": "q", "in": "query", "schema": { "type": "string" } }));
+                    .push(serde_json::json!({ "name": "q", "in": "cookie", "schema": { "type": "string" } }));
             }),
             ("/paths/~1things~1{id}/get/responses/default", |doc| {
                 doc["paths"]["/things/{id}"]["get"]["responses"]["default"] =
@@ -1512,6 +1768,91 @@ components:
         let (pointer, construct) = unsupported_at(&spec);
         assert_eq!(pointer, "/components/schemas/Thing/properties/note/pattern");
         assert!(construct.contains("regex"), "{construct}");
+    }
+
+    #[test]
+    fn query_parameters_become_a_validated_struct_and_arguments() {
+        let spec = spec_with(|doc| {
+            doc["components"]["parameters"] = serde_json::json!({
+                "Limit": { "name": "limit", "in": "query", "schema": {
+                    "type": "integer", "format": "int32", "minimum": 1, "maximum": 100 } }
+            });
+            let operation = &mut doc["paths"]["/things/{id}"]["get"];
+            let parameters = operation["parameters"].as_array_mut().unwrap();
+            parameters.push(serde_json::json!({ "$ref": "#/components/parameters/Limit" }));
+            parameters.push(serde_json::json!({
+                "name": "sort-by", "in": "query", "required": true,
+                "schema": { "type": "string", "maxLength": 10 } }));
+            operation["responses"]["400"] = operation["responses"]["404"].clone();
+        });
+        let stubs = generate(&spec, "Api").unwrap();
+        let operations = stubs.operations.to_string();
+        for expected in [
+            "limit : Option < i32 > , sort_by : String ,",
+            "pub struct GetThingQuery",
+            "# [serde (rename = \"sort-by\")]",
+            "crate :: validate :: range (\"limit\"",
+            "crate :: validate :: length (\"sort-by\"",
+            "BadRequest (crate :: models :: ErrorResponse)",
+        ] {
+            assert!(operations.contains(expected), "{expected} in {operations}");
+        }
+        let router = stubs.router.to_string();
+        assert!(
+            router.contains("crate :: QueryParams (query) : crate :: QueryParams < crate :: operations :: GetThingQuery >"),
+            "{router}"
+        );
+        assert!(
+            router.contains(
+                "(\"limit\" = Option < i32 > , Query , minimum = 1i64 , maximum = 100i64)"
+            ),
+            "{router}"
+        );
+
+        // The extractor answers 400 for a bad value, so the spec must document it.
+        let undocumented = spec_with(|doc| {
+            doc["paths"]["/things/{id}"]["get"]["parameters"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "name": "q", "in": "query", "schema": { "type": "string" } }));
+        });
+        assert!(matches!(
+            generate(&undocumented, "Api"),
+            Err(GenerateError::Invalid { problem, .. }) if problem.contains("400")
+        ));
+    }
+
+    #[test]
+    fn all_of_becomes_one_struct_with_flattened_references() {
+        let spec = spec_with(|doc| {
+            doc["components"]["schemas"]["BigThing"] = serde_json::json!({
+                "allOf": [
+                    { "$ref": "#/components/schemas/Thing" },
+                    { "type": "object", "required": ["size"],
+                      "properties": { "size": { "type": "integer", "format": "int32", "minimum": 0 } } }
+                ]
+            });
+        });
+        let models = generate(&spec, "Api").unwrap().models.to_string();
+        for expected in [
+            "pub struct BigThing { # [serde (flatten)] pub thing : Thing , # [schema (minimum = 0i64)] pub size : i32 , }",
+            "crate :: Validate :: validate (& self . thing) ?",
+        ] {
+            assert!(models.contains(expected), "{expected} in {models}");
+        }
+        let clash = spec_with(|doc| {
+            doc["components"]["schemas"]["BigThing"] = serde_json::json!({
+                "allOf": [
+                    { "$ref": "#/components/schemas/Thing" },
+                    { "type": "object", "properties": { "thing": { "type": "string" } } }
+                ]
+            });
+        });
+        assert!(matches!(
+            generate(&clash, "Api"),
+            Err(GenerateError::Invalid { pointer, .. })
+                if pointer == "/components/schemas/BigThing/allOf/1/properties/thing"
+        ));
     }
 
     #[test]

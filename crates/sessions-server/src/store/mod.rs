@@ -100,6 +100,39 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Where a listing stands: the sort key of its last row, newest first (`at`, in epoch
+/// milliseconds: `last_activity` of a session, `last_seen` of a device), ties by `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageKey {
+    pub at: i64,
+    pub id: String,
+}
+
+/// One slice of a listing: the rows after `after` in the listing's order, at most `limit` of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub after: Option<PageKey>,
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    /// Every row.
+    pub const ALL: Self = Self {
+        after: None,
+        limit: None,
+    };
+
+    /// The bounds every backend binds: the key to start after (a key past every real row when
+    /// starting at the top, so one statement serves both) and the row limit.
+    fn bounds(&self) -> (i64, &str, i64) {
+        let (at, id) = match &self.after {
+            Some(key) => (key.at, key.id.as_str()),
+            None => (i64::MAX, ""),
+        };
+        (at, id, self.limit.map_or(i64::MAX, i64::from))
+    }
+}
+
 /// How a heartbeat moves a session's expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpiryPolicy {
@@ -117,12 +150,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         token_hash: &[u8; 32],
     ) -> Result<Option<SessionRecord>, StoreError>;
 
-    /// The user's sessions that are active at `now`, most recent activity first.
+    /// One page of the user's sessions that are active at `now`, most recent activity first.
+    async fn active_sessions_page(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+        page: &Page,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// All the user's sessions that are active at `now`, most recent activity first.
     async fn active_sessions(
         &self,
         user_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<SessionRecord>, StoreError>;
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        self.active_sessions_page(user_id, now, &Page::ALL).await
+    }
 
     /// Opens a session, creating its user and device when they are new.
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError>;
@@ -168,8 +211,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// The user's devices, most recently seen first.
-    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError>;
+    /// One page of the user's devices, most recently seen first.
+    async fn devices_page(
+        &self,
+        user_id: &str,
+        page: &Page,
+    ) -> Result<Vec<DeviceRecord>, StoreError>;
+
+    /// All the user's devices, most recently seen first.
+    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.devices_page(user_id, &Page::ALL).await
+    }
+
+    /// The key stored under `name`, shared by every instance on this database; `candidate` is
+    /// stored first when there is none yet.
+    async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError>;
 
     /// One of the user's devices.
     async fn device(

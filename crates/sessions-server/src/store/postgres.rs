@@ -12,7 +12,7 @@ use sqlx::{
 };
 
 use super::{
-    DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
+    DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
 };
 
@@ -271,17 +271,23 @@ impl Store for PostgresStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn active_sessions(
+    async fn active_sessions_page(
         &self,
         user_id: &str,
         now: DateTime<Utc>,
+        page: &Page,
     ) -> Result<Vec<SessionRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
         let rows = sqlx::query(select_sessions!(
             "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             ORDER BY s.last_activity DESC, s.id"
+             AND (s.last_activity < $3 OR (s.last_activity = $3 AND s.id > $4)) \
+             ORDER BY s.last_activity DESC, s.id LIMIT $5"
         ))
         .bind(user_id)
         .bind(millis(now))
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(session_from_row).collect()
@@ -358,11 +364,20 @@ impl Store for PostgresStore {
         retrying(|| self.heartbeat_once(user_id, session_id, now, policy)).await
     }
 
-    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+    async fn devices_page(
+        &self,
+        user_id: &str,
+        page: &Page,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
         let rows = sqlx::query(select_devices!(
-            "WHERE user_id = $1 ORDER BY last_seen DESC, id"
+            "WHERE user_id = $1 AND (last_seen < $2 OR (last_seen = $2 AND id > $3)) \
+             ORDER BY last_seen DESC, id LIMIT $4"
         ))
         .bind(user_id)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(device_from_row).collect()
@@ -424,6 +439,23 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         retrying(|| self.untrust_device_once(user_id, device_id, now)).await
+    }
+
+    async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
+        // Whichever instance stores first wins; every other one reads the winner's key.
+        sqlx::query(
+            "INSERT INTO shared_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&candidate[..])
+        .execute(&self.pool)
+        .await?;
+        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM shared_keys WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        key.try_into()
+            .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
     }
 
     async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {

@@ -12,7 +12,7 @@ use sqlx::{
 };
 
 use super::{
-    DeviceRecord, ExpiryPolicy, NewSession, SessionRecord, Store, StoreError,
+    DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
 };
 
@@ -89,17 +89,24 @@ impl Store for SqliteStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn active_sessions(
+    async fn active_sessions_page(
         &self,
         user_id: &str,
         now: DateTime<Utc>,
+        page: &Page,
     ) -> Result<Vec<SessionRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
         let rows = sqlx::query(select_sessions!(
             "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
-             ORDER BY s.last_activity DESC, s.id"
+             AND (s.last_activity < ? OR (s.last_activity = ? AND s.id > ?)) \
+             ORDER BY s.last_activity DESC, s.id LIMIT ?"
         ))
         .bind(user_id)
         .bind(millis(now))
+        .bind(after_at)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(session_from_row).collect()
@@ -282,11 +289,21 @@ impl Store for SqliteStore {
         Ok(Some(from_millis(row.try_get("expires_at")?)?))
     }
 
-    async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+    async fn devices_page(
+        &self,
+        user_id: &str,
+        page: &Page,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
         let rows = sqlx::query(select_devices!(
-            "WHERE user_id = ? ORDER BY last_seen DESC, id"
+            "WHERE user_id = ? AND (last_seen < ? OR (last_seen = ? AND id > ?)) \
+             ORDER BY last_seen DESC, id LIMIT ?"
         ))
         .bind(user_id)
+        .bind(after_at)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(device_from_row).collect()
@@ -371,6 +388,23 @@ impl Store for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
+        // Whichever instance stores first wins; every other one reads the winner's key.
+        sqlx::query(
+            "INSERT INTO shared_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&candidate[..])
+        .execute(&self.pool)
+        .await?;
+        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM shared_keys WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        key.try_into()
+            .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
     }
 
     async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
