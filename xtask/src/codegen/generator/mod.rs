@@ -1,0 +1,151 @@
+//! Turns an OpenAPI 3.0 document into server stubs: the models, one trait method per operation
+//! with a typed response enum, and the utoipa-axum routing.
+//!
+//! Laid out as progenitor and rust-analyzer lay out their generators: `ir` reads the operations
+//! into an intermediate representation, `types` and `models` turn schemas into Rust types, and
+//! the emitters `operations` and `router` write the two modules that use them.
+//!
+//! Anything the generator cannot translate faithfully is an [`GenerateError::Unsupported`]
+//! naming the construct and its JSON pointer: wrong code must never be emitted silently.
+
+use heck::ToPascalCase;
+use openapiv3::{Components, OpenAPI};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+mod ir;
+mod models;
+mod operations;
+mod router;
+#[cfg(test)]
+mod tests;
+mod types;
+
+use ir::*;
+use models::*;
+use operations::*;
+use router::*;
+use types::*;
+
+/// Why the spec cannot be turned into stubs.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("unsupported construct at {pointer}: {construct}")]
+    Unsupported { pointer: String, construct: String },
+    #[error("invalid spec at {pointer}: {problem}")]
+    Invalid { pointer: String, problem: String },
+}
+
+fn unsupported(pointer: &Pointer, construct: impl Into<String>) -> GenerateError {
+    GenerateError::Unsupported {
+        pointer: pointer.to_string(),
+        construct: construct.into(),
+    }
+}
+
+fn invalid(pointer: &Pointer, problem: impl Into<String>) -> GenerateError {
+    GenerateError::Invalid {
+        pointer: pointer.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// The token streams of the three generated modules.
+#[derive(Debug)]
+pub struct Stubs {
+    pub models: TokenStream,
+    pub operations: TokenStream,
+    pub router: TokenStream,
+}
+
+/// A JSON pointer (RFC 6901) into the spec, built while walking it.
+#[derive(Debug, Clone, Default)]
+struct Pointer(String);
+
+impl Pointer {
+    fn join(&self, segment: impl AsRef<str>) -> Self {
+        let escaped = segment.as_ref().replace('~', "~0").replace('/', "~1");
+        Self(format!("{}/{escaped}", self.0))
+    }
+}
+
+impl std::fmt::Display for Pointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "/" } else { &self.0 })
+    }
+}
+
+const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+const JSON: &str = "application/json";
+
+/// Generates the stubs; `api_trait` names the trait the service implements.
+pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError> {
+    let root = Pointer::default();
+    if !spec.openapi.starts_with("3.0.") {
+        return Err(unsupported(
+            &root.join("openapi"),
+            format!("OpenAPI version {}; only 3.0.x is read", spec.openapi),
+        ));
+    }
+    let empty = Components::default();
+    let components = spec.components.as_ref().unwrap_or(&empty);
+    let models = generate_models(components)?;
+    let operations = collect_operations(spec, components)?;
+    let api_trait = Ident::new(api_trait, Span::call_site());
+    Ok(Stubs {
+        models,
+        operations: generate_operations(&operations, &api_trait),
+        router: generate_router(&operations, components, &api_trait)?,
+    })
+}
+
+fn doc_attrs(text: Option<&str>) -> TokenStream {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return TokenStream::new();
+    };
+    text.lines()
+        .map(|line| {
+            let line = format!(" {}", line.trim_end());
+            quote! { #[doc = #line] }
+        })
+        .collect()
+}
+
+fn rust_ident(name: &str) -> Ident {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe",
+        "use", "where", "while",
+    ];
+    if KEYWORDS.contains(&name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// The Rust type named after a component; utoipa names the component after the type, so the
+/// two must be identical for the implementation's document to match the spec.
+fn component_type(name: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
+    if name.to_pascal_case() != name {
+        return Err(unsupported(
+            pointer,
+            format!(
+                "component name `{name}` is not a Rust type name; rename it to `{}`",
+                name.to_pascal_case()
+            ),
+        ));
+    }
+    Ok(rust_ident(name))
+}
+
+fn schema_ref_type(reference: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
+    let name = reference.strip_prefix(SCHEMA_REF_PREFIX).ok_or_else(|| {
+        unsupported(
+            pointer,
+            format!("$ref `{reference}`; only local `{SCHEMA_REF_PREFIX}*` references are read"),
+        )
+    })?;
+    component_type(name, pointer)
+}

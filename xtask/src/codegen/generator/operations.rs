@@ -1,0 +1,175 @@
+//! Emits the operations module: the service trait, one response enum per operation and the
+//! query structs.
+
+use super::*;
+use heck::ToSnakeCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// The struct the handler reads an operation's query string into, and its validation.
+pub(super) fn generate_query_struct(operation: &OperationStub) -> TokenStream {
+    let ident = operation.query_ident();
+    let doc = format!(" The query parameters of `{}`.", operation.operation_id);
+    let fields = operation.query_params.iter().map(|param| {
+        let field = param.field();
+        let name = &param.name;
+        let ty = param.rust_type();
+        let doc = doc_attrs(param.description.as_deref());
+        let optional = (!param.required)
+            .then(|| quote! { #[serde(default, skip_serializing_if = "Option::is_none")] });
+        let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
+        quote! { #doc #rename #optional pub #field: #ty, }
+    });
+    let checks = operation.query_params.iter().map(|param| {
+        let field = param.field();
+        let checks = param.constraints.checks(&param.name, false);
+        if checks.is_empty() {
+            checks
+        } else if param.required {
+            quote! { { let value = &self.#field; #checks } }
+        } else {
+            quote! { if let Some(value) = &self.#field { #checks } }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct #ident {
+            #(#fields)*
+        }
+
+        impl crate::Validate for #ident {
+            fn validate(&self) -> Result<(), crate::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The variant name and `StatusCode` constant of well-known statuses.
+pub(super) fn status_names(status: u16) -> (Ident, TokenStream) {
+    let known = match status {
+        200 => Some(("Ok", "OK")),
+        201 => Some(("Created", "CREATED")),
+        202 => Some(("Accepted", "ACCEPTED")),
+        204 => Some(("NoContent", "NO_CONTENT")),
+        400 => Some(("BadRequest", "BAD_REQUEST")),
+        401 => Some(("Unauthorized", "UNAUTHORIZED")),
+        403 => Some(("Forbidden", "FORBIDDEN")),
+        404 => Some(("NotFound", "NOT_FOUND")),
+        405 => Some(("MethodNotAllowed", "METHOD_NOT_ALLOWED")),
+        409 => Some(("Conflict", "CONFLICT")),
+        413 => Some(("PayloadTooLarge", "PAYLOAD_TOO_LARGE")),
+        415 => Some(("UnsupportedMediaType", "UNSUPPORTED_MEDIA_TYPE")),
+        422 => Some(("UnprocessableEntity", "UNPROCESSABLE_ENTITY")),
+        429 => Some(("TooManyRequests", "TOO_MANY_REQUESTS")),
+        500 => Some(("InternalServerError", "INTERNAL_SERVER_ERROR")),
+        503 => Some(("ServiceUnavailable", "SERVICE_UNAVAILABLE")),
+        _ => None,
+    };
+    match known {
+        Some((variant, constant)) => {
+            let constant = format_ident!("{constant}");
+            (
+                format_ident!("{variant}"),
+                quote! { axum::http::StatusCode::#constant },
+            )
+        }
+        None => (
+            format_ident!("Status{status}"),
+            quote! { axum::http::StatusCode::from_u16(#status).expect("a status code from the spec") },
+        ),
+    }
+}
+
+pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> TokenStream {
+    let mut methods = Vec::new();
+    let mut enums = Vec::new();
+    for operation in operations {
+        let method = operation.method_ident();
+        let response = operation.response_ident();
+        let title = format!(" `{} {}`", operation.method.to_uppercase(), operation.path);
+        let summary = doc_attrs(operation.summary.as_deref());
+        let description = doc_attrs(operation.description.as_deref());
+        let auth = operation
+            .bearer_scheme
+            .as_ref()
+            .map(|_| quote! { auth: crate::BearerAuth, });
+        let params = operation.path_params.iter().map(|param| {
+            let name = rust_ident(&param.name.to_snake_case());
+            let ty = &param.ty;
+            quote! { #name: #ty, }
+        });
+        let query = operation.query_params.iter().map(|param| {
+            let name = param.field();
+            let ty = param.rust_type();
+            quote! { #name: #ty, }
+        });
+        let body = operation.body.as_ref().map(|body| {
+            let ty = &body.ty;
+            quote! { body: crate::models::#ty, }
+        });
+        methods.push(quote! {
+            #summary
+            #[doc = ""]
+            #description
+            #[doc = ""]
+            #[doc = #title]
+            async fn #method(&self, #auth #(#params)* #(#query)* #body) -> #response;
+        });
+        if !operation.query_params.is_empty() {
+            enums.push(generate_query_struct(operation));
+        }
+
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        for stub in &operation.responses {
+            let (variant, status) = status_names(stub.status);
+            let doc = format!(" {}: {}", stub.status, stub.description.trim());
+            match &stub.body {
+                Some(body) => {
+                    variants.push(quote! { #[doc = #doc] #variant(crate::models::#body), });
+                    arms.push(quote! {
+                        Self::#variant(body) => (#status, axum::Json(body)).into_response(),
+                    });
+                }
+                None => {
+                    variants.push(quote! { #[doc = #doc] #variant, });
+                    arms.push(quote! { Self::#variant => #status.into_response(), });
+                }
+            }
+        }
+        let enum_doc = format!(
+            " Every documented response of `{}`, one variant per status.",
+            operation.operation_id
+        );
+        enums.push(quote! {
+            #[doc = #enum_doc]
+            // Built once per request and serialized at once: boxing would only burden implementers.
+            #[allow(clippy::large_enum_variant)]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #response {
+                #(#variants)*
+            }
+
+            impl axum::response::IntoResponse for #response {
+                fn into_response(self) -> axum::response::Response {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        });
+    }
+    let trait_doc = " One method per operation of the spec. The service implements it; the generated router calls it.";
+    quote! {
+        #[doc = #trait_doc]
+        #[async_trait::async_trait]
+        pub trait #api_trait: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        #(#enums)*
+    }
+}

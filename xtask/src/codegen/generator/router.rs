@@ -1,0 +1,223 @@
+//! Emits the router module: one utoipa-annotated axum handler per operation, and the routes.
+
+use super::*;
+use heck::ToSnakeCase;
+use openapiv3::{Components, ReferenceOr, SecurityScheme};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+pub(super) fn generate_router(
+    operations: &[OperationStub],
+    components: &Components,
+    api_trait: &Ident,
+) -> Result<TokenStream, GenerateError> {
+    let schemas = components
+        .schemas
+        .keys()
+        .map(|name| {
+            let ident = rust_ident(name);
+            quote! { crate::models::#ident }
+        })
+        .collect::<Vec<_>>();
+
+    let schemes_pointer = Pointer::default()
+        .join("components")
+        .join("securitySchemes");
+    let mut security_schemes = Vec::new();
+    for (name, scheme) in &components.security_schemes {
+        match scheme {
+            ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                if scheme.eq_ignore_ascii_case("bearer") =>
+            {
+                security_schemes.push(quote! {
+                    components.add_security_scheme(
+                        #name,
+                        utoipa::openapi::security::SecurityScheme::Http(
+                            utoipa::openapi::security::Http::new(utoipa::openapi::security::HttpAuthScheme::Bearer),
+                        ),
+                    );
+                });
+            }
+            _ => {
+                return Err(unsupported(
+                    &schemes_pointer.join(name),
+                    "a security scheme other than http bearer",
+                ));
+            }
+        }
+    }
+
+    let mut handlers = Vec::new();
+    let mut routes_by_path: Vec<(&str, Vec<Ident>)> = Vec::new();
+    for operation in operations {
+        let handler = operation.method_ident();
+        match routes_by_path
+            .iter_mut()
+            .find(|(path, _)| *path == operation.path)
+        {
+            Some((_, handlers)) => handlers.push(handler.clone()),
+            None => routes_by_path.push((&operation.path, vec![handler.clone()])),
+        }
+        handlers.push(generate_handler(operation));
+    }
+    let routes = routes_by_path.iter().map(|(_, handlers)| {
+        quote! { .routes(utoipa_axum::routes!(#(#handlers),*)) }
+    });
+
+    Ok(quote! {
+        use utoipa::OpenApi as _;
+
+        /// The state every handler receives: the service behind the generated trait.
+        pub type SharedApi = std::sync::Arc<dyn crate::operations::#api_trait>;
+
+        /// The components and security schemes of the spec, as utoipa sees them.
+        #[derive(Debug, utoipa::OpenApi)]
+        #[openapi(components(schemas(#(#schemas),*)), modifiers(&SecuritySchemes))]
+        pub struct ApiDoc;
+
+        /// Adds the spec's security schemes, which utoipa cannot derive.
+        #[derive(Debug)]
+        pub struct SecuritySchemes;
+
+        impl utoipa::Modify for SecuritySchemes {
+            fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+                let components = openapi.components.get_or_insert_with(Default::default);
+                #(#security_schemes)*
+            }
+        }
+
+        /// Every operation of the spec, routed to the service and documented by utoipa.
+        pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
+            utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+                #(#routes)*
+        }
+
+        #(#handlers)*
+    })
+}
+
+pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
+    let handler = operation.method_ident();
+    let response = operation.response_ident();
+    let http_method = format_ident!("{}", operation.method);
+    let path = &operation.path;
+    let operation_id = &operation.operation_id;
+    let tags = &operation.tags;
+    let summary = operation
+        .summary
+        .as_ref()
+        .map(|summary| quote! { summary = #summary, });
+    let description = operation.description.as_ref().map(|description| {
+        let description = description.trim();
+        quote! { description = #description, }
+    });
+
+    let param_docs = operation.path_params.iter().map(|param| {
+        let name = &param.name;
+        let ty = &param.ty;
+        let description = param
+            .description
+            .as_ref()
+            .map(|text| quote! { , description = #text });
+        quote! { (#name = #ty, Path #description) }
+    });
+    let query_docs = operation.query_params.iter().map(|param| {
+        let name = &param.name;
+        let ty = param.rust_type();
+        let description = param
+            .description
+            .as_deref()
+            .map(str::trim)
+            .map(|text| quote! { , description = #text });
+        let constraints = param.constraints.attrs();
+        quote! { (#name = #ty, Query #description #(, #constraints)*) }
+    });
+    let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
+    let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
+
+    let request_body = operation.body.as_ref().map(|body| {
+        let ty = &body.ty;
+        let description = body
+            .description
+            .as_ref()
+            .map(|text| quote! { , description = #text });
+        quote! { request_body(content = crate::models::#ty, content_type = #JSON #description), }
+    });
+
+    let responses = operation.responses.iter().map(|stub| {
+        let status = proc_macro2::Literal::u16_unsuffixed(stub.status);
+        let description = stub.description.trim();
+        let body = stub
+            .body
+            .as_ref()
+            .map(|body| quote! { , body = crate::models::#body, content_type = #JSON });
+        let headers = (!stub.headers.is_empty()).then(|| {
+            let headers = stub.headers.iter().map(|(name, ty, description)| {
+                let description = description
+                    .as_deref()
+                    .map(str::trim)
+                    .map(|text| quote! { , description = #text });
+                quote! { (#name = #ty #description) }
+            });
+            quote! { , headers(#(#headers),*) }
+        });
+        quote! { (status = #status, description = #description #body #headers) }
+    });
+
+    let security = operation
+        .bearer_scheme
+        .as_ref()
+        .map(|scheme| quote! { security((#scheme = [])), });
+
+    let mut extractors =
+        vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
+    let mut arguments = Vec::new();
+    if operation.bearer_scheme.is_some() {
+        extractors.push(quote! { headers: axum::http::HeaderMap });
+        arguments.push(quote! { crate::BearerAuth::from_headers(&headers) });
+    }
+    if !operation.path_params.is_empty() {
+        let names = operation
+            .path_params
+            .iter()
+            .map(|param| rust_ident(&param.name.to_snake_case()))
+            .collect::<Vec<_>>();
+        let types = operation.path_params.iter().map(|param| &param.ty);
+        extractors.push(quote! {
+            crate::PathParams((#(#names,)*)): crate::PathParams<(#(#types,)*)>
+        });
+        arguments.extend(names.iter().map(|name| quote! { #name }));
+    }
+    if !operation.query_params.is_empty() {
+        let ty = operation.query_ident();
+        extractors
+            .push(quote! { crate::QueryParams(query): crate::QueryParams<crate::operations::#ty> });
+        arguments.extend(operation.query_params.iter().map(|param| {
+            let field = param.field();
+            quote! { query.#field }
+        }));
+    }
+    if let Some(body) = &operation.body {
+        let ty = &body.ty;
+        extractors.push(quote! { crate::JsonBody(body): crate::JsonBody<crate::models::#ty> });
+        arguments.push(quote! { body });
+    }
+
+    quote! {
+        #[utoipa::path(
+            #http_method,
+            path = #path,
+            operation_id = #operation_id,
+            tags = [#(#tags),*],
+            #summary
+            #description
+            #params
+            #request_body
+            responses(#(#responses),*),
+            #security
+        )]
+        pub async fn #handler(#(#extractors),*) -> crate::operations::#response {
+            api.#handler(#(#arguments),*).await
+        }
+    }
+}

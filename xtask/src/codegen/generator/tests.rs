@@ -1,0 +1,337 @@
+use super::*;
+
+/// A minimal valid spec with one operation; `patch` edits its YAML before parsing.
+fn spec_with(patch: impl FnOnce(&mut serde_json::Value)) -> OpenAPI {
+    let mut document: serde_json::Value = serde_yaml::from_str(
+        r##"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      tags: [things]
+      security: [{ BearerAuth: [] }]
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Thing" }
+        "404":
+          description: missing
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ErrorResponse" }
+components:
+  securitySchemes:
+    BearerAuth: { type: http, scheme: bearer }
+  schemas:
+    Thing:
+      type: object
+      required: [id, createdAt, count]
+      properties:
+        id: { type: string }
+        createdAt: { type: string, format: date-time }
+        note: { type: string }
+        count: { type: integer, format: int64, nullable: true }
+    ErrorResponse:
+      type: object
+      required: [success, error]
+      properties:
+        success: { type: boolean }
+        error: { type: string }
+"##,
+    )
+    .unwrap();
+    patch(&mut document);
+    serde_json::from_value(document).unwrap()
+}
+
+fn unsupported_at(spec: &OpenAPI) -> (String, String) {
+    match generate(spec, "Api") {
+        Err(GenerateError::Unsupported { pointer, construct }) => (pointer, construct),
+        other => panic!("expected an unsupported construct, got {other:?}"),
+    }
+}
+
+#[test]
+fn generates_models_trait_and_router() {
+    let stubs = generate(&spec_with(|_| {}), "Api").unwrap();
+    let models = stubs.models.to_string();
+    assert!(models.contains("pub struct Thing"));
+    assert!(models.contains("rename = \"createdAt\""));
+    assert!(models.contains("chrono :: DateTime < chrono :: Utc >"));
+    let operations = stubs.operations.to_string();
+    assert!(
+        operations
+            .contains("async fn get_thing (& self , auth : crate :: BearerAuth , id : String ,)")
+    );
+    assert!(operations.contains("pub enum GetThingResponse"));
+    assert!(operations.contains("NotFound (crate :: models :: ErrorResponse)"));
+    let router = stubs.router.to_string();
+    assert!(router.contains("path = \"/things/{id}\""));
+    assert!(router.contains("operation_id = \"getThing\""));
+    assert!(router.contains("security ((\"BearerAuth\" = [])"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let first = generate(&spec_with(|_| {}), "Api").unwrap();
+    let second = generate(&spec_with(|_| {}), "Api").unwrap();
+    assert_eq!(first.models.to_string(), second.models.to_string());
+    assert_eq!(first.operations.to_string(), second.operations.to_string());
+    assert_eq!(first.router.to_string(), second.router.to_string());
+}
+
+#[test]
+fn optional_and_nullable_properties_keep_their_meaning() {
+    let models = generate(&spec_with(|_| {}), "Api")
+        .unwrap()
+        .models
+        .to_string();
+    // optional, not nullable: omitted when absent, never null
+    assert!(models.contains("skip_serializing_if = \"Option::is_none\""));
+    assert!(models.contains("nullable = false"));
+    // required and nullable: always sent, may be null
+    assert!(models.contains("required = true"));
+}
+
+#[test]
+fn unsupported_constructs_name_themselves_and_their_pointer() {
+    type Case = (&'static str, fn(&mut serde_json::Value));
+    let cases: [Case; 7] = [
+        ("/components/schemas/Thing/properties/note", |doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+                serde_json::json!({ "type": "object" });
+        }),
+        ("/components/schemas/Thing/properties/count", |doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["count"] =
+                serde_json::json!({ "type": "integer" });
+        }),
+        ("/components/schemas/Thing/properties/note", |doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] = serde_json::json!({ "oneOf": [{ "type": "string" }, { "type": "integer", "format": "int32" }] });
+        }),
+        ("/paths/~1things~1{id}/get/parameters/1", |doc| {
+            doc["paths"]["/things/{id}"]["get"]["parameters"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "name": "q", "in": "cookie", "schema": { "type": "string" } }));
+        }),
+        ("/paths/~1things~1{id}/get/responses/default", |doc| {
+            doc["paths"]["/things/{id}"]["get"]["responses"]["default"] =
+                serde_json::json!({ "description": "x" });
+        }),
+        ("/paths/~1things~1{id}/get/responses/200/content", |doc| {
+            doc["paths"]["/things/{id}"]["get"]["responses"]["200"]["content"] =
+                serde_json::json!({ "text/plain": { "schema": { "type": "string" } } });
+        }),
+        ("/components/schemas/Thing/properties/note", |doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+                serde_json::json!({ "type": "string", "nullable": true });
+        }),
+    ];
+    for (expected_pointer, patch) in cases {
+        let (pointer, construct) = unsupported_at(&spec_with(patch));
+        assert_eq!(pointer, expected_pointer, "{construct}");
+        assert!(!construct.is_empty());
+    }
+}
+
+#[test]
+fn string_and_integer_constraints_are_documented_and_validated() {
+    let spec = spec_with(|doc| {
+        let properties = &mut doc["components"]["schemas"]["Thing"]["properties"];
+        properties["note"] = serde_json::json!({
+            "type": "string", "minLength": 1, "maxLength": 9, "pattern": "^[a-z]+$"
+        });
+        properties["count"] = serde_json::json!({
+            "type": "integer", "format": "int64", "nullable": true,
+            "minimum": 0, "maximum": 10, "exclusiveMaximum": true
+        });
+    });
+    let models = generate(&spec, "Api").unwrap().models.to_string();
+    for expected in [
+        "min_length = 1usize",
+        "max_length = 9usize",
+        "pattern = \"^[a-z]+$\"",
+        "minimum = 0i64",
+        // exclusive integer bounds become the inclusive ones next to them
+        "maximum = 9i64",
+        "crate :: validate :: length (\"/note\" , value , Some (1usize) , Some (9usize))",
+        "crate :: validate :: range (\"/count\" , i64 :: from (* value) , Some (0i64) , Some (9i64))",
+        "impl crate :: Validate for Thing",
+    ] {
+        assert!(models.contains(expected), "{expected} in {models}");
+    }
+}
+
+#[test]
+fn a_pattern_the_regex_crate_cannot_compile_is_unsupported() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+            serde_json::json!({ "type": "string", "pattern": "(?<=a)b" });
+    });
+    let (pointer, construct) = unsupported_at(&spec);
+    assert_eq!(pointer, "/components/schemas/Thing/properties/note/pattern");
+    assert!(construct.contains("regex"), "{construct}");
+}
+
+#[test]
+fn query_parameters_become_a_validated_struct_and_arguments() {
+    let spec = spec_with(|doc| {
+        doc["components"]["parameters"] = serde_json::json!({
+            "Limit": { "name": "limit", "in": "query", "schema": {
+                "type": "integer", "format": "int32", "minimum": 1, "maximum": 100 } }
+        });
+        let operation = &mut doc["paths"]["/things/{id}"]["get"];
+        let parameters = operation["parameters"].as_array_mut().unwrap();
+        parameters.push(serde_json::json!({ "$ref": "#/components/parameters/Limit" }));
+        parameters.push(serde_json::json!({
+            "name": "sort-by", "in": "query", "required": true,
+            "schema": { "type": "string", "maxLength": 10 } }));
+        operation["responses"]["400"] = operation["responses"]["404"].clone();
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let operations = stubs.operations.to_string();
+    for expected in [
+        "limit : Option < i32 > , sort_by : String ,",
+        "pub struct GetThingQuery",
+        "# [serde (rename = \"sort-by\")]",
+        "crate :: validate :: range (\"limit\"",
+        "crate :: validate :: length (\"sort-by\"",
+        "BadRequest (crate :: models :: ErrorResponse)",
+    ] {
+        assert!(operations.contains(expected), "{expected} in {operations}");
+    }
+    let router = stubs.router.to_string();
+    assert!(
+        router.contains("crate :: QueryParams (query) : crate :: QueryParams < crate :: operations :: GetThingQuery >"),
+        "{router}"
+    );
+    assert!(
+        router.contains("(\"limit\" = Option < i32 > , Query , minimum = 1i64 , maximum = 100i64)"),
+        "{router}"
+    );
+
+    // The extractor answers 400 for a bad value, so the spec must document it.
+    let undocumented = spec_with(|doc| {
+        doc["paths"]["/things/{id}"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                serde_json::json!({ "name": "q", "in": "query", "schema": { "type": "string" } }),
+            );
+    });
+    assert!(matches!(
+        generate(&undocumented, "Api"),
+        Err(GenerateError::Invalid { problem, .. }) if problem.contains("400")
+    ));
+}
+
+#[test]
+fn all_of_becomes_one_struct_with_flattened_references() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["BigThing"] = serde_json::json!({
+            "allOf": [
+                { "$ref": "#/components/schemas/Thing" },
+                { "type": "object", "required": ["size"],
+                  "properties": { "size": { "type": "integer", "format": "int32", "minimum": 0 } } }
+            ]
+        });
+    });
+    let models = generate(&spec, "Api").unwrap().models.to_string();
+    for expected in [
+        "pub struct BigThing { # [serde (flatten)] pub thing : Thing , # [schema (minimum = 0i64)] pub size : i32 , }",
+        "crate :: Validate :: validate (& self . thing) ?",
+    ] {
+        assert!(models.contains(expected), "{expected} in {models}");
+    }
+    let clash = spec_with(|doc| {
+        doc["components"]["schemas"]["BigThing"] = serde_json::json!({
+            "allOf": [
+                { "$ref": "#/components/schemas/Thing" },
+                { "type": "object", "properties": { "thing": { "type": "string" } } }
+            ]
+        });
+    });
+    assert!(matches!(
+        generate(&clash, "Api"),
+        Err(GenerateError::Invalid { pointer, .. })
+            if pointer == "/components/schemas/BigThing/allOf/1/properties/thing"
+    ));
+}
+
+#[test]
+fn statuses_the_extractors_answer_must_be_documented() {
+    let spec = spec_with(|doc| {
+        doc["paths"]["/things/{id}"]["get"]["responses"]
+            .as_object_mut()
+            .unwrap()
+            .remove("404");
+    });
+    match generate(&spec, "Api") {
+        Err(GenerateError::Invalid { pointer, problem }) => {
+            assert_eq!(pointer, "/paths/~1things~1{id}/get/responses");
+            assert!(problem.contains("404"), "{problem}");
+        }
+        other => panic!("expected an invalid spec, got {other:?}"),
+    }
+}
+
+#[test]
+fn path_parameters_bind_in_path_order_whatever_the_spec_order() {
+    let spec = spec_with(|doc| {
+        let operation = doc["paths"]["/things/{id}"]["get"].clone();
+        let mut operation = operation;
+        operation["operationId"] = "getPart".into();
+        operation["parameters"] = serde_json::json!([
+            { "name": "part", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }
+        ]);
+        doc["paths"]["/things/{id}/parts/{part}"] = serde_json::json!({ "get": operation });
+    });
+    let router = generate(&spec, "Api").unwrap().router.to_string();
+    assert!(
+        router.contains("crate :: PathParams ((id , part ,))"),
+        "{router}"
+    );
+}
+
+#[test]
+fn a_request_body_must_be_an_object_component() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["Color"] =
+            serde_json::json!({ "type": "string", "enum": ["RED", "BLUE"] });
+        doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Color" } } }
+        });
+        for status in ["400", "413", "415"] {
+            doc["paths"]["/things/{id}"]["get"]["responses"][status] =
+                doc["paths"]["/things/{id}"]["get"]["responses"]["404"].clone();
+        }
+    });
+    let (pointer, construct) = unsupported_at(&spec);
+    assert_eq!(
+        pointer,
+        "/paths/~1things~1{id}/get/requestBody/content/application~1json/schema"
+    );
+    assert!(construct.contains("not an object"), "{construct}");
+}
+
+#[test]
+fn an_operation_without_operation_id_is_invalid() {
+    let spec = spec_with(|doc| {
+        doc["paths"]["/things/{id}"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("operationId");
+    });
+    assert!(matches!(
+        generate(&spec, "Api"),
+        Err(GenerateError::Invalid { pointer, .. }) if pointer == "/paths/~1things~1{id}/get"
+    ));
+}
