@@ -12,7 +12,9 @@ pub use pg_throwaway as postgres;
 
 pub use app::{Backend, IssuedSession, RawResponse, SessionOptions, TestApp};
 pub use contract_test_macros::both_backends;
-pub use spec::{SpecValidator, spec, to_json_schema, workspace_root};
+pub use spec::{
+    SpecValidator, documented_error, operation_ids, spec, to_json_schema, workspace_root,
+};
 
 /// The status and `error` text of a typed error response from the generated client; panics
 /// on success or on a transport error, naming what came instead.

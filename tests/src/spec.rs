@@ -298,3 +298,37 @@ fn make_nullable(mut schema: Map<String, Value>) -> Value {
         _ => serde_json::json!({ "anyOf": [Value::Object(schema), { "type": "null" }] }),
     }
 }
+
+/// The operationId of every operation in the spec. Tests that claim to cover every operation
+/// iterate over these, so a new operation fails them until they know how to call it.
+pub fn operation_ids() -> std::collections::BTreeSet<String> {
+    let spec = spec();
+    spec["paths"]
+        .as_object()
+        .expect("the spec has paths")
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flatten())
+        .filter_map(|(_, operation)| operation.get("operationId")?.as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `error` of the example the spec documents for `status` of the operation `operation_id`:
+/// the exact text the service must answer (e.g. each operation's 500 message).
+pub fn documented_error(operation_id: &str, status: u16) -> Option<String> {
+    let spec = spec();
+    let operation = spec["paths"]
+        .as_object()?
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flatten())
+        .map(|(_, operation)| operation)
+        .find(|operation| operation["operationId"] == operation_id)?;
+    let mut response = &operation["responses"][status.to_string()];
+    if let Some(reference) = response["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/responses/");
+        response = &spec["components"]["responses"][name];
+    }
+    response["content"]["application/json"]["example"]["error"]
+        .as_str()
+        .map(str::to_owned)
+}
