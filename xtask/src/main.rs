@@ -83,10 +83,13 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Codegen { check: true } => codegen::report_freshness(&root).map(passed),
         Task::Codegen { check: false } => codegen::write(&root).map(|written| {
-            for path in &written {
+            for path in &written.files {
                 println!("wrote {}", path.display());
             }
-            if written.is_empty() {
+            for change in &written.changes {
+                println!("  {change}");
+            }
+            if written.files.is_empty() {
                 println!("generated files already up to date");
             }
             ExitCode::SUCCESS

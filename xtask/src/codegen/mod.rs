@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check]`: writes the server stubs from the spec, or proves they are fresh.
 
+mod changes;
 mod generator;
 
 use std::{
@@ -123,22 +124,47 @@ fn read_normalized(path: &Path) -> anyhow::Result<Option<String>> {
     }
 }
 
-/// Writes the files that changed (atomically, through a rename) and reports which.
-pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+/// What `cargo xtask codegen` wrote: the files, and the operations and models that changed.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    pub changes: Vec<changes::Change>,
+}
+
+/// Writes the files that changed (atomically, through a rename) and reports which, with the
+/// operations and models whose code changed.
+pub fn write(root: &Path) -> anyhow::Result<Written> {
+    let mut written = Written::default();
+    let mut before = Vec::new();
+    let mut after = Vec::new();
     for file in render(root)? {
         let path = root.join(&file.relative_path);
-        if read_normalized(&path)?.as_deref() == Some(file.contents.as_str()) {
-            continue;
+        let on_disk = read_normalized(&path)?.unwrap_or_default();
+        let name = file
+            .relative_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if on_disk != file.contents {
+            let temporary = path.with_extension("rs.tmp");
+            fs::write(&temporary, &file.contents)
+                .with_context(|| format!("cannot write {}", temporary.display()))?;
+            fs::rename(&temporary, &path)
+                .with_context(|| format!("cannot replace {}", path.display()))?;
+            written.files.push(file.relative_path);
         }
-        let temporary = path.with_extension("rs.tmp");
-        fs::write(&temporary, &file.contents)
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        fs::rename(&temporary, &path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        written.push(file.relative_path);
+        before.push((name.clone(), on_disk));
+        after.push((name, file.contents));
     }
+    written.changes = changes::between(&borrowed(&before), &borrowed(&after));
     Ok(written)
+}
+
+fn borrowed(files: &[(String, String)]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect()
 }
 
 /// Prints the stale files' diffs, or that all are fresh.
@@ -204,13 +230,17 @@ mod tests {
             stale[0].diff
         );
 
-        assert_eq!(
-            write(scratch.path()).unwrap(),
-            vec![Path::new(STUBS_DIR).join("models.rs")]
+        let written = write(scratch.path()).unwrap();
+        assert_eq!(written.files, vec![Path::new(STUBS_DIR).join("models.rs")]);
+        let changes: Vec<String> = written.changes.iter().map(ToString::to_string).collect();
+        assert!(
+            changes.iter().all(|change| change.starts_with("model ")) && !changes.is_empty(),
+            "{changes:?}"
         );
         assert!(stale_files(scratch.path()).unwrap().is_empty());
+        let again = write(scratch.path()).unwrap();
         assert!(
-            write(scratch.path()).unwrap().is_empty(),
+            again.files.is_empty() && again.changes.is_empty(),
             "an unchanged file is not rewritten"
         );
     }
