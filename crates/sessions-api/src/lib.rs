@@ -10,7 +10,7 @@ pub mod router;
 mod support;
 pub mod validate;
 
-pub use operations::SessionsApi;
+pub use operations::{DynSessionsApi, SessionsApi};
 pub use router::{ApiDoc, SharedApi, router};
 pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, QueryParams, error_reply};
 pub use validate::{Validate, ValidationError};

@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi as _;
 /// The state every handler receives: the service behind the generated trait.
-pub type SharedApi = std::sync::Arc<dyn crate::operations::SessionsApi>;
+pub type SharedApi = std::sync::Arc<dyn crate::operations::DynSessionsApi>;
 /// The components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(

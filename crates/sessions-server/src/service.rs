@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, DurationRound as _, Utc};
 use sessions_api::{
     BearerAuth, SessionsApi,
@@ -349,7 +348,6 @@ fn device_details_model(
     })
 }
 
-#[async_trait]
 impl SessionsApi for SessionService {
     async fn get_sessions(
         &self,

@@ -85,6 +85,8 @@ pub(super) fn status_names(status: u16) -> (Ident, TokenStream) {
 
 pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> TokenStream {
     let mut methods = Vec::new();
+    let mut dyn_methods = Vec::new();
+    let mut forwarding = Vec::new();
     let mut enums = Vec::new();
     for operation in operations {
         let method = operation.method_ident();
@@ -92,31 +94,41 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         let title = format!(" `{} {}`", operation.method.to_uppercase(), operation.path);
         let summary = doc_attrs(operation.summary.as_deref());
         let description = doc_attrs(operation.description.as_deref());
-        let auth = operation
-            .bearer_scheme
-            .as_ref()
-            .map(|_| quote! { auth: crate::BearerAuth, });
-        let params = operation.path_params.iter().map(|param| {
-            let name = rust_ident(&param.name.to_snake_case());
+        // Every argument after `&self`, as (name, type).
+        let mut arguments: Vec<(Ident, TokenStream)> = Vec::new();
+        if operation.bearer_scheme.is_some() {
+            arguments.push((format_ident!("auth"), quote! { crate::BearerAuth }));
+        }
+        for param in &operation.path_params {
             let ty = &param.ty;
-            quote! { #name: #ty, }
-        });
-        let query = operation.query_params.iter().map(|param| {
-            let name = param.field();
-            let ty = param.rust_type();
-            quote! { #name: #ty, }
-        });
-        let body = operation.body.as_ref().map(|body| {
+            arguments.push((rust_ident(&param.name.to_snake_case()), quote! { #ty }));
+        }
+        for param in &operation.query_params {
+            arguments.push((param.field(), param.rust_type()));
+        }
+        if let Some(body) = &operation.body {
             let ty = &body.ty;
-            quote! { body: crate::models::#ty, }
-        });
+            arguments.push((format_ident!("body"), quote! { crate::models::#ty }));
+        }
+        let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        let names = arguments.iter().map(|(name, _)| name);
         methods.push(quote! {
             #summary
             #[doc = ""]
             #description
             #[doc = ""]
             #[doc = #title]
-            async fn #method(&self, #auth #(#params)* #(#query)* #body) -> #response;
+            fn #method(&self, #(#declared)*) -> impl std::future::Future<Output = #response> + Send;
+        });
+        let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        dyn_methods.push(quote! {
+            fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response>;
+        });
+        let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        forwarding.push(quote! {
+            fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response> {
+                Box::pin(#api_trait::#method(self, #(#names),*))
+            }
         });
         if !operation.query_params.is_empty() {
             enums.push(generate_query_struct(operation));
@@ -162,12 +174,27 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             }
         });
     }
-    let trait_doc = " One method per operation of the spec. The service implements it; the generated router calls it.";
+    let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
+    let dyn_trait = format_ident!("Dyn{api_trait}");
+    let dyn_doc = format!(
+        " The object-safe form of [`{api_trait}`] the router holds; every implementation of [`{api_trait}`] has it."
+    );
     quote! {
         #[doc = #trait_doc]
-        #[async_trait::async_trait]
         pub trait #api_trait: Send + Sync + 'static {
             #(#methods)*
+        }
+
+        /// A response future, boxed so the router can hold the service as a trait object.
+        pub type BoxedResponse<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+        #[doc = #dyn_doc]
+        pub trait #dyn_trait: Send + Sync + 'static {
+            #(#dyn_methods)*
+        }
+
+        impl<T: #api_trait> #dyn_trait for T {
+            #(#forwarding)*
         }
 
         #(#enums)*

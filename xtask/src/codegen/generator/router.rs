@@ -64,11 +64,12 @@ pub(super) fn generate_router(
         quote! { .routes(utoipa_axum::routes!(#(#handlers),*)) }
     });
 
+    let dyn_trait = format_ident!("Dyn{api_trait}");
     Ok(quote! {
         use utoipa::OpenApi as _;
 
         /// The state every handler receives: the service behind the generated trait.
-        pub type SharedApi = std::sync::Arc<dyn crate::operations::#api_trait>;
+        pub type SharedApi = std::sync::Arc<dyn crate::operations::#dyn_trait>;
 
         /// The components and security schemes of the spec, as utoipa sees them.
         #[derive(Debug, utoipa::OpenApi)]

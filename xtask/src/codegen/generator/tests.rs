@@ -65,9 +65,17 @@ fn generates_models_trait_and_router() {
     assert!(models.contains("rename = \"createdAt\""));
     assert!(models.contains("chrono :: DateTime < chrono :: Utc >"));
     let operations = stubs.operations.to_string();
+    // A native `async fn` can implement it, and the compiler's suggestion can be pasted.
     assert!(
-        operations
-            .contains("async fn get_thing (& self , auth : crate :: BearerAuth , id : String ,)")
+        operations.contains(
+            "fn get_thing (& self , auth : crate :: BearerAuth , id : String ,) -> impl std :: future :: Future < Output = GetThingResponse > + Send ;"
+        ),
+        "{operations}"
+    );
+    // The router holds the service as the object-safe twin every implementation gets.
+    assert!(
+        operations.contains("impl < T : Api > DynApi for T"),
+        "{operations}"
     );
     assert!(operations.contains("pub enum GetThingResponse"));
     assert!(operations.contains("NotFound (crate :: models :: ErrorResponse)"));
