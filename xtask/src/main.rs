@@ -26,11 +26,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Regenerate the server stubs from openapi/sessions.yaml.
+    /// Regenerate the server stubs from openapi/sessions.yaml, or, with --spec and --out, write a
+    /// standalone stub crate for any OpenAPI 3.0 document.
     Codegen {
         /// Write nothing; fail with a diff when a generated file is stale.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["spec", "out"])]
         check: bool,
+        /// An OpenAPI 3.0 document (JSON or YAML) to generate a standalone crate from.
+        #[arg(long, requires = "out", value_name = "FILE")]
+        spec: Option<PathBuf>,
+        /// Where to write that crate (`Cargo.toml` and `src/`).
+        #[arg(long, requires = "spec", value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The trait the crate's service implements.
+        #[arg(long = "trait", requires = "spec", value_name = "NAME", default_value = codegen::standalone::DEFAULT_TRAIT)]
+        api_trait: String,
     },
     /// Prove spec and implementation agree (fresh stubs, no drift) and that the spec breaks no
     /// existing client. Exit 0 ok, 1 findings, 2 the tool failed.
@@ -81,8 +91,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.task {
-        Task::Codegen { check: true } => codegen::report_freshness(&root).map(passed),
-        Task::Codegen { check: false } => codegen::write(&root).map(|written| {
+        Task::Codegen {
+            spec: Some(spec),
+            out: Some(out),
+            api_trait,
+            ..
+        } => codegen::standalone::write_crate(&root, &spec, &out, &api_trait).map(|written| {
+            for path in written {
+                println!("wrote {}", out.join(path).display());
+            }
+            ExitCode::SUCCESS
+        }),
+        Task::Codegen { check: true, .. } => codegen::report_freshness(&root).map(passed),
+        Task::Codegen { .. } => codegen::write(&root).map(|written| {
             for path in &written.files {
                 println!("wrote {}", path.display());
             }

@@ -12,5 +12,18 @@ pub mod validate;
 
 pub use operations::{DynSessionsApi, SessionsApi};
 pub use router::{ApiDoc, SharedApi, router};
-pub use support::{BearerAuth, BodyRejection, JsonBody, PathParams, QueryParams, error_reply};
+pub use support::{
+    BearerAuth, BinaryBody, BodyRejection, FormBody, JsonBody, OptionalBody, PathParams,
+    QueryParams, TextBody, double_option, error_reply,
+};
 pub use validate::{Validate, ValidationError};
+
+impl models::ErrorResponse {
+    /// The API's error body: `{"success": false, "error": message}`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            error: message.into(),
+        }
+    }
+}

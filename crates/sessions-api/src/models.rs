@@ -28,6 +28,7 @@ pub struct Session {
     pub login_method: String,
 }
 impl crate::Validate for Session {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
@@ -38,7 +39,7 @@ pub struct SessionsResponse {
     /// Operation success status
     pub success: bool,
     /// Array of active sessions
-    pub sessions: Vec<Session>,
+    pub sessions: Vec<crate::models::Session>,
     /// Present while more sessions remain after this page; pass it as `cursor`.
     #[serde(rename = "nextCursor")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +47,7 @@ pub struct SessionsResponse {
     pub next_cursor: Option<String>,
 }
 impl crate::Validate for SessionsResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         {
             let value = &self.sessions;
@@ -63,6 +65,7 @@ pub struct MessageResponse {
     pub message: String,
 }
 impl crate::Validate for MessageResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
@@ -79,6 +82,7 @@ pub struct HeartbeatResponse {
     pub new_expiry: chrono::DateTime<chrono::Utc>,
 }
 impl crate::Validate for HeartbeatResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
@@ -152,6 +156,7 @@ pub struct Device {
     pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 impl crate::Validate for Device {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         {
             let value = &self.device_type;
@@ -188,6 +193,7 @@ pub struct DeviceSession {
     pub login_method: String,
 }
 impl crate::Validate for DeviceSession {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
@@ -204,9 +210,10 @@ pub struct DeviceDetails {
     #[serde(rename = "deviceFingerprint")]
     pub device_fingerprint: String,
     /// The device's active sessions, most recent activity first
-    pub sessions: Vec<DeviceSession>,
+    pub sessions: Vec<crate::models::DeviceSession>,
 }
 impl crate::Validate for DeviceDetails {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         crate::Validate::validate(&self.device)?;
         {
@@ -222,7 +229,7 @@ pub struct DevicesResponse {
     /// Operation success status
     pub success: bool,
     /// The user's devices
-    pub devices: Vec<Device>,
+    pub devices: Vec<crate::models::Device>,
     /// Present while more devices remain after this page; pass it as `cursor`.
     #[serde(rename = "nextCursor")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,6 +237,7 @@ pub struct DevicesResponse {
     pub next_cursor: Option<String>,
 }
 impl crate::Validate for DevicesResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         {
             let value = &self.devices;
@@ -246,6 +254,7 @@ pub struct DeviceDetailsResponse {
     pub device: DeviceDetails,
 }
 impl crate::Validate for DeviceDetailsResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         {
             let value = &self.device;
@@ -262,6 +271,7 @@ pub struct TrustDeviceRequest {
     pub fingerprint: String,
 }
 impl crate::Validate for TrustDeviceRequest {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         {
             let value = &self.fingerprint;
@@ -289,6 +299,7 @@ pub struct TrustDeviceResponse {
     pub trust_expires_at: chrono::DateTime<chrono::Utc>,
 }
 impl crate::Validate for TrustDeviceResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
@@ -302,6 +313,7 @@ pub struct ErrorResponse {
     pub error: String,
 }
 impl crate::Validate for ErrorResponse {
+    const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }

@@ -229,7 +229,7 @@ pub struct GetSessionsQuery {
 impl crate::Validate for GetSessionsQuery {
     fn validate(&self) -> Result<(), crate::ValidationError> {
         if let Some(value) = &self.limit {
-            crate::validate::range("limit", i64::from(*value), Some(1i64), Some(100i64))?;
+            crate::validate::range("limit", i128::from(*value), Some(1i128), Some(100i128))?;
         }
         if let Some(value) = &self.cursor {
             crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;
@@ -391,7 +391,7 @@ pub struct GetDevicesQuery {
 impl crate::Validate for GetDevicesQuery {
     fn validate(&self) -> Result<(), crate::ValidationError> {
         if let Some(value) = &self.limit {
-            crate::validate::range("limit", i64::from(*value), Some(1i64), Some(100i64))?;
+            crate::validate::range("limit", i128::from(*value), Some(1i128), Some(100i128))?;
         }
         if let Some(value) = &self.cursor {
             crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;

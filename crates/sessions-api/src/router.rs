@@ -455,9 +455,9 @@ pub async fn get_devices(
 pub async fn trust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     headers: axum::http::HeaderMap,
-    crate::JsonBody(body): crate::JsonBody<crate::models::TrustDeviceRequest>,
+    body: crate::JsonBody<crate::models::TrustDeviceRequest>,
 ) -> crate::operations::TrustDeviceResponse {
-    api.trust_device(crate::BearerAuth::from_headers(&headers), body)
+    api.trust_device(crate::BearerAuth::from_headers(&headers), body.0)
         .await
 }
 #[utoipa::path(

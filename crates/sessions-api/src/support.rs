@@ -1,4 +1,5 @@
-//! Hand-written support the generated handlers call.
+//! Hand-written support the generated handlers call. It knows nothing of any one spec, so
+//! `cargo xtask codegen --out` copies it into every standalone crate it writes.
 
 use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
 
@@ -120,9 +121,9 @@ where
         };
         let axum::Json(value) =
             axum::Json::<serde_json::Value>::from_request(request, state).await?;
-        // Every generated body is an object schema, and serde would also build a struct from an
-        // array: refuse that shape before serde sees it.
-        if !value.is_object() {
+        // serde would also build a struct from an array of its fields: refuse that shape before
+        // serde sees it.
+        if T::JSON_OBJECT && !value.is_object() {
             return Err(invalid("expected a JSON object".to_owned()));
         }
         let body: T = serde_json::from_value(value).map_err(|err| invalid(err.to_string()))?;
@@ -135,6 +136,148 @@ where
             return Err(invalid(format!("{pointer} contains a NUL character")));
         }
         Ok(Self(body))
+    }
+}
+
+/// An optional request body, read by `E` (a [`JsonBody`], [`FormBody`] ...): `None` when the
+/// request carries none (no `Content-Type` and no content).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionalBody<E>(pub Option<E>);
+
+impl<S, E> axum::extract::FromRequest<S> for OptionalBody<E>
+where
+    E: axum::extract::FromRequest<S, Rejection = BodyRejection>,
+    S: Send + Sync,
+{
+    type Rejection = BodyRejection;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let headers = request.headers();
+        let has_content = headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+            || headers
+                .get(axum::http::header::CONTENT_LENGTH)
+                .is_some_and(|length| length != "0");
+        if !headers.contains_key(axum::http::header::CONTENT_TYPE) && !has_content {
+            return Ok(Self(None));
+        }
+        Ok(Self(Some(E::from_request(request, state).await?)))
+    }
+}
+
+/// The request's media type without parameters, lower-cased (`text/plain; charset=utf-8` is
+/// `text/plain`).
+fn media_type(request: &axum::extract::Request) -> Option<String> {
+    let value = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+fn unsupported_media_type(expected: &str) -> BodyRejection {
+    BodyRejection {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        message: format!("Expected a body of Content-Type: {expected}"),
+    }
+}
+
+/// The body's bytes, within the router's body limit (413 beyond it).
+async fn body_bytes<S: Send + Sync>(
+    request: axum::extract::Request,
+    state: &S,
+) -> Result<axum::body::Bytes, BodyRejection> {
+    <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+        .await
+        .map_err(|rejection| BodyRejection {
+            status: rejection.status(),
+            message: if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "Request body too large".to_owned()
+            } else {
+                "Invalid request body".to_owned()
+            },
+        })
+}
+
+/// An `application/x-www-form-urlencoded` request body, read into its generated type and
+/// checked like a [`JsonBody`]: 400 naming the field, 413, or 415 for another content type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for FormBody<T>
+where
+    T: serde::de::DeserializeOwned + crate::Validate,
+    S: Send + Sync,
+{
+    type Rejection = BodyRejection;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        const FORM: &str = "application/x-www-form-urlencoded";
+        if media_type(&request).as_deref() != Some(FORM) {
+            return Err(unsupported_media_type(FORM));
+        }
+        let bytes = body_bytes(request, state).await?;
+        let invalid = |message: String| BodyRejection {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("Invalid request body: {message}"),
+        };
+        let deserializer = serde_html_form::Deserializer::from_bytes(&bytes);
+        let body: T = serde_path_to_error::deserialize(deserializer)
+            .map_err(|err| invalid(format!("{}: {}", err.path(), err.inner())))?;
+        body.validate().map_err(|err| invalid(err.to_string()))?;
+        if bytes.contains(&0) || bytes.windows(3).any(|window| window == b"%00") {
+            return Err(invalid("a field contains a NUL character".to_owned()));
+        }
+        Ok(Self(body))
+    }
+}
+
+/// A text request body (`text/*`): the UTF-8 text, 400 when it is not UTF-8 or holds a NUL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBody(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for TextBody {
+    type Rejection = BodyRejection;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let is_text = media_type(&request).is_some_and(|media| {
+            media.starts_with("text/") || media.ends_with("/xml") || media.ends_with("+xml")
+        });
+        if !is_text {
+            return Err(unsupported_media_type("text/plain"));
+        }
+        let bytes = body_bytes(request, state).await?;
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) if !text.contains('\0') => Ok(Self(text)),
+            _ => Err(BodyRejection {
+                status: StatusCode::BAD_REQUEST,
+                message: "Invalid request body: expected UTF-8 text without NUL".to_owned(),
+            }),
+        }
+    }
+}
+
+/// A binary request body: its bytes, whatever the content type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinaryBody(pub Vec<u8>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for BinaryBody {
+    type Rejection = BodyRejection;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(body_bytes(request, state).await?.to_vec()))
     }
 }
 
@@ -189,22 +332,25 @@ where
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &S,
+        _state: &S,
     ) -> Result<Self, Self::Rejection> {
         let invalid = |message: String| BodyRejection {
             status: StatusCode::BAD_REQUEST,
             message: format!("Invalid query parameter: {message}"),
         };
-        let axum::extract::Query(params) =
-            axum::extract::Query::<T>::from_request_parts(parts, state)
-                .await
-                .map_err(|rejection| {
-                    let text = rejection.body_text();
-                    let cause = text
-                        .strip_prefix("Failed to deserialize query string: ")
-                        .unwrap_or(&text);
-                    invalid(cause.to_owned())
-                })?;
+        // serde_html_form reads a repeated key (`tag=a&tag=b`) into a list, as the `form` style
+        // with `explode` sends arrays; serde_path_to_error names the parameter that failed.
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
+        let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let cause = err.into_inner();
+            invalid(if path == "." {
+                cause.to_string()
+            } else {
+                format!("{path}: {cause}")
+            })
+        })?;
         params.validate().map_err(|err| invalid(err.to_string()))?;
         let kept = serde_json::to_value(&params).map_err(|err| invalid(err.to_string()))?;
         if let Some(pointer) = first_nul_character(&kept, &mut String::new()) {
@@ -283,24 +429,12 @@ impl axum::response::IntoResponse for BodyRejection {
     }
 }
 
-impl crate::models::ErrorResponse {
-    /// The API's error body: `{"success": false, "error": message}`.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            success: false,
-            error: message.into(),
-        }
-    }
-}
-
-/// A response in the API's error shape, for errors answered outside the generated handlers.
+/// A response in the error shape `{"success": false, "error": message}`, for errors answered
+/// outside the generated handlers (extractor rejections, fallbacks, limits).
 pub fn error_reply(status: StatusCode, message: impl Into<String>) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    (
-        status,
-        axum::Json(crate::models::ErrorResponse::new(message)),
-    )
-        .into_response()
+    let body = serde_json::json!({ "success": false, "error": message.into() });
+    (status, axum::Json(body)).into_response()
 }
 
 #[cfg(test)]
@@ -320,5 +454,32 @@ mod nul_tests {
             Some("/a/b~1c/1".to_owned())
         );
         assert_eq!(find(r#"{"k\u0000": 1}"#), Some("/k\\0".to_owned()));
+    }
+}
+
+/// serde for an optional and nullable property: `None` when absent, `Some(None)` when `null`,
+/// `Some(Some(value))` otherwise. Use with `#[serde(default, skip_serializing_if =
+/// "Option::is_none", with = "crate::double_option")]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        // Called only when the member is present: null is `Some(None)`.
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    pub fn serialize<T, S>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Serialize,
+        S: Serializer,
+    {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
     }
 }

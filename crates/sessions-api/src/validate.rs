@@ -23,6 +23,10 @@ impl ValidationError {
 
 /// Checks a generated type against the constraints its schema declares.
 pub trait Validate {
+    /// Whether the type is read from a JSON object only. serde would also build a struct from
+    /// an array of its fields, which no spec allows.
+    const JSON_OBJECT: bool = false;
+
     /// `Ok` when every constraint holds; the first broken one otherwise.
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
@@ -37,6 +41,18 @@ impl<T: Validate> Validate for Vec<T> {
         })
     }
 }
+
+impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
+    fn validate(&self) -> Result<(), ValidationError> {
+        self.iter().try_for_each(|(key, value)| {
+            let segment = format!("/{}", key.replace('~', "~0").replace('/', "~1"));
+            value.validate().map_err(|err| err.within(&segment))
+        })
+    }
+}
+
+/// Any JSON value: nothing to check.
+impl Validate for serde_json::Value {}
 
 fn broken(pointer: &str, problem: String) -> Result<(), ValidationError> {
     Err(ValidationError {
@@ -74,12 +90,40 @@ pub fn pattern(pointer: &str, value: &str, regex: &regex::Regex) -> Result<(), V
     }
 }
 
-/// `minimum`/`maximum` of an integer, inclusive.
+/// `minItems`/`maxItems` of an array.
+pub fn items(
+    pointer: &str,
+    count: usize,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), ValidationError> {
+    if let Some(min) = min.filter(|min| count < *min) {
+        return broken(pointer, format!("must hold at least {min} items"));
+    }
+    if let Some(max) = max.filter(|max| count > *max) {
+        return broken(pointer, format!("must hold at most {max} items"));
+    }
+    Ok(())
+}
+
+/// `uniqueItems`: no two items are the same JSON value (compared as JSON text, in linear time).
+pub fn unique<T: serde::Serialize>(pointer: &str, items: &[T]) -> Result<(), ValidationError> {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    for item in items {
+        let text = serde_json::to_string(item).unwrap_or_default();
+        if !seen.insert(text) {
+            return broken(pointer, "must not hold the same item twice".to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// `minimum`/`maximum` of an integer, inclusive (i128 holds every integer type, u64 included).
 pub fn range(
     pointer: &str,
-    value: i64,
-    min: Option<i64>,
-    max: Option<i64>,
+    value: i128,
+    min: Option<i128>,
+    max: Option<i128>,
 ) -> Result<(), ValidationError> {
     if let Some(min) = min.filter(|min| value < *min) {
         return broken(pointer, format!("must be at least {min}"));
@@ -121,7 +165,7 @@ mod tests {
         struct Item(i64);
         impl Validate for Item {
             fn validate(&self) -> Result<(), ValidationError> {
-                range("/n", self.0, Some(0), None)
+                range("/n", i128::from(self.0), Some(0), None)
             }
         }
         let error = vec![Item(1), Item(-1)].validate().unwrap_err();

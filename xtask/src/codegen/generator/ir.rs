@@ -4,7 +4,7 @@ use super::*;
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{
     Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response, Schema, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
+    Response, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -37,6 +37,12 @@ pub(super) struct PathParam {
 pub(super) struct QueryParam {
     pub(super) name: String,
     pub(super) ty: TokenStream,
+    /// The value holds generated types with checks of their own.
+    pub(super) validates_nested: bool,
+    /// A format utoipa must be told explicitly.
+    pub(super) format: Option<String>,
+    /// The path of the function that gives the spec's default, when the parameter has one.
+    pub(super) default_fn: Option<String>,
     pub(super) required: bool,
     pub(super) constraints: Constraints,
     pub(super) description: Option<String>,
@@ -47,10 +53,15 @@ impl QueryParam {
         rust_ident(&self.name.to_snake_case())
     }
 
-    /// The type the service receives: `Option` unless the parameter is required.
+    /// Whether the service always receives a value: the parameter is required or has a default.
+    pub(super) fn always_present(&self) -> bool {
+        self.required || self.default_fn.is_some()
+    }
+
+    /// The type the service receives: `Option` unless a value is always present.
     pub(super) fn rust_type(&self) -> TokenStream {
         let ty = &self.ty;
-        if self.required {
+        if self.always_present() {
             quote! { #ty }
         } else {
             quote! { Option<#ty> }
@@ -60,17 +71,130 @@ impl QueryParam {
 
 #[derive(Debug)]
 pub(super) struct JsonBody {
-    pub(super) ty: Ident,
+    pub(super) ty: BodyType,
+    /// The handler's extractor for it.
+    pub(super) extractor: TokenStream,
+    /// An optional body reaches the service as an `Option`.
+    pub(super) required: bool,
     pub(super) description: Option<String>,
 }
 
 #[derive(Debug)]
 pub(super) struct ResponseStub {
-    pub(super) status: u16,
+    pub(super) status: StatusKey,
     pub(super) description: String,
-    pub(super) body: Option<Ident>,
+    pub(super) body: Option<BodyType>,
     pub(super) headers: Vec<(String, TokenStream, Option<String>)>,
 }
+
+/// A key of an operation's `responses`: a status, a range such as `4XX`, or `default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StatusKey {
+    Code(u16),
+    /// The first digit: 4 for `4XX`.
+    Range(u16),
+    Default,
+}
+
+impl StatusKey {
+    /// Whether a response with status `code` falls under this key.
+    pub(super) fn covers(self, code: u16) -> bool {
+        match self {
+            Self::Code(own) => own == code,
+            Self::Range(digit) => code / 100 == digit,
+            Self::Default => true,
+        }
+    }
+
+    pub(super) fn is_success(self) -> bool {
+        matches!(self, Self::Code(200..=299) | Self::Range(2))
+    }
+}
+
+impl std::fmt::Display for StatusKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Code(code) => write!(f, "{code}"),
+            Self::Range(digit) => write!(f, "{digit}XX"),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// What a body holds, in which media type.
+#[derive(Debug, Clone)]
+pub(super) enum BodyType {
+    /// JSON of a generated type (a component, or one hoisted from an inline schema).
+    Model(Ident),
+    /// Any JSON value (a JSON media type without a schema).
+    Any,
+    /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
+    Form(Ident),
+    /// Text in the media type given (`text/*`, XML), as a `String`.
+    Text(String),
+    /// Bytes in the media type given (`application/octet-stream`, images ...).
+    Binary(String),
+}
+
+impl BodyType {
+    /// The type, as a path valid in every generated module.
+    pub(super) fn tokens(&self) -> TokenStream {
+        match self {
+            Self::Model(ident) | Self::Form(ident) => quote! { crate::models::#ident },
+            Self::Any => quote! { serde_json::Value },
+            Self::Text(_) => quote! { String },
+            Self::Binary(_) => quote! { Vec<u8> },
+        }
+    }
+
+    /// The media type, as documented.
+    pub(super) fn media_type(&self) -> &str {
+        match self {
+            Self::Model(_) | Self::Any => JSON,
+            Self::Form(_) => FORM,
+            Self::Text(media) | Self::Binary(media) => media,
+        }
+    }
+
+    /// The response of `status` with the body in `body`.
+    pub(super) fn response(&self, status: &TokenStream) -> TokenStream {
+        match self {
+            Self::Model(_) | Self::Any | Self::Form(_) => {
+                quote! { (#status, axum::Json(body)).into_response() }
+            }
+            Self::Text(media) | Self::Binary(media) => quote! {
+                (#status, [(axum::http::header::CONTENT_TYPE, #media)], body).into_response()
+            },
+        }
+    }
+
+    /// The extractor that reads a request body of this type, binding the value to `body`.
+    pub(super) fn extractor(&self, required: bool) -> TokenStream {
+        let ty = self.tokens();
+        let reader = match self {
+            Self::Model(_) | Self::Any => quote! { crate::JsonBody<#ty> },
+            Self::Form(_) => quote! { crate::FormBody<#ty> },
+            Self::Text(_) => quote! { crate::TextBody },
+            Self::Binary(_) => quote! { crate::BinaryBody },
+        };
+        if required {
+            quote! { body: #reader }
+        } else {
+            quote! { body: crate::OptionalBody<#reader> }
+        }
+    }
+
+    /// The value the service receives from what [`Self::extractor`] bound.
+    pub(super) fn argument(required: bool) -> TokenStream {
+        if required {
+            quote! { body.0 }
+        } else {
+            quote! { body.0.map(|body| body.0) }
+        }
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
 
 impl OperationStub {
     pub(super) fn method_ident(&self) -> Ident {
@@ -89,6 +213,8 @@ impl OperationStub {
 pub(super) fn collect_operations(
     spec: &OpenAPI,
     components: &Components,
+    options: Options,
+    hoisted: &mut Hoisted,
 ) -> Result<Vec<OperationStub>, GenerateError> {
     let paths = Pointer::default().join("paths");
     let mut operations = Vec::new();
@@ -106,7 +232,12 @@ pub(super) fn collect_operations(
         }
         for (method, operation) in item.iter() {
             let pointer = path_pointer.join(method);
-            let stub = collect_operation(spec, components, path, method, operation, &pointer)?;
+            let document = Document {
+                spec,
+                components,
+                options,
+            };
+            let stub = collect_operation(&document, path, method, operation, &pointer, hoisted)?;
             if let Some(previous) =
                 operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
             {
@@ -124,21 +255,56 @@ pub(super) fn collect_operations(
     Ok(operations)
 }
 
+/// The name of an operation without operationId, from its method and path:
+/// `GET /pets/{petId}/photos` is `get_pets_by_pet_id_photos`, `GET /` is `get_root`.
+pub(super) fn operation_id_from(method: &str, path: &str) -> String {
+    let mut name = method.to_lowercase();
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    if segments.is_empty() {
+        name.push_str("_root");
+    }
+    for segment in segments {
+        let words = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(parameter) => format!("by_{}", parameter.to_snake_case()),
+            None => segment.to_snake_case(),
+        };
+        if !words.is_empty() {
+            name.push('_');
+            name.push_str(&words);
+        }
+    }
+    name
+}
+
+/// What every operation is read against.
+pub(super) struct Document<'a> {
+    pub(super) spec: &'a OpenAPI,
+    pub(super) components: &'a Components,
+    pub(super) options: Options,
+}
+
 pub(super) fn collect_operation(
-    spec: &OpenAPI,
-    components: &Components,
+    document: &Document<'_>,
     path: &str,
     method: &str,
     operation: &Operation,
     pointer: &Pointer,
+    hoisted: &mut Hoisted,
 ) -> Result<OperationStub, GenerateError> {
+    let Document {
+        spec,
+        components,
+        options,
+    } = *document;
+    // Callbacks describe requests this server makes, not routes it serves: nothing to generate.
     let operation_id = operation
         .operation_id
         .clone()
-        .ok_or_else(|| invalid(pointer, "an operation without operationId"))?;
-    if operation.callbacks.iter().next().is_some() {
-        return Err(unsupported(&pointer.join("callbacks"), "callbacks"));
-    }
+        .unwrap_or_else(|| operation_id_from(method, path));
+    let operation_name = &operation_id;
 
     let mut path_params = Vec::new();
     let mut query_params: Vec<QueryParam> = Vec::new();
@@ -186,7 +352,16 @@ pub(super) fn collect_operation(
             format,
             constraints,
             validates_nested,
-        } = inline_type(schema, &param_pointer.join("schema"))?;
+        } = inline_type(
+            schema,
+            &param_pointer.join("schema"),
+            &format!(
+                "{}{}",
+                operation_name.to_pascal_case(),
+                parameter_data.name.to_pascal_case()
+            ),
+            hoisted,
+        )?;
         if is_path {
             if format.is_some() || schema.schema_data.nullable || !constraints.is_empty() {
                 return Err(unsupported(
@@ -207,16 +382,34 @@ pub(super) fn collect_operation(
             });
             continue;
         }
-        let is_array = matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_)));
-        if format.is_some() || schema.schema_data.nullable || validates_nested || is_array {
+        // A list arrives as the key repeated (`form` style, exploded); an object would need
+        // `deepObject`, which is not read.
+        let is_object = matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_)));
+        if schema.schema_data.nullable || is_object {
             return Err(unsupported(
                 &param_pointer,
-                "a query parameter that is an array, nullable or of a custom format",
+                "a query parameter that is an object or nullable",
             ));
         }
+        let default = match &schema.schema_data.default {
+            Some(value) if !parameter_data.required => Some(default_fn(
+                &format!(
+                    "{}{}",
+                    operation_name.to_pascal_case(),
+                    parameter_data.name.to_pascal_case()
+                ),
+                &ty,
+                value,
+                hoisted,
+            )),
+            _ => None,
+        };
         let param = QueryParam {
             name: parameter_data.name.clone(),
             ty,
+            validates_nested,
+            format,
+            default_fn: default,
             required: parameter_data.required,
             constraints,
             description: parameter_data.description.clone(),
@@ -247,31 +440,65 @@ pub(super) fn collect_operation(
 
     let body = match &operation.request_body {
         None => None,
-        Some(body) => Some(json_body(body, components, &pointer.join("requestBody"))?),
+        Some(body) => Some(json_body(
+            body,
+            components,
+            &pointer.join("requestBody"),
+            &format!("{}Request", operation_name.to_pascal_case()),
+            hoisted,
+        )?),
     };
 
     let security = operation.security.as_ref().or(spec.security.as_ref());
     let bearer_scheme = bearer_scheme(security, components, pointer)?;
 
-    if operation.responses.default.is_some() {
-        return Err(unsupported(
-            &pointer.join("responses").join("default"),
-            "a `default` response",
-        ));
-    }
     let mut responses = Vec::new();
-    for (status, response) in &operation.responses.responses {
-        let response_pointer = pointer.join("responses").join(status.to_string());
-        let StatusCode::Code(code) = status else {
-            return Err(unsupported(&response_pointer, "a status range such as 4XX"));
-        };
+    let keyed = operation
+        .responses
+        .responses
+        .iter()
+        .map(|(status, response)| {
+            let key = match status {
+                StatusCode::Code(code) => StatusKey::Code(*code),
+                StatusCode::Range(digit) => StatusKey::Range(*digit),
+            };
+            (key, response)
+        })
+        .chain(
+            operation
+                .responses
+                .default
+                .iter()
+                .map(|response| (StatusKey::Default, response)),
+        );
+    for (key, response) in keyed {
+        let response_pointer = pointer.join("responses").join(key.to_string());
+        if let StatusKey::Range(digit) = key
+            && !(1..=5).contains(&digit)
+        {
+            return Err(invalid(
+                &response_pointer,
+                "a status range other than 1XX to 5XX",
+            ));
+        }
         let (response, response_pointer) =
             resolve_response(response, components, response_pointer)?;
-        responses.push(response_stub(*code, response, &response_pointer)?);
+        let hint = format!(
+            "{}Response{}",
+            operation_name.to_pascal_case(),
+            key.to_string().to_pascal_case()
+        );
+        responses.push(response_stub(
+            key,
+            response,
+            &response_pointer,
+            &hint,
+            hoisted,
+        )?);
     }
     if !responses
         .iter()
-        .any(|response| (200..300).contains(&response.status))
+        .any(|response| response.status.is_success())
     {
         return Err(invalid(
             &pointer.join("responses"),
@@ -297,7 +524,11 @@ pub(super) fn collect_operation(
         ]);
     }
     for (status, cause) in answered_by_extractors {
-        if !responses.iter().any(|response| response.status == status) {
+        if options.require_extractor_statuses
+            && !responses
+                .iter()
+                .any(|response| response.status.covers(status))
+        {
             return Err(invalid(
                 &pointer.join("responses"),
                 format!(
@@ -369,61 +600,73 @@ pub(super) fn json_body(
     body: &ReferenceOr<RequestBody>,
     components: &Components,
     pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
 ) -> Result<JsonBody, GenerateError> {
-    let ReferenceOr::Item(body) = body else {
-        return Err(unsupported(pointer, "a requestBody $ref"));
-    };
-    if !body.required {
-        return Err(unsupported(pointer, "an optional request body"));
-    }
-    let ty = single_json_schema(&body.content, &pointer.join("content"))?
-        .ok_or_else(|| unsupported(pointer, "a request body without content"))?;
-    // The generated extractor reads a JSON object; any other body shape would be refused.
-    let is_object = matches!(
-        components.schemas.get(&ty.to_string()),
-        Some(ReferenceOr::Item(Schema {
-            schema_kind: SchemaKind::Type(Type::Object(_)),
-            ..
-        }))
-    );
-    if !is_object {
-        return Err(unsupported(
-            &pointer.join("content").join(JSON).join("schema"),
-            "a request body that is not an object schema",
-        ));
-    }
+    let (body, pointer) = resolve_component(body, "requestBodies", pointer.clone(), |name| {
+        components.request_bodies.get(name)
+    })?;
+    let ty = single_json_schema(&body.content, &pointer.join("content"), hint, hoisted)?
+        .ok_or_else(|| unsupported(&pointer, "a request body without content"))?;
+    let extractor = ty.extractor(body.required);
     Ok(JsonBody {
         ty,
+        extractor,
+        required: body.required,
         description: body.description.clone(),
     })
 }
 
-/// The component type of a content map that holds exactly one `application/json` `$ref` schema.
+/// The body type of a content map: its one media type, or its JSON one when a response offers
+/// several (any documented representation is a valid answer). A JSON or form body is the
+/// `$ref`'d component, a type hoisted from its inline schema (named from `hint`), or any JSON
+/// value when it has no schema.
 pub(super) fn single_json_schema(
     content: &openapiv3::Content,
     pointer: &Pointer,
-) -> Result<Option<Ident>, GenerateError> {
-    let mut media_types = content.iter();
-    let Some((media_type, media)) = media_types.next() else {
-        return Ok(None);
+    hint: &str,
+    hoisted: &mut Hoisted,
+) -> Result<Option<BodyType>, GenerateError> {
+    let is_json = |media: &str| {
+        let essence = media.split(';').next().unwrap_or_default().trim();
+        essence == JSON || essence.ends_with("+json")
     };
-    if media_type != JSON || media_types.next().is_some() {
-        return Err(unsupported(
-            pointer,
-            format!("content other than exactly `{JSON}`"),
-        ));
-    }
+    let (media_type, media) = match content.len() {
+        0 => return Ok(None),
+        1 => content.iter().next().expect("one media type"),
+        _ => content
+            .iter()
+            .find(|(media, _)| is_json(media))
+            .ok_or_else(|| unsupported(pointer, "several media types, none of them JSON"))?,
+    };
     let schema_pointer = pointer.join(media_type).join("schema");
-    match &media.schema {
-        Some(ReferenceOr::Reference { reference }) => {
-            Ok(Some(schema_ref_type(reference, &schema_pointer)?))
-        }
-        Some(ReferenceOr::Item(_)) => Err(unsupported(
-            &schema_pointer,
-            "an inline body schema; use a $ref to components/schemas",
-        )),
-        None => Err(unsupported(&schema_pointer, "a media type without schema")),
-    }
+    let model = |hoisted: &mut Hoisted| -> Result<Option<Ident>, GenerateError> {
+        Ok(match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => {
+                Some(schema_ref_type(reference, &schema_pointer)?)
+            }
+            Some(ReferenceOr::Item(schema)) => {
+                Some(named_inline_type(schema, &schema_pointer, hint, hoisted)?)
+            }
+            None => None,
+        })
+    };
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    Ok(Some(if is_json(media_type) {
+        model(hoisted)?.map_or(BodyType::Any, BodyType::Model)
+    } else if essence == FORM {
+        BodyType::Form(
+            model(hoisted)?
+                .ok_or_else(|| unsupported(&schema_pointer, "a form body without a schema"))?,
+        )
+    } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
+    {
+        BodyType::Text(media_type.clone())
+    } else if essence == "multipart/form-data" {
+        return Err(unsupported(pointer, "a multipart/form-data body"));
+    } else {
+        BodyType::Binary(media_type.clone())
+    }))
 }
 
 pub(super) fn bearer_scheme(
@@ -476,14 +719,14 @@ pub(super) fn resolve_response<'a>(
 }
 
 pub(super) fn response_stub(
-    status: u16,
+    status: StatusKey,
     response: &Response,
     pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
 ) -> Result<ResponseStub, GenerateError> {
-    if !response.links.is_empty() {
-        return Err(unsupported(&pointer.join("links"), "response links"));
-    }
-    let body = single_json_schema(&response.content, &pointer.join("content"))?;
+    // Links document how responses relate to other operations; they change nothing on the wire.
+    let body = single_json_schema(&response.content, &pointer.join("content"), hint, hoisted)?;
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
         let header_pointer = pointer.join("headers").join(name);
@@ -501,7 +744,12 @@ pub(super) fn response_stub(
             format,
             constraints,
             ..
-        } = inline_type(schema, &header_pointer.join("schema"))?;
+        } = inline_type(
+            schema,
+            &header_pointer.join("schema"),
+            &format!("{name}Header"),
+            hoisted,
+        )?;
         if format.is_some() || !constraints.is_empty() {
             return Err(unsupported(
                 &header_pointer,

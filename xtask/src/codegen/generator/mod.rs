@@ -79,7 +79,35 @@ const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 const JSON: &str = "application/json";
 
 /// Generates the stubs; `api_trait` names the trait the service implements.
+/// How demanding the generator is of the spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Refuse an operation that does not document a status its generated extractors answer
+    /// (404 for an unreadable path parameter; 400, 413 and 415 for a body; 400 for a query).
+    /// On for this workspace's own spec, whose every answer must be documented; off for any
+    /// other document, which rarely documents them.
+    pub require_extractor_statuses: bool,
+}
+
+/// Generates the stubs with every requirement on; `api_trait` names the trait the service
+/// implements.
+#[cfg(test)]
 pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError> {
+    generate_with(
+        spec,
+        api_trait,
+        Options {
+            require_extractor_statuses: true,
+        },
+    )
+}
+
+/// Generates the stubs under `options`.
+pub fn generate_with(
+    spec: &OpenAPI,
+    api_trait: &str,
+    options: Options,
+) -> Result<Stubs, GenerateError> {
     let root = Pointer::default();
     if !spec.openapi.starts_with("3.0.") {
         return Err(unsupported(
@@ -89,8 +117,11 @@ pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError>
     }
     let empty = Components::default();
     let components = spec.components.as_ref().unwrap_or(&empty);
-    let models = generate_models(components)?;
-    let operations = collect_operations(spec, components)?;
+    let mut hoisted = Hoisted::new(components);
+    let models = generate_models(components, &mut hoisted)?;
+    let operations = collect_operations(spec, components, options, &mut hoisted)?;
+    let hoisted = &hoisted.items;
+    let models = quote! { #models #(#hoisted)* };
     let api_trait = Ident::new(api_trait, Span::call_site());
     Ok(Stubs {
         models,
@@ -125,19 +156,40 @@ fn rust_ident(name: &str) -> Ident {
     }
 }
 
-/// The Rust type named after a component; utoipa names the component after the type, so the
-/// two must be identical for the implementation's document to match the spec.
-fn component_type(name: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
-    if name.to_pascal_case() != name {
-        return Err(unsupported(
-            pointer,
-            format!(
-                "component name `{name}` is not a Rust type name; rename it to `{}`",
-                name.to_pascal_case()
-            ),
-        ));
+/// The Rust type named after a component: its name in PascalCase (`user` → `User`,
+/// `dataSetList` → `DataSetList`, `error-model` → `ErrorModel`), with `Schema` in front when it
+/// would not start with a letter. Deterministic, so a `$ref` finds the same type.
+fn component_type(name: &str) -> Ident {
+    let converted = name.to_pascal_case();
+    if converted.starts_with(|c: char| c.is_alphabetic()) {
+        rust_ident(&converted)
+    } else {
+        rust_ident(&format!("Schema{converted}"))
     }
-    Ok(rust_ident(name))
+}
+
+/// The component schema whose Rust type is `ty`.
+fn component_schema<'a>(
+    components: &'a Components,
+    ty: &Ident,
+) -> Option<&'a openapiv3::ReferenceOr<openapiv3::Schema>> {
+    components
+        .schemas
+        .iter()
+        .find(|(name, _)| component_type(name) == *ty)
+        .map(|(_, schema)| schema)
+}
+
+/// utoipa names a component after its Rust type; where the spec's name differs, `as` keeps the
+/// spec's name (when it is one utoipa can take: a plain identifier).
+fn schema_as(name: &str) -> TokenStream {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !plain || component_type(name) == name {
+        return TokenStream::new();
+    }
+    let name = rust_ident(name);
+    quote! { #[schema(as = #name)] }
 }
 
 fn schema_ref_type(reference: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
@@ -147,5 +199,5 @@ fn schema_ref_type(reference: &str, pointer: &Pointer) -> Result<Ident, Generate
             format!("$ref `{reference}`; only local `{SCHEMA_REF_PREFIX}*` references are read"),
         )
     })?;
-    component_type(name, pointer)
+    Ok(component_type(name))
 }

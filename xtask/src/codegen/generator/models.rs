@@ -4,14 +4,24 @@ use super::*;
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{Components, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
-pub(super) fn generate_models(components: &Components) -> Result<TokenStream, GenerateError> {
+pub(super) fn generate_models(
+    components: &Components,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
     let base = Pointer::default().join("components").join("schemas");
     let mut items = Vec::new();
+    let mut types = std::collections::BTreeMap::new();
     for (name, schema) in &components.schemas {
         let pointer = base.join(name);
-        let ident = component_type(name, &pointer)?;
+        let ident = component_type(name);
+        if let Some(other) = types.insert(ident.to_string(), name) {
+            return Err(invalid(
+                &pointer,
+                format!("`{name}` and `{other}` both become the Rust type `{ident}`"),
+            ));
+        }
         let ReferenceOr::Item(schema) = schema else {
             return Err(unsupported(
                 &pointer,
@@ -20,12 +30,29 @@ pub(super) fn generate_models(components: &Components) -> Result<TokenStream, Ge
         };
         reject_schema_extras(schema, &pointer, false)?;
         let doc = doc_attrs(schema.schema_data.description.as_deref());
+        // After the derive, which introduces `schema`.
+        let schema_as = schema_as(name);
         items.push(match &schema.schema_kind {
+            // Only `additionalProperties`: a map, as a newtype.
+            SchemaKind::Type(Type::Object(object))
+                if object.properties.is_empty() && object.additional_properties.is_some() =>
+            {
+                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+                newtype(&doc, &schema_as, &ident, &inline)
+            }
             SchemaKind::Type(Type::Object(object)) => {
                 let mut fields = Vec::new();
                 let mut checks = Vec::new();
-                object_fields(object, &pointer, &mut FieldNames::default(), &mut fields, &mut checks)?;
-                model_struct(&doc, &ident, &fields, &checks)
+                object_fields(
+                    object,
+                    &pointer,
+                    &ident,
+                    hoisted,
+                    &mut FieldNames::default(),
+                    &mut fields,
+                    &mut checks,
+                )?;
+                model_struct(&doc, &schema_as, &ident, &fields, &checks)
             }
             SchemaKind::AllOf { all_of } => {
                 // Merged into one struct: a `$ref` branch becomes a flattened field, which utoipa
@@ -39,16 +66,21 @@ pub(super) fn generate_models(components: &Components) -> Result<TokenStream, Ge
                         ReferenceOr::Reference { reference } => {
                             let ty = schema_ref_type(reference, &branch_pointer)?;
                             let is_object = matches!(
-                                components.schemas.get(&ty.to_string()),
+                                component_schema(components, &ty),
                                 Some(ReferenceOr::Item(Schema {
-                                    schema_kind: SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. },
+                                    schema_kind: SchemaKind::Type(Type::Object(_))
+                                        | SchemaKind::AllOf { .. },
                                     ..
                                 }))
                             );
                             if !is_object {
-                                return Err(unsupported(&branch_pointer, "an allOf branch that is not an object"));
+                                return Err(unsupported(
+                                    &branch_pointer,
+                                    "an allOf branch that is not an object",
+                                ));
                             }
-                            let field = names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
+                            let field =
+                                names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
                             fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
                             checks.push(quote! { crate::Validate::validate(&self.#field)?; });
                         }
@@ -56,51 +88,150 @@ pub(super) fn generate_models(components: &Components) -> Result<TokenStream, Ge
                             schema_kind: SchemaKind::Type(Type::Object(object)),
                             schema_data,
                         }) if !schema_data.nullable => {
-                            object_fields(object, &branch_pointer, &mut names, &mut fields, &mut checks)?;
+                            object_fields(
+                                object,
+                                &branch_pointer,
+                                &ident,
+                                hoisted,
+                                &mut names,
+                                &mut fields,
+                                &mut checks,
+                            )?;
                         }
                         ReferenceOr::Item(_) => {
-                            return Err(unsupported(&branch_pointer, "an allOf branch that is not an object"));
+                            return Err(unsupported(
+                                &branch_pointer,
+                                "an allOf branch that is not an object",
+                            ));
                         }
                     }
                 }
-                model_struct(&doc, &ident, &fields, &checks)
+                model_struct(&doc, &schema_as, &ident, &fields, &checks)
             }
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                if string.pattern.is_some()
-                    || string.min_length.is_some()
-                    || string.max_length.is_some()
-                    || !matches!(string.format, VariantOrUnknownOrEmpty::Empty)
-                {
-                    return Err(unsupported(&pointer, "a string enum with format or constraints"));
-                }
-                let mut variants = Vec::new();
-                for (index, value) in string.enumeration.iter().enumerate() {
-                    let Some(value) = value else {
-                        return Err(unsupported(&pointer.join("enum").join(index.to_string()), "null in an enum"));
-                    };
-                    let variant = format_ident!("{}", value.to_lowercase().to_pascal_case());
-                    variants.push(quote! { #[serde(rename = #value)] #variant, });
-                }
-                quote! {
-                    #doc
-                    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-                    pub enum #ident {
-                        #(#variants)*
-                    }
-
-                    /// The enum itself is the only constraint, and serde enforces it.
-                    impl crate::Validate for #ident {}
-                }
+                string_enum(&doc, &schema_as, &ident, string, &pointer)?
             }
+            // Arrays, maps and primitives: a newtype, which serde reads and writes as the
+            // value itself and utoipa documents under the component's name.
             _ => {
-                return Err(unsupported(
-                    &pointer,
-                    "a component that is neither an object nor a string enum",
-                ));
+                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+                newtype(&doc, &schema_as, &ident, &inline)
             }
         });
     }
     Ok(quote! { #(#items)* })
+}
+
+/// A newtype around an inline type, which serde reads and writes as the value itself and utoipa
+/// documents under the newtype's name.
+pub(super) fn newtype(
+    doc: &TokenStream,
+    schema_as: &TokenStream,
+    ident: &Ident,
+    inline: &InlineType,
+) -> TokenStream {
+    // utoipa takes no schema attributes on a tuple field: formats and constraints are checked
+    // but not documented there.
+    let ty = &inline.ty;
+    let checks = inline.constraints.checks("", inline.validates_nested);
+    let checks = if checks.is_empty() {
+        checks
+    } else {
+        quote! { let value = &self.0; #checks }
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #schema_as
+        #[serde(transparent)]
+        pub struct #ident(pub #ty);
+
+        impl crate::Validate for #ident {
+            fn validate(&self) -> Result<(), crate::ValidationError> {
+                #checks
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A generated type for an inline schema that has to be named (a request or response body):
+/// the type it hoists itself (an object, an enum), or a newtype around what it is.
+pub(super) fn named_inline_type(
+    schema: &Schema,
+    pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
+) -> Result<Ident, GenerateError> {
+    let before = hoisted.items.len();
+    let inline = inline_type(schema, pointer, hint, hoisted)?;
+    if hoisted.items.len() > before
+        && let Ok(path) = syn::parse2::<syn::Path>(inline.ty.clone())
+        && let Some(last) = path.segments.last()
+        && last.arguments.is_empty()
+    {
+        return Ok(last.ident.clone());
+    }
+    let ident = hoisted.name(hint);
+    let doc = doc_attrs(schema.schema_data.description.as_deref());
+    let item = newtype(&doc, &TokenStream::new(), &ident, &inline);
+    hoisted.items.push(item);
+    Ok(ident)
+}
+
+/// A string enum: one variant per value, each renamed to its value, so unknown values are
+/// refused when read.
+pub(super) fn string_enum(
+    doc: &TokenStream,
+    schema_as: &TokenStream,
+    ident: &Ident,
+    string: &openapiv3::StringType,
+    pointer: &Pointer,
+) -> Result<TokenStream, GenerateError> {
+    if string.pattern.is_some()
+        || string.min_length.is_some()
+        || string.max_length.is_some()
+        || !matches!(string.format, VariantOrUnknownOrEmpty::Empty)
+    {
+        return Err(unsupported(
+            pointer,
+            "a string enum with format or constraints",
+        ));
+    }
+    let mut variants = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (index, value) in string.enumeration.iter().enumerate() {
+        let Some(value) = value else {
+            return Err(unsupported(
+                &pointer.join("enum").join(index.to_string()),
+                "null in an enum",
+            ));
+        };
+        let mut name = value.to_lowercase().to_pascal_case();
+        if !name.starts_with(|c: char| c.is_alphabetic()) {
+            name = format!("Value{name}");
+        }
+        // Values that differ only in case or punctuation still get variants of their own.
+        let mut unique = name.clone();
+        let mut counter = 2;
+        while !names.insert(unique.clone()) {
+            unique = format!("{name}{counter}");
+            counter += 1;
+        }
+        let variant = rust_ident(&unique);
+        variants.push(quote! { #[serde(rename = #value)] #variant, });
+    }
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #schema_as
+        pub enum #ident {
+            #(#variants)*
+        }
+
+        /// The enum itself is the only constraint, and serde enforces it.
+        impl crate::Validate for #ident {}
+    })
 }
 
 /// The Rust field names a struct has handed out, so two never collide.
@@ -123,16 +254,12 @@ impl FieldNames {
 pub(super) fn object_fields(
     object: &openapiv3::ObjectType,
     pointer: &Pointer,
+    owner: &Ident,
+    hoisted: &mut Hoisted,
     names: &mut FieldNames,
     fields: &mut Vec<TokenStream>,
     checks: &mut Vec<TokenStream>,
 ) -> Result<(), GenerateError> {
-    if object.additional_properties.is_some() {
-        return Err(unsupported(
-            &pointer.join("additionalProperties"),
-            "additionalProperties",
-        ));
-    }
     if object.min_properties.is_some() || object.max_properties.is_some() {
         return Err(unsupported(pointer, "minProperties/maxProperties"));
     }
@@ -142,6 +269,25 @@ pub(super) fn object_fields(
                 &pointer.join("required"),
                 format!("`{required}` is required but not a property"),
             ));
+        }
+    }
+    // Members beyond the properties, when their schema is given, are kept in a map flattened
+    // into the struct. (`true`, `false` or absent: unknown members are ignored when read.)
+    if let Some(openapiv3::AdditionalProperties::Schema(extra)) = &object.additional_properties {
+        let extra_pointer = pointer.join("additionalProperties");
+        let map = Schema {
+            schema_data: Default::default(),
+            schema_kind: SchemaKind::Type(Type::Object(openapiv3::ObjectType {
+                additional_properties: Some(openapiv3::AdditionalProperties::Schema(extra.clone())),
+                ..Default::default()
+            })),
+        };
+        let inline = inline_type(&map, &extra_pointer, &format!("{owner}Extra"), hoisted)?;
+        let field = names.claim("additional_properties", &extra_pointer)?;
+        let ty = &inline.ty;
+        fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
+        if inline.validates_nested {
+            checks.push(quote! { crate::Validate::validate(&self.#field)?; });
         }
     }
     for (property, property_schema) in &object.properties {
@@ -154,6 +300,8 @@ pub(super) fn object_fields(
             property_schema,
             object.required.contains(property),
             &property_pointer,
+            &format!("{owner}{}", property.to_pascal_case()),
+            hoisted,
         )?;
         fields.push(field.tokens);
         checks.push(field.checks);
@@ -164,6 +312,7 @@ pub(super) fn object_fields(
 /// A model struct with its `Validate` implementation.
 pub(super) fn model_struct(
     doc: &TokenStream,
+    schema_as: &TokenStream,
     ident: &Ident,
     fields: &[TokenStream],
     checks: &[TokenStream],
@@ -171,11 +320,14 @@ pub(super) fn model_struct(
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #schema_as
         pub struct #ident {
             #(#fields)*
         }
 
         impl crate::Validate for #ident {
+            const JSON_OBJECT: bool = true;
+
             fn validate(&self) -> Result<(), crate::ValidationError> {
                 #(#checks)*
                 Ok(())
@@ -196,6 +348,8 @@ pub(super) fn generate_field(
     schema: &ReferenceOr<Box<Schema>>,
     required: bool,
     pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
 ) -> Result<Field, GenerateError> {
     let field = rust_ident(field_name);
     let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
@@ -214,7 +368,7 @@ pub(super) fn generate_field(
             )
         }
         ReferenceOr::Item(schema) => {
-            let inline = inline_type(schema, pointer)?;
+            let inline = inline_type(schema, pointer, hint, hoisted)?;
             (
                 inline.ty,
                 schema.schema_data.nullable,
@@ -228,32 +382,65 @@ pub(super) fn generate_field(
     let doc = doc_attrs(description);
     let rename = (field_name != property).then(|| quote! { #[serde(rename = #property)] });
     let format = format.map(|format| quote! { #[schema(format = #format)] });
-    let tokens = match (required, nullable) {
-        (true, false) => quote! { #doc #rename #format #constraints pub #field: #ty, },
-        (true, true) => quote! {
-            #doc #rename #format #constraints
+    let data = match schema {
+        ReferenceOr::Item(schema) => Some(&schema.schema_data),
+        ReferenceOr::Reference { .. } => None,
+    };
+    let access = match data {
+        Some(data) if data.read_only => quote! { #[schema(read_only)] },
+        Some(data) if data.write_only => quote! { #[schema(write_only)] },
+        _ => TokenStream::new(),
+    };
+    let default = data.and_then(|data| data.default.as_ref());
+    let attrs = quote! { #doc #rename #format #constraints #access };
+    // Whether the field is an `Option` the checks must look into.
+    let mut optional = !required || nullable;
+    let tokens = match (required, nullable, default) {
+        (true, false, _) => quote! { #attrs pub #field: #ty, },
+        (true, true, _) => quote! {
+            #attrs
             #[schema(required = true)]
             pub #field: Option<#ty>,
         },
-        (false, false) => quote! {
-            #doc #rename #format #constraints
+        // Absent means the default: the service always sees a value.
+        (false, false, Some(value)) => {
+            optional = false;
+            let function = default_fn(hint, &ty, value, hoisted);
+            let documented = default_attr(value);
+            quote! {
+                #attrs #documented
+                #[serde(default = #function)]
+                pub #field: #ty,
+            }
+        }
+        (false, false, None) => quote! {
+            #attrs
             #[serde(default, skip_serializing_if = "Option::is_none")]
             #[schema(nullable = false)]
             pub #field: Option<#ty>,
         },
-        (false, true) => {
-            return Err(unsupported(
-                pointer,
-                "a property both optional and nullable (absent and null would be indistinguishable)",
-            ));
+        // Absent (`None`) and null (`Some(None)`) stay apart.
+        (false, true, _) => {
+            let checks = if checks.is_empty() {
+                checks
+            } else {
+                quote! { if let Some(Some(value)) = &self.#field { #checks } }
+            };
+            let tokens = quote! {
+                #attrs
+                #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::double_option")]
+                #[schema(value_type = Option<#ty>, required = false)]
+                pub #field: Option<Option<#ty>>,
+            };
+            return Ok(Field { tokens, checks });
         }
     };
     let checks = if checks.is_empty() {
         checks
-    } else if required && !nullable {
-        quote! { { let value = &self.#field; #checks } }
-    } else {
+    } else if optional {
         quote! { if let Some(value) = &self.#field { #checks } }
+    } else {
+        quote! { { let value = &self.#field; #checks } }
     };
     Ok(Field { tokens, checks })
 }

@@ -15,17 +15,24 @@ pub(super) fn generate_query_struct(operation: &OperationStub) -> TokenStream {
         let name = &param.name;
         let ty = param.rust_type();
         let doc = doc_attrs(param.description.as_deref());
-        let optional = (!param.required)
-            .then(|| quote! { #[serde(default, skip_serializing_if = "Option::is_none")] });
+        let optional = match &param.default_fn {
+            Some(function) => Some(quote! { #[serde(default = #function)] }),
+            None if !param.required => {
+                Some(quote! { #[serde(default, skip_serializing_if = "Option::is_none")] })
+            }
+            None => None,
+        };
         let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
         quote! { #doc #rename #optional pub #field: #ty, }
     });
     let checks = operation.query_params.iter().map(|param| {
         let field = param.field();
-        let checks = param.constraints.checks(&param.name, false);
+        let checks = param
+            .constraints
+            .checks(&param.name, param.validates_nested);
         if checks.is_empty() {
             checks
-        } else if param.required {
+        } else if param.always_present() {
             quote! { { let value = &self.#field; #checks } }
         } else {
             quote! { if let Some(value) = &self.#field { #checks } }
@@ -107,8 +114,13 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             arguments.push((param.field(), param.rust_type()));
         }
         if let Some(body) = &operation.body {
-            let ty = &body.ty;
-            arguments.push((format_ident!("body"), quote! { crate::models::#ty }));
+            let ty = body.ty.tokens();
+            let ty = if body.required {
+                ty
+            } else {
+                quote! { Option<#ty> }
+            };
+            arguments.push((format_ident!("body"), ty));
         }
         let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
         let names = arguments.iter().map(|(name, _)| name);
@@ -137,18 +149,47 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         let mut variants = Vec::new();
         let mut arms = Vec::new();
         for stub in &operation.responses {
-            let (variant, status) = status_names(stub.status);
             let doc = format!(" {}: {}", stub.status, stub.description.trim());
-            match &stub.body {
-                Some(body) => {
-                    variants.push(quote! { #[doc = #doc] #variant(crate::models::#body), });
-                    arms.push(quote! {
-                        Self::#variant(body) => (#status, axum::Json(body)).into_response(),
-                    });
+            let body = stub.body.as_ref();
+            match (stub.status, body) {
+                (StatusKey::Code(code), Some(body_type)) => {
+                    let (variant, status) = status_names(code);
+                    let body = body_type.tokens();
+                    let response = body_type.response(&status);
+                    variants.push(quote! { #[doc = #doc] #variant(#body), });
+                    arms.push(quote! { Self::#variant(body) => #response, });
                 }
-                None => {
+                (StatusKey::Code(code), None) => {
+                    let (variant, status) = status_names(code);
                     variants.push(quote! { #[doc = #doc] #variant, });
                     arms.push(quote! { Self::#variant => #status.into_response(), });
+                }
+                // A range or `default`: the service chooses the status.
+                (key, body) => {
+                    let variant = match key {
+                        StatusKey::Range(digit) => format_ident!("Status{digit}XX"),
+                        _ => format_ident!("Default"),
+                    };
+                    match body {
+                        Some(body_type) => {
+                            let body = body_type.tokens();
+                            let response = body_type.response(&quote! { status });
+                            variants.push(quote! {
+                                #[doc = #doc]
+                                #variant { status: axum::http::StatusCode, body: #body },
+                            });
+                            arms.push(quote! { Self::#variant { status, body } => #response, });
+                        }
+                        None => {
+                            variants.push(quote! {
+                                #[doc = #doc]
+                                #variant { status: axum::http::StatusCode },
+                            });
+                            arms.push(
+                                quote! { Self::#variant { status } => status.into_response(), },
+                            );
+                        }
+                    }
                 }
             }
         }

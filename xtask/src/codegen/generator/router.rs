@@ -15,7 +15,7 @@ pub(super) fn generate_router(
         .schemas
         .keys()
         .map(|name| {
-            let ident = rust_ident(name);
+            let ident = component_type(name);
             quote! { crate::models::#ident }
         })
         .collect::<Vec<_>>();
@@ -130,28 +130,42 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
             .as_deref()
             .map(str::trim)
             .map(|text| quote! { , description = #text });
-        let constraints = param.constraints.attrs();
+        let mut constraints = param.constraints.attrs();
+        if let Some(format) = &param.format {
+            constraints.push(quote! { format = #format });
+        }
         quote! { (#name = #ty, Query #description #(, #constraints)*) }
     });
     let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
     let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
 
     let request_body = operation.body.as_ref().map(|body| {
-        let ty = &body.ty;
+        let ty = body.ty.tokens();
         let description = body
             .description
             .as_ref()
             .map(|text| quote! { , description = #text });
-        quote! { request_body(content = crate::models::#ty, content_type = #JSON #description), }
+        let media_type = body.ty.media_type();
+        quote! { request_body(content = #ty, content_type = #media_type #description), }
     });
 
     let responses = operation.responses.iter().map(|stub| {
-        let status = proc_macro2::Literal::u16_unsuffixed(stub.status);
+        let status = match stub.status {
+            StatusKey::Code(code) => {
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                quote! { #code }
+            }
+            key => {
+                let key = key.to_string();
+                quote! { #key }
+            }
+        };
         let description = stub.description.trim();
-        let body = stub
-            .body
-            .as_ref()
-            .map(|body| quote! { , body = crate::models::#body, content_type = #JSON });
+        let body = stub.body.as_ref().map(|body| {
+            let media_type = body.media_type();
+            let body = body.tokens();
+            quote! { , body = #body, content_type = #media_type }
+        });
         let headers = (!stub.headers.is_empty()).then(|| {
             let headers = stub.headers.iter().map(|(name, ty, description)| {
                 let description = description
@@ -199,9 +213,8 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
         }));
     }
     if let Some(body) = &operation.body {
-        let ty = &body.ty;
-        extractors.push(quote! { crate::JsonBody(body): crate::JsonBody<crate::models::#ty> });
-        arguments.push(quote! { body });
+        extractors.push(body.extractor.clone());
+        arguments.push(BodyType::argument(body.required));
     }
 
     quote! {

@@ -1,11 +1,14 @@
 //! Inline schemas → Rust types, with the constraints the generated code checks and documents.
 
 use super::*;
+use heck::ToSnakeCase;
 use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Keywords that would change the wire contract but that the generated types cannot carry.
+/// (`x-` extensions are vendor metadata; `readOnly`, `writeOnly` and `default` are carried where
+/// a property or parameter declares them.)
 pub(super) fn reject_schema_extras(
     schema: &Schema,
     pointer: &Pointer,
@@ -14,16 +17,40 @@ pub(super) fn reject_schema_extras(
     let data = &schema.schema_data;
     let rejected = [
         (data.nullable && !allow_nullable, "nullable"),
-        (data.read_only, "readOnly"),
-        (data.write_only, "writeOnly"),
         (data.discriminator.is_some(), "discriminator"),
-        (data.default.is_some(), "default"),
-        (!data.extensions.is_empty(), "x- extensions"),
     ];
     match rejected.iter().find(|(present, _)| *present) {
         Some((_, keyword)) => Err(unsupported(pointer, format!("`{keyword}` on this schema"))),
         None => Ok(()),
     }
+}
+
+/// A function that returns the spec's `default` for a value of type `ty`, hoisted into the
+/// models module; returns its path, for `#[serde(default = "...")]`.
+pub(super) fn default_fn(
+    hint: &str,
+    ty: &TokenStream,
+    value: &serde_json::Value,
+    hoisted: &mut Hoisted,
+) -> String {
+    let name = format!("default_{}", hint.to_snake_case());
+    let function = rust_ident(&name);
+    let json: TokenStream = value.to_string().parse().expect("JSON text is Rust tokens");
+    hoisted.items.push(quote! {
+        /// The spec's default, for serde.
+        #[doc(hidden)]
+        pub fn #function() -> #ty {
+            serde_json::from_value(serde_json::json!(#json))
+                .expect("the spec's default is a value of its schema")
+        }
+    });
+    format!("crate::models::{name}")
+}
+
+/// The utoipa attribute that documents a default.
+pub(super) fn default_attr(value: &serde_json::Value) -> TokenStream {
+    let json: TokenStream = value.to_string().parse().expect("JSON text is Rust tokens");
+    quote! { #[schema(default = json!(#json))] }
 }
 
 /// The constraints of an inline schema the generated code enforces and documents.
@@ -34,6 +61,9 @@ pub(super) struct Constraints {
     pub(super) pattern: Option<String>,
     pub(super) minimum: Option<i64>,
     pub(super) maximum: Option<i64>,
+    pub(super) min_items: Option<usize>,
+    pub(super) max_items: Option<usize>,
+    pub(super) unique_items: bool,
 }
 
 impl Constraints {
@@ -43,6 +73,9 @@ impl Constraints {
             && self.pattern.is_none()
             && self.minimum.is_none()
             && self.maximum.is_none()
+            && self.min_items.is_none()
+            && self.max_items.is_none()
+            && !self.unique_items
     }
 
     /// The utoipa attribute that documents them, so the implementation's document shows them.
@@ -73,6 +106,13 @@ impl Constraints {
         if let Some(max) = self.maximum {
             attrs.push(quote! { maximum = #max });
         }
+        // utoipa has no `uniqueItems`; it is checked all the same.
+        if let Some(min) = self.min_items {
+            attrs.push(quote! { min_items = #min });
+        }
+        if let Some(max) = self.max_items {
+            attrs.push(quote! { max_items = #max });
+        }
         attrs
     }
 
@@ -98,13 +138,25 @@ impl Constraints {
             });
         }
         if self.minimum.is_some() || self.maximum.is_some() {
+            // i128 holds every integer type the generator emits, u64 included.
             let bound = |bound: Option<i64>| match bound {
-                Some(bound) => quote! { Some(#bound) },
+                Some(bound) => {
+                    let bound = proc_macro2::Literal::i128_suffixed(i128::from(bound));
+                    quote! { Some(#bound) }
+                }
                 None => quote! { None },
             };
             let (min, max) = (bound(self.minimum), bound(self.maximum));
-            checks
-                .push(quote! { crate::validate::range(#pointer, i64::from(*value), #min, #max)?; });
+            checks.push(
+                quote! { crate::validate::range(#pointer, i128::from(*value), #min, #max)?; },
+            );
+        }
+        if self.min_items.is_some() || self.max_items.is_some() {
+            let (min, max) = (option(self.min_items), option(self.max_items));
+            checks.push(quote! { crate::validate::items(#pointer, value.len(), #min, #max)?; });
+        }
+        if self.unique_items {
+            checks.push(quote! { crate::validate::unique(#pointer, value)?; });
         }
         if validates_nested {
             checks.push(
@@ -126,7 +178,47 @@ pub(super) struct InlineType {
 }
 
 /// The Rust type of an inline (non-$ref) schema.
-pub(super) fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineType, GenerateError> {
+/// Types that inline schemas need and the spec does not name (inline objects and enums): they
+/// go into the models module under deterministic names built from where they stand.
+#[derive(Debug, Default)]
+pub(super) struct Hoisted {
+    pub(super) items: Vec<TokenStream>,
+    taken: std::collections::BTreeSet<String>,
+}
+
+impl Hoisted {
+    /// Reserves the Rust type names the components take.
+    pub(super) fn new(components: &openapiv3::Components) -> Self {
+        Self {
+            items: Vec::new(),
+            taken: components
+                .schemas
+                .keys()
+                .map(|name| component_type(name).to_string())
+                .collect(),
+        }
+    }
+
+    /// A type name from `hint` (PascalCase), numbered when already taken.
+    pub(super) fn name(&mut self, hint: &str) -> Ident {
+        let base = component_type(hint).to_string();
+        let mut name = base.clone();
+        let mut counter = 2;
+        while !self.taken.insert(name.clone()) {
+            name = format!("{base}{counter}");
+            counter += 1;
+        }
+        rust_ident(&name)
+    }
+}
+
+/// The Rust type of an inline (non-$ref) schema; `hint` names a type it has to hoist.
+pub(super) fn inline_type(
+    schema: &Schema,
+    pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
+) -> Result<InlineType, GenerateError> {
     reject_schema_extras(schema, pointer, true)?;
     let Schema { schema_kind, .. } = schema;
     let plain = |ty: TokenStream| {
@@ -140,10 +232,17 @@ pub(super) fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineTy
     match schema_kind {
         SchemaKind::Type(Type::String(string)) => {
             if !string.enumeration.is_empty() {
-                return Err(unsupported(
-                    pointer,
-                    "an inline enum; declare it in components/schemas",
-                ));
+                // An inline enum: an enum of its own, named after where it stands.
+                let ident = hoisted.name(hint);
+                let doc = doc_attrs(schema.schema_data.description.as_deref());
+                let item = string_enum(&doc, &TokenStream::new(), &ident, string, pointer)?;
+                hoisted.items.push(item);
+                return Ok(InlineType {
+                    ty: quote! { crate::models::#ident },
+                    format: None,
+                    constraints: Constraints::default(),
+                    validates_nested: false,
+                });
             }
             if let Some(pattern) = &string.pattern
                 && let Err(err) = regex::Regex::new(pattern)
@@ -191,15 +290,20 @@ pub(super) fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineTy
             if integer.multiple_of.is_some() || !integer.enumeration.is_empty() {
                 return Err(unsupported(pointer, "integer multipleOf or enum"));
             }
+            // Formats as dropshot and others emit them; anything else is JSON Schema's integer.
             let ty = match &integer.format {
                 VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => quote! { i32 },
                 VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => quote! { i64 },
-                _ => {
-                    return Err(unsupported(
-                        pointer,
-                        "an integer without format int32 or int64",
-                    ));
-                }
+                VariantOrUnknownOrEmpty::Unknown(format) => match format.as_str() {
+                    "int8" => quote! { i8 },
+                    "int16" => quote! { i16 },
+                    "uint8" => quote! { u8 },
+                    "uint16" => quote! { u16 },
+                    "uint32" => quote! { u32 },
+                    "uint64" => quote! { u64 },
+                    _ => quote! { i64 },
+                },
+                VariantOrUnknownOrEmpty::Empty => quote! { i64 },
             };
             // Exclusive integer bounds are the inclusive ones next to them.
             let constraints = Constraints {
@@ -238,13 +342,7 @@ pub(super) fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineTy
                 VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => {
                     plain(quote! { f32 })
                 }
-                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Double) => {
-                    plain(quote! { f64 })
-                }
-                _ => Err(unsupported(
-                    pointer,
-                    "a number without format float or double",
-                )),
+                _ => plain(quote! { f64 }),
             }
         }
         SchemaKind::Type(Type::Boolean(boolean)) => {
@@ -254,49 +352,138 @@ pub(super) fn inline_type(schema: &Schema, pointer: &Pointer) -> Result<InlineTy
             plain(quote! { bool })
         }
         SchemaKind::Type(Type::Array(array)) => {
-            if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
-                return Err(unsupported(
-                    pointer,
-                    "array constraints (minItems, maxItems, uniqueItems)",
-                ));
-            }
             let items_pointer = pointer.join("items");
             let (item, validates_nested) = match &array.items {
                 None => return Err(unsupported(pointer, "an array without items")),
                 Some(ReferenceOr::Reference { reference }) => {
                     let ty = schema_ref_type(reference, &items_pointer)?;
-                    (quote! { #ty }, true)
+                    (quote! { crate::models::#ty }, true)
                 }
                 Some(ReferenceOr::Item(item)) => {
-                    let inline = inline_type(item, &items_pointer)?;
+                    let inline =
+                        inline_type(item, &items_pointer, &format!("{hint}Item"), hoisted)?;
                     if inline.format.is_some()
                         || item.schema_data.nullable
                         || !inline.constraints.is_empty()
-                        || inline.validates_nested
                     {
                         return Err(unsupported(
                             &items_pointer,
-                            "array items with a format, constraints, nullable or nested arrays",
+                            "array items with a format, constraints or nullable",
                         ));
                     }
-                    (inline.ty, false)
+                    (inline.ty, inline.validates_nested)
                 }
             };
             Ok(InlineType {
                 ty: quote! { Vec<#item> },
                 format: None,
+                constraints: Constraints {
+                    min_items: array.min_items,
+                    max_items: array.max_items,
+                    unique_items: array.unique_items,
+                    ..Constraints::default()
+                },
+                validates_nested,
+            })
+        }
+        SchemaKind::Type(Type::Object(object)) if object.properties.is_empty() => {
+            // A map: `additionalProperties` gives its values (any value when absent or `true`).
+            if object.min_properties.is_some() || object.max_properties.is_some() {
+                return Err(unsupported(pointer, "minProperties/maxProperties"));
+            }
+            let values_pointer = pointer.join("additionalProperties");
+            let (value, validates_nested) = match &object.additional_properties {
+                None | Some(openapiv3::AdditionalProperties::Any(true)) => {
+                    (quote! { serde_json::Value }, false)
+                }
+                Some(openapiv3::AdditionalProperties::Any(false)) => {
+                    return Err(unsupported(
+                        pointer,
+                        "an object that allows no property at all",
+                    ));
+                }
+                Some(openapiv3::AdditionalProperties::Schema(schema)) => match schema.as_ref() {
+                    ReferenceOr::Reference { reference } => {
+                        let ty = schema_ref_type(reference, &values_pointer)?;
+                        (quote! { crate::models::#ty }, true)
+                    }
+                    ReferenceOr::Item(item) => {
+                        let inline =
+                            inline_type(item, &values_pointer, &format!("{hint}Value"), hoisted)?;
+                        if inline.format.is_some()
+                            || !inline.constraints.is_empty()
+                            || inline.validates_nested
+                        {
+                            return Err(unsupported(
+                                &values_pointer,
+                                "map values with a format, constraints or nested validation",
+                            ));
+                        }
+                        (inline.ty, false)
+                    }
+                },
+            };
+            Ok(InlineType {
+                ty: quote! { std::collections::BTreeMap<String, #value> },
+                format: None,
                 constraints: Constraints::default(),
                 validates_nested,
             })
         }
-        SchemaKind::Type(Type::Object(_)) => Err(unsupported(
-            pointer,
-            "an inline object; declare it in components/schemas",
-        )),
+        SchemaKind::Type(Type::Object(object)) => {
+            // An inline object: a struct of its own, named after where it stands.
+            let ident = hoisted.name(hint);
+            let mut fields = Vec::new();
+            let mut checks = Vec::new();
+            object_fields(
+                object,
+                pointer,
+                &ident,
+                hoisted,
+                &mut FieldNames::default(),
+                &mut fields,
+                &mut checks,
+            )?;
+            let doc = doc_attrs(schema.schema_data.description.as_deref());
+            let item = model_struct(&doc, &TokenStream::new(), &ident, &fields, &checks);
+            hoisted.items.push(item);
+            Ok(InlineType {
+                ty: quote! { crate::models::#ident },
+                format: None,
+                constraints: Constraints::default(),
+                validates_nested: true,
+            })
+        }
         SchemaKind::OneOf { .. } => Err(unsupported(pointer, "oneOf")),
         SchemaKind::AllOf { .. } => Err(unsupported(pointer, "allOf")),
         SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "anyOf")),
         SchemaKind::Not { .. } => Err(unsupported(pointer, "not")),
-        SchemaKind::Any(_) => Err(unsupported(pointer, "a schema without a type")),
+        // `{}`: any JSON value.
+        SchemaKind::Any(any) if *any == openapiv3::AnySchema::default() => {
+            plain(quote! { serde_json::Value })
+        }
+        // Object keywords without `type: object`: read as the object they describe.
+        SchemaKind::Any(any)
+            if any.typ.is_none()
+                && (!any.properties.is_empty() || any.additional_properties.is_some())
+                && any.items.is_none()
+                && any.enumeration.is_empty() =>
+        {
+            let object = Schema {
+                schema_data: schema.schema_data.clone(),
+                schema_kind: SchemaKind::Type(Type::Object(openapiv3::ObjectType {
+                    properties: any.properties.clone(),
+                    required: any.required.clone(),
+                    additional_properties: any.additional_properties.clone(),
+                    min_properties: any.min_properties,
+                    max_properties: any.max_properties,
+                })),
+            };
+            inline_type(&object, pointer, hint, hoisted)
+        }
+        SchemaKind::Any(_) => Err(unsupported(
+            pointer,
+            "a schema without a type but with other keywords",
+        )),
     }
 }
