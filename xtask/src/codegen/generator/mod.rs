@@ -168,18 +168,6 @@ fn component_type(name: &str) -> Ident {
     }
 }
 
-/// The component schema whose Rust type is `ty`.
-fn component_schema<'a>(
-    components: &'a Components,
-    ty: &Ident,
-) -> Option<&'a openapiv3::ReferenceOr<openapiv3::Schema>> {
-    components
-        .schemas
-        .iter()
-        .find(|(name, _)| component_type(name) == *ty)
-        .map(|(_, schema)| schema)
-}
-
 /// utoipa names a component after its Rust type; where the spec's name differs, `as` keeps the
 /// spec's name (when it is one utoipa can take: a plain identifier).
 fn schema_as(name: &str) -> TokenStream {

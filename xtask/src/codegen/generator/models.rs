@@ -55,58 +55,31 @@ pub(super) fn generate_models(
                 model_struct(&doc, &schema_as, &ident, &fields, &checks)
             }
             SchemaKind::AllOf { all_of } => {
-                // Merged into one struct: a `$ref` branch becomes a flattened field, which utoipa
-                // documents as the same `allOf`; an inline object branch adds its properties.
-                let mut fields = Vec::new();
-                let mut checks = Vec::new();
-                let mut names = FieldNames::default();
-                for (index, branch) in all_of.iter().enumerate() {
-                    let branch_pointer = pointer.join("allOf").join(index.to_string());
-                    match branch {
-                        ReferenceOr::Reference { reference } => {
-                            let ty = schema_ref_type(reference, &branch_pointer)?;
-                            let is_object = matches!(
-                                component_schema(components, &ty),
-                                Some(ReferenceOr::Item(Schema {
-                                    schema_kind: SchemaKind::Type(Type::Object(_))
-                                        | SchemaKind::AllOf { .. },
-                                    ..
-                                }))
-                            );
-                            if !is_object {
-                                return Err(unsupported(
-                                    &branch_pointer,
-                                    "an allOf branch that is not an object",
-                                ));
-                            }
-                            let field =
-                                names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
-                            fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
-                            checks.push(quote! { crate::Validate::validate(&self.#field)?; });
-                        }
-                        ReferenceOr::Item(Schema {
-                            schema_kind: SchemaKind::Type(Type::Object(object)),
-                            schema_data,
-                        }) if !schema_data.nullable => {
-                            object_fields(
-                                object,
-                                &branch_pointer,
-                                &ident,
-                                hoisted,
-                                &mut names,
-                                &mut fields,
-                                &mut checks,
-                            )?;
-                        }
-                        ReferenceOr::Item(_) => {
-                            return Err(unsupported(
-                                &branch_pointer,
-                                "an allOf branch that is not an object",
-                            ));
-                        }
-                    }
-                }
-                model_struct(&doc, &schema_as, &ident, &fields, &checks)
+                all_of_struct(&doc, &schema_as, &ident, all_of, &pointer, hoisted)?
+            }
+            SchemaKind::OneOf { one_of } => {
+                let discriminator = schema.schema_data.discriminator.as_ref();
+                one_of_enum(
+                    &doc,
+                    &schema_as,
+                    &ident,
+                    one_of,
+                    discriminator,
+                    &pointer.join("oneOf"),
+                    hoisted,
+                )?
+            }
+            SchemaKind::AnyOf { any_of } => {
+                let discriminator = schema.schema_data.discriminator.as_ref();
+                one_of_enum(
+                    &doc,
+                    &schema_as,
+                    &ident,
+                    any_of,
+                    discriminator,
+                    &pointer.join("anyOf"),
+                    hoisted,
+                )?
             }
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
                 string_enum(&doc, &schema_as, &ident, string, &pointer)?
@@ -120,6 +93,204 @@ pub(super) fn generate_models(
         });
     }
     Ok(quote! { #(#items)* })
+}
+
+/// `allOf`, merged into one struct: a `$ref` branch becomes a flattened field, which utoipa
+/// documents as the same `allOf`; an inline object branch adds its properties.
+pub(super) fn all_of_struct(
+    doc: &TokenStream,
+    schema_as: &TokenStream,
+    ident: &Ident,
+    all_of: &[ReferenceOr<Schema>],
+    pointer: &Pointer,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
+    let mut fields = Vec::new();
+    let mut checks = Vec::new();
+    let mut names = FieldNames::default();
+    for (index, branch) in all_of.iter().enumerate() {
+        let branch_pointer = pointer.join("allOf").join(index.to_string());
+        match branch {
+            ReferenceOr::Reference { reference } => {
+                let ty = schema_ref_type(reference, &branch_pointer)?;
+                if !hoisted.is_object(&ty) {
+                    return Err(unsupported(
+                        &branch_pointer,
+                        "an allOf branch that is not an object",
+                    ));
+                }
+                let field = names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
+                fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
+                checks.push(quote! { crate::Validate::validate(&self.#field)?; });
+            }
+            ReferenceOr::Item(Schema {
+                schema_kind: SchemaKind::Type(Type::Object(object)),
+                schema_data,
+            }) if !schema_data.nullable => {
+                object_fields(
+                    object,
+                    &branch_pointer,
+                    ident,
+                    hoisted,
+                    &mut names,
+                    &mut fields,
+                    &mut checks,
+                )?;
+            }
+            ReferenceOr::Item(_) => {
+                return Err(unsupported(
+                    &branch_pointer,
+                    "an allOf branch that is not an object",
+                ));
+            }
+        }
+    }
+    Ok(model_struct(doc, schema_as, ident, &fields, &checks))
+}
+
+/// `oneOf` or `anyOf`: an enum with a variant per branch, written as the branch itself. With a
+/// `discriminator`, reading picks the branch its property names (through `mapping`, or the
+/// component's name); without, the first branch that reads wins, as serde's untagged enums do.
+pub(super) fn one_of_enum(
+    doc: &TokenStream,
+    schema_as: &TokenStream,
+    ident: &Ident,
+    branches: &[ReferenceOr<Schema>],
+    discriminator: Option<&openapiv3::Discriminator>,
+    pointer: &Pointer,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
+    let mut variants = Vec::new();
+    let mut validations = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    // (discriminator values, variant) for the branches that are components.
+    let mut tagged: Vec<(Vec<String>, Ident)> = Vec::new();
+    for (index, branch) in branches.iter().enumerate() {
+        let branch_pointer = pointer.join(index.to_string());
+        let (ty, name, component, checks) = match branch {
+            ReferenceOr::Reference { reference } => {
+                let ty = schema_ref_type(reference, &branch_pointer)?;
+                let component = reference
+                    .trim_start_matches("#/components/schemas/")
+                    .to_owned();
+                (
+                    quote! { crate::models::#ty },
+                    ty.to_string(),
+                    Some((component, reference)),
+                    quote! { crate::Validate::validate(value)?; },
+                )
+            }
+            ReferenceOr::Item(schema) => {
+                let hint = format!("{ident}Variant{index}");
+                let inline = inline_type(schema, &branch_pointer, &hint, hoisted)?;
+                let name = match &schema.schema_kind {
+                    SchemaKind::Type(Type::String(_)) => "String".to_owned(),
+                    SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
+                    SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
+                    SchemaKind::Type(Type::Boolean(_)) => "Boolean".to_owned(),
+                    SchemaKind::Type(Type::Array(_)) => "Array".to_owned(),
+                    _ => format!("Variant{index}"),
+                };
+                let checks = inline.constraints.checks("", inline.validates_nested);
+                (inline.ty, name, None, checks)
+            }
+        };
+        let mut unique = name.clone();
+        let mut counter = 2;
+        while !names.insert(unique.clone()) {
+            unique = format!("{name}{counter}");
+            counter += 1;
+        }
+        let variant = rust_ident(&unique);
+        variants.push(quote! { #variant(#ty), });
+        validations.push(if checks.is_empty() {
+            quote! { Self::#variant(_) => {} }
+        } else {
+            quote! { Self::#variant(value) => { #checks } }
+        });
+        if let Some((component, reference)) = component {
+            let mut values: Vec<String> = discriminator
+                .map(|discriminator| {
+                    discriminator
+                        .mapping
+                        .iter()
+                        .filter(|(_, target)| *target == reference || **target == component)
+                        .map(|(value, _)| value.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if values.is_empty() {
+                values.push(component);
+            }
+            tagged.push((values, variant));
+        }
+    }
+    let validate = quote! {
+        impl crate::Validate for #ident {
+            fn validate(&self) -> Result<(), crate::ValidationError> {
+                match self {
+                    #(#validations)*
+                }
+                Ok(())
+            }
+        }
+    };
+    let Some(discriminator) = discriminator else {
+        return Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+            #schema_as
+            #[serde(untagged)]
+            pub enum #ident {
+                #(#variants)*
+            }
+
+            #validate
+        });
+    };
+    if tagged.len() != branches.len() {
+        return Err(unsupported(
+            pointer,
+            "a discriminator over branches that are not all $refs",
+        ));
+    }
+    let property = &discriminator.property_name;
+    let arms = tagged.iter().map(|(values, variant)| {
+        quote! {
+            #(Some(#values))|* => serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),
+        }
+    });
+    let expected = tagged
+        .iter()
+        .flat_map(|(values, _)| values.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+        #schema_as
+        #[serde(untagged)]
+        pub enum #ident {
+            #(#variants)*
+        }
+
+        /// Reads the branch the discriminator names; the branch sees the whole object.
+        impl<'de> serde::Deserialize<'de> for #ident {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#arms)*
+                    Some(other) => Err(serde::de::Error::custom(format!(
+                        "unknown {} {other:?}; expected one of: {}", #property, #expected
+                    ))),
+                    None => Err(serde::de::Error::missing_field(#property)),
+                }
+            }
+        }
+
+        #validate
+    })
 }
 
 /// A newtype around an inline type, which serde reads and writes as the value itself and utoipa

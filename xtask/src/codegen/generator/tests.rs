@@ -111,8 +111,11 @@ fn optional_and_nullable_properties_keep_their_meaning() {
 fn unsupported_constructs_name_themselves_and_their_pointer() {
     type Case = (&'static str, fn(&mut serde_json::Value));
     let cases: [Case; 7] = [
-        ("/components/schemas/Thing/properties/note", |doc| {
-            doc["components"]["schemas"]["Thing"]["properties"]["note"] = serde_json::json!({ "oneOf": [{ "type": "string" }, { "type": "integer", "format": "int32" }] });
+        ("/components/schemas/Thing/properties/note/oneOf", |doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] = serde_json::json!({
+                "oneOf": [{ "type": "string" }, { "type": "integer", "format": "int32" }],
+                "discriminator": { "propertyName": "kind" }
+            });
         }),
         ("/components/schemas/Thing/properties/note", |doc| {
             doc["components"]["schemas"]["Thing"]["properties"]["note"] =

@@ -17,7 +17,14 @@ pub(super) fn reject_schema_extras(
     let data = &schema.schema_data;
     let rejected = [
         (data.nullable && !allow_nullable, "nullable"),
-        (data.discriminator.is_some(), "discriminator"),
+        (
+            data.discriminator.is_some()
+                && !matches!(
+                    schema.schema_kind,
+                    SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. }
+                ),
+            "discriminator outside oneOf/anyOf",
+        ),
     ];
     match rejected.iter().find(|(present, _)| *present) {
         Some((_, keyword)) => Err(unsupported(pointer, format!("`{keyword}` on this schema"))),
@@ -184,11 +191,27 @@ pub(super) struct InlineType {
 pub(super) struct Hoisted {
     pub(super) items: Vec<TokenStream>,
     taken: std::collections::BTreeSet<String>,
+    /// The Rust types of components that are objects (or `allOf`s of objects).
+    objects: std::collections::BTreeSet<String>,
 }
 
 impl Hoisted {
     /// Reserves the Rust type names the components take.
     pub(super) fn new(components: &openapiv3::Components) -> Self {
+        let objects = components
+            .schemas
+            .iter()
+            .filter(|(_, schema)| {
+                matches!(
+                    schema,
+                    ReferenceOr::Item(Schema {
+                        schema_kind: SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. },
+                        ..
+                    })
+                )
+            })
+            .map(|(name, _)| component_type(name).to_string())
+            .collect();
         Self {
             items: Vec::new(),
             taken: components
@@ -196,7 +219,13 @@ impl Hoisted {
                 .keys()
                 .map(|name| component_type(name).to_string())
                 .collect(),
+            objects,
         }
+    }
+
+    /// Whether the component of Rust type `ty` is an object.
+    pub(super) fn is_object(&self, ty: &Ident) -> bool {
+        self.objects.contains(&ty.to_string())
     }
 
     /// A type name from `hint` (PascalCase), numbered when already taken.
@@ -454,9 +483,44 @@ pub(super) fn inline_type(
                 validates_nested: true,
             })
         }
-        SchemaKind::OneOf { .. } => Err(unsupported(pointer, "oneOf")),
-        SchemaKind::AllOf { .. } => Err(unsupported(pointer, "allOf")),
-        SchemaKind::AnyOf { .. } => Err(unsupported(pointer, "anyOf")),
+        // Combinators in place: types of their own, named after where they stand.
+        SchemaKind::AllOf { all_of } => {
+            let ident = hoisted.name(hint);
+            let doc = doc_attrs(schema.schema_data.description.as_deref());
+            let item = all_of_struct(&doc, &TokenStream::new(), &ident, all_of, pointer, hoisted)?;
+            hoisted.items.push(item);
+            Ok(InlineType {
+                ty: quote! { crate::models::#ident },
+                format: None,
+                constraints: Constraints::default(),
+                validates_nested: true,
+            })
+        }
+        SchemaKind::OneOf { one_of: branches } | SchemaKind::AnyOf { any_of: branches } => {
+            let ident = hoisted.name(hint);
+            let doc = doc_attrs(schema.schema_data.description.as_deref());
+            let keyword = if matches!(schema_kind, SchemaKind::OneOf { .. }) {
+                "oneOf"
+            } else {
+                "anyOf"
+            };
+            let item = one_of_enum(
+                &doc,
+                &TokenStream::new(),
+                &ident,
+                branches,
+                schema.schema_data.discriminator.as_ref(),
+                &pointer.join(keyword),
+                hoisted,
+            )?;
+            hoisted.items.push(item);
+            Ok(InlineType {
+                ty: quote! { crate::models::#ident },
+                format: None,
+                constraints: Constraints::default(),
+                validates_nested: true,
+            })
+        }
         SchemaKind::Not { .. } => Err(unsupported(pointer, "not")),
         // `{}`: any JSON value.
         SchemaKind::Any(any) if *any == openapiv3::AnySchema::default() => {
