@@ -334,31 +334,70 @@ where
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let invalid = |message: String| BodyRejection {
-            status: StatusCode::BAD_REQUEST,
-            message: format!("Invalid query parameter: {message}"),
-        };
         // serde_html_form reads a repeated key (`tag=a&tag=b`) into a list, as the `form` style
-        // with `explode` sends arrays; serde_path_to_error names the parameter that failed.
+        // with `explode` sends arrays.
         let query = parts.uri.query().unwrap_or_default();
-        let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
-        let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            let cause = err.into_inner();
-            invalid(if path == "." {
-                cause.to_string()
-            } else {
-                format!("{path}: {cause}")
-            })
-        })?;
-        params.validate().map_err(|err| invalid(err.to_string()))?;
-        let kept = serde_json::to_value(&params).map_err(|err| invalid(err.to_string()))?;
-        if let Some(pointer) = first_nul_character(&kept, &mut String::new()) {
-            let name = pointer.trim_start_matches('/');
-            return Err(invalid(format!("{name} contains a NUL character")));
-        }
-        Ok(Self(params))
+        read_params(query.as_bytes(), "query parameter").map(Self)
     }
+}
+
+/// Header parameters, read into the operation's generated struct (fields named in lower case)
+/// and checked like [`QueryParams`]: 400 naming the header. A value that is not visible ASCII
+/// counts as absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for HeaderParams<T>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + crate::Validate + Send,
+    S: Send + Sync,
+{
+    type Rejection = BodyRejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let pairs: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect();
+        let encoded = serde_html_form::to_string(&pairs).map_err(|_| BodyRejection {
+            status: StatusCode::BAD_REQUEST,
+            message: "Invalid header".to_owned(),
+        })?;
+        read_params(encoded.as_bytes(), "header").map(Self)
+    }
+}
+
+/// Reads form-encoded parameters into `T` and checks them; a failure names the parameter.
+fn read_params<T>(encoded: &[u8], what: &str) -> Result<T, BodyRejection>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + crate::Validate,
+{
+    let invalid = |message: String| BodyRejection {
+        status: StatusCode::BAD_REQUEST,
+        message: format!("Invalid {what}: {message}"),
+    };
+    // serde_path_to_error names the parameter that failed.
+    let deserializer = serde_html_form::Deserializer::from_bytes(encoded);
+    let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let cause = err.into_inner();
+        invalid(if path == "." {
+            cause.to_string()
+        } else {
+            format!("{path}: {cause}")
+        })
+    })?;
+    params.validate().map_err(|err| invalid(err.to_string()))?;
+    let kept = serde_json::to_value(&params).map_err(|err| invalid(err.to_string()))?;
+    if let Some(pointer) = first_nul_character(&kept, &mut String::new()) {
+        let name = pointer.trim_start_matches('/');
+        return Err(invalid(format!("{name} contains a NUL character")));
+    }
+    Ok(params)
 }
 
 /// The JSON pointer of the first string or object key in `value` that holds a NUL character
@@ -481,5 +520,75 @@ pub mod double_option {
             Some(inner) => inner.serialize(serializer),
             None => serializer.serialize_none(),
         }
+    }
+}
+
+#[cfg(test)]
+mod params_tests {
+    use axum::extract::FromRequestParts as _;
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Params {
+        #[serde(rename = "x-budget", default)]
+        budget: Option<i32>,
+        #[serde(default)]
+        tag: Vec<String>,
+    }
+
+    impl crate::Validate for Params {
+        fn validate(&self) -> Result<(), crate::ValidationError> {
+            match self.budget {
+                Some(budget) => {
+                    crate::validate::range("x-budget", i128::from(budget), None, Some(10))
+                }
+                None => Ok(()),
+            }
+        }
+    }
+
+    async fn parts(request: axum::http::Request<()>) -> axum::http::request::Parts {
+        request.into_parts().0
+    }
+
+    #[tokio::test]
+    async fn query_lists_and_headers_are_read_and_checked_naming_the_parameter() {
+        let mut ok = parts(
+            axum::http::Request::get("/x?tag=a&tag=b")
+                .header("X-Budget", "7")
+                .body(())
+                .unwrap(),
+        )
+        .await;
+        let QueryParams(query) = QueryParams::<Params>::from_request_parts(&mut ok, &())
+            .await
+            .unwrap();
+        assert_eq!(query.tag, ["a", "b"]);
+        let HeaderParams(headers) = HeaderParams::<Params>::from_request_parts(&mut ok, &())
+            .await
+            .unwrap();
+        assert_eq!(headers.budget, Some(7));
+
+        let mut bad = parts(
+            axum::http::Request::get("/x?tag=%00")
+                .header("x-budget", "11")
+                .body(())
+                .unwrap(),
+        )
+        .await;
+        let rejection = HeaderParams::<Params>::from_request_parts(&mut bad, &())
+            .await
+            .unwrap_err();
+        assert_eq!(rejection.status, StatusCode::BAD_REQUEST);
+        assert!(
+            rejection.message.contains("x-budget"),
+            "{}",
+            rejection.message
+        );
+        let rejection = QueryParams::<Params>::from_request_parts(&mut bad, &())
+            .await
+            .unwrap_err();
+        assert!(rejection.message.contains("NUL"), "{}", rejection.message);
     }
 }

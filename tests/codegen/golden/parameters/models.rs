@@ -23,3 +23,14 @@ impl crate::Validate for Problem {
         Ok(())
     }
 }
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum GetPartTenant {
+    #[serde(rename = "eu")]
+    Eu,
+    #[serde(rename = "us")]
+    Us,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl crate::Validate for GetPartTenant {}

@@ -13,6 +13,8 @@ pub trait Api: Send + Sync + 'static {
         limit: Option<i32>,
         sort_by: String,
         after: Option<i64>,
+        x_budget: Option<i32>,
+        tenant: crate::models::GetPartTenant,
     ) -> impl std::future::Future<Output = GetPartResponse> + Send;
 }
 /// A response future, boxed so the router can hold the service as a trait object.
@@ -26,6 +28,8 @@ pub trait DynApi: Send + Sync + 'static {
         limit: Option<i32>,
         sort_by: String,
         after: Option<i64>,
+        x_budget: Option<i32>,
+        tenant: crate::models::GetPartTenant,
     ) -> BoxedResponse<'_, GetPartResponse>;
 }
 impl<T: Api> DynApi for T {
@@ -36,8 +40,12 @@ impl<T: Api> DynApi for T {
         limit: Option<i32>,
         sort_by: String,
         after: Option<i64>,
+        x_budget: Option<i32>,
+        tenant: crate::models::GetPartTenant,
     ) -> BoxedResponse<'_, GetPartResponse> {
-        Box::pin(Api::get_part(self, item_id, part_id, limit, sort_by, after))
+        Box::pin(Api::get_part(
+            self, item_id, part_id, limit, sort_by, after, x_budget, tenant,
+        ))
     }
 }
 /// The query parameters of `getPart`.
@@ -70,6 +78,23 @@ impl crate::Validate for GetPartQuery {
         }
         if let Some(value) = &self.after {
             crate::validate::range("after", i128::from(*value), Some(1i128), None)?;
+        }
+        Ok(())
+    }
+}
+/// The header parameters of `getPart`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetPartHeaders {
+    /// Header names are compared in lower case.
+    #[serde(rename = "x-budget")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_budget: Option<i32>,
+    pub tenant: crate::models::GetPartTenant,
+}
+impl crate::Validate for GetPartHeaders {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        if let Some(value) = &self.x_budget {
+            crate::validate::range("x-budget", i128::from(*value), None, Some(10i128))?;
         }
         Ok(())
     }

@@ -47,7 +47,14 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
             max_length = 16usize,
             pattern = "^[a-z]+$"
         ),
-        ("after" = Option<i64>, Query, minimum = 1i64)
+        ("after" = Option<i64>, Query, minimum = 1i64),
+        (
+            "x-budget" = Option<i32>,
+            Header,
+            description = "Header names are compared in lower case.",
+            maximum = 10i64
+        ),
+        ("tenant" = crate::models::GetPartTenant, Header)
     ),
     responses(
         (
@@ -74,7 +81,16 @@ pub async fn get_part(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     crate::PathParams((item_id, part_id)): crate::PathParams<(String, i64)>,
     crate::QueryParams(query): crate::QueryParams<crate::operations::GetPartQuery>,
+    crate::HeaderParams(header_params): crate::HeaderParams<crate::operations::GetPartHeaders>,
 ) -> crate::operations::GetPartResponse {
-    api.get_part(item_id, part_id, query.limit, query.sort_by, query.after)
-        .await
+    api.get_part(
+        item_id,
+        part_id,
+        query.limit,
+        query.sort_by,
+        query.after,
+        header_params.x_budget,
+        header_params.tenant,
+    )
+    .await
 }

@@ -20,6 +20,8 @@ pub(super) struct OperationStub {
     pub(super) tags: Vec<String>,
     pub(super) path_params: Vec<PathParam>,
     pub(super) query_params: Vec<QueryParam>,
+    /// Header parameters, named in lower case as HTTP compares them.
+    pub(super) header_params: Vec<QueryParam>,
     pub(super) body: Option<JsonBody>,
     pub(super) bearer_scheme: Option<String>,
     pub(super) responses: Vec<ResponseStub>,
@@ -205,6 +207,10 @@ impl OperationStub {
         format_ident!("{}Response", self.operation_id.to_pascal_case())
     }
 
+    pub(super) fn headers_ident(&self) -> Ident {
+        format_ident!("{}Headers", self.operation_id.to_pascal_case())
+    }
+
     pub(super) fn query_ident(&self) -> Ident {
         format_ident!("{}Query", self.operation_id.to_pascal_case())
     }
@@ -308,11 +314,12 @@ pub(super) fn collect_operation(
 
     let mut path_params = Vec::new();
     let mut query_params: Vec<QueryParam> = Vec::new();
+    let mut header_params: Vec<QueryParam> = Vec::new();
     for (index, parameter) in operation.parameters.iter().enumerate() {
         let param_pointer = pointer.join("parameters").join(index.to_string());
         let (parameter, param_pointer) = resolve_parameter(parameter, components, param_pointer)?;
-        let (parameter_data, is_path) = match parameter {
-            Parameter::Path { parameter_data, .. } => (parameter_data, true),
+        let (parameter_data, is_path, is_header) = match parameter {
+            Parameter::Path { parameter_data, .. } => (parameter_data, true, false),
             Parameter::Query {
                 parameter_data,
                 allow_reserved,
@@ -328,10 +335,18 @@ pub(super) fn collect_operation(
                         "a query parameter with allowReserved, allowEmptyValue or a style other than form",
                     ));
                 }
-                (parameter_data, false)
+                (parameter_data, false, false)
             }
-            Parameter::Header { .. } | Parameter::Cookie { .. } => {
-                return Err(unsupported(&param_pointer, "a header or cookie parameter"));
+            Parameter::Header { parameter_data, .. } => {
+                // OpenAPI: these three are described elsewhere, and such a parameter is ignored.
+                let name = parameter_data.name.to_ascii_lowercase();
+                if ["accept", "content-type", "authorization"].contains(&name.as_str()) {
+                    continue;
+                }
+                (parameter_data, false, true)
+            }
+            Parameter::Cookie { .. } => {
+                return Err(unsupported(&param_pointer, "a cookie parameter"));
             }
         };
         if parameter_data.deprecated.is_some() || parameter_data.explode == Some(false) {
@@ -404,8 +419,18 @@ pub(super) fn collect_operation(
             )),
             _ => None,
         };
+        if is_header && matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_))) {
+            return Err(unsupported(
+                &param_pointer,
+                "a header parameter that is an array",
+            ));
+        }
         let param = QueryParam {
-            name: parameter_data.name.clone(),
+            name: if is_header {
+                parameter_data.name.to_ascii_lowercase()
+            } else {
+                parameter_data.name.clone()
+            },
             ty,
             validates_nested,
             format,
@@ -414,19 +439,21 @@ pub(super) fn collect_operation(
             constraints,
             description: parameter_data.description.clone(),
         };
-        if query_params
-            .iter()
-            .any(|other| other.field() == param.field())
-        {
+        let params = if is_header {
+            &mut header_params
+        } else {
+            &mut query_params
+        };
+        if params.iter().any(|other| other.field() == param.field()) {
             return Err(invalid(
                 &param_pointer,
                 format!(
-                    "two query parameters map to the Rust field `{}`",
+                    "two parameters in one place map to the Rust field `{}`",
                     param.field()
                 ),
             ));
         }
-        query_params.push(param);
+        params.push(param);
     }
     let placeholders = path.matches('{').count();
     if placeholders != path_params.len() {
@@ -510,7 +537,7 @@ pub(super) fn collect_operation(
     if !path_params.is_empty() {
         answered_by_extractors.push((404, "a path parameter that cannot be read"));
     }
-    if !query_params.is_empty() {
+    if !query_params.is_empty() || !header_params.is_empty() {
         answered_by_extractors.push((
             400,
             "a query parameter that cannot be read or breaks a constraint",
@@ -547,6 +574,7 @@ pub(super) fn collect_operation(
         tags: operation.tags.clone(),
         path_params,
         query_params,
+        header_params,
         body,
         bearer_scheme,
         responses,

@@ -6,11 +6,14 @@ use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-/// The struct the handler reads an operation's query string into, and its validation.
-pub(super) fn generate_query_struct(operation: &OperationStub) -> TokenStream {
-    let ident = operation.query_ident();
-    let doc = format!(" The query parameters of `{}`.", operation.operation_id);
-    let fields = operation.query_params.iter().map(|param| {
+/// The struct the handler reads an operation's query string (or headers) into, and its
+/// validation.
+pub(super) fn generate_param_struct(
+    ident: &Ident,
+    doc: &str,
+    params: &[QueryParam],
+) -> TokenStream {
+    let fields = params.iter().map(|param| {
         let field = param.field();
         let name = &param.name;
         let ty = param.rust_type();
@@ -25,7 +28,7 @@ pub(super) fn generate_query_struct(operation: &OperationStub) -> TokenStream {
         let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
         quote! { #doc #rename #optional pub #field: #ty, }
     });
-    let checks = operation.query_params.iter().map(|param| {
+    let checks = params.iter().map(|param| {
         let field = param.field();
         let checks = param
             .constraints
@@ -110,7 +113,11 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             let ty = &param.ty;
             arguments.push((rust_ident(&param.name.to_snake_case()), quote! { #ty }));
         }
-        for param in &operation.query_params {
+        for param in operation
+            .query_params
+            .iter()
+            .chain(&operation.header_params)
+        {
             arguments.push((param.field(), param.rust_type()));
         }
         if let Some(body) = &operation.body {
@@ -143,7 +150,20 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             }
         });
         if !operation.query_params.is_empty() {
-            enums.push(generate_query_struct(operation));
+            let doc = format!(" The query parameters of `{}`.", operation.operation_id);
+            enums.push(generate_param_struct(
+                &operation.query_ident(),
+                &doc,
+                &operation.query_params,
+            ));
+        }
+        if !operation.header_params.is_empty() {
+            let doc = format!(" The header parameters of `{}`.", operation.operation_id);
+            enums.push(generate_param_struct(
+                &operation.headers_ident(),
+                &doc,
+                &operation.header_params,
+            ));
         }
 
         let mut variants = Vec::new();

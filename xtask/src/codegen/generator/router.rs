@@ -122,7 +122,15 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
             .map(|text| quote! { , description = #text });
         quote! { (#name = #ty, Path #description) }
     });
-    let query_docs = operation.query_params.iter().map(|param| {
+    let query_docs = operation
+        .query_params
+        .iter()
+        .map(|param| (param, quote! { Query }));
+    let header_docs = operation
+        .header_params
+        .iter()
+        .map(|param| (param, quote! { Header }));
+    let query_docs = query_docs.chain(header_docs).map(|(param, location)| {
         let name = &param.name;
         let ty = param.rust_type();
         let description = param
@@ -134,7 +142,7 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
         if let Some(format) = &param.format {
             constraints.push(quote! { format = #format });
         }
-        quote! { (#name = #ty, Query #description #(, #constraints)*) }
+        quote! { (#name = #ty, #location #description #(, #constraints)*) }
     });
     let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
     let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
@@ -210,6 +218,16 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
         arguments.extend(operation.query_params.iter().map(|param| {
             let field = param.field();
             quote! { query.#field }
+        }));
+    }
+    if !operation.header_params.is_empty() {
+        let ty = operation.headers_ident();
+        extractors.push(
+            quote! { crate::HeaderParams(header_params): crate::HeaderParams<crate::operations::#ty> },
+        );
+        arguments.extend(operation.header_params.iter().map(|param| {
+            let field = param.field();
+            quote! { header_params.#field }
         }));
     }
     if let Some(body) = &operation.body {
