@@ -860,3 +860,44 @@ fn uuid_like(seed: u64) -> String {
         !seed
     )
 }
+
+/// The generated layer authenticates before it reads the path, the query or the body: a request
+/// without a valid token gets 401 whatever else is wrong with it, and learns nothing more.
+#[both_backends]
+async fn without_a_valid_token_everything_is_401_before_anything_else_is_read() {
+    let app = TestApp::spawn().await;
+    for authorization in [None, Some("Bearer made-up"), Some("Basic abc")] {
+        for (method, path, body) in [
+            (
+                Method::POST,
+                "/devices/trust",
+                Some(("application/json", b"{not json".to_vec())),
+            ),
+            (
+                Method::POST,
+                "/devices/trust",
+                Some(("text/plain", b"x".to_vec())),
+            ),
+            (
+                Method::POST,
+                "/devices/trust",
+                Some(("application/json", vec![b' '; 70 * 1024])),
+            ),
+            (Method::GET, "/sessions?limit=0", None),
+            (Method::GET, "/devices?cursor=forged", None),
+            (Method::POST, "/sessions/%FF%FE/revoke", None),
+            (Method::GET, "/devices/ab%00cd", None),
+        ] {
+            let response = app
+                .raw_with_body(method.clone(), path, authorization, body)
+                .await;
+            assert_eq!(
+                response.status, 401,
+                "{method} {path} with {authorization:?}: {}",
+                response.text
+            );
+            assert_eq!(response.headers["www-authenticate"], "Bearer");
+            assert_eq!(response.json()["success"], false);
+        }
+    }
+}

@@ -236,6 +236,7 @@ async fn bad_limits_and_cursors_get_400_in_the_error_shape() {
             ("limit=99999999999", "limit"),
             ("limit=1&limit=2", "limit"),
             ("cursor=", "cursor"),
+            ("limit=", "limit"),
             ("cursor=not-a-cursor", "cursor"),
             ("cursor=%00", "cursor"),
         ] {

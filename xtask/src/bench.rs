@@ -26,6 +26,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     )?;
     writeln!(report, "## Machine\n\n{}\n", machine_description())?;
     writeln!(report, "{}", drift_benchmarks(root)?)?;
+    writeln!(report, "{}", codegen_benchmark(root)?)?;
     let write = |report: &str| -> anyhow::Result<()> {
         std::fs::create_dir_all(root.join("docs"))?;
         std::fs::write(root.join(REPORT), report).with_context(|| format!("cannot write {REPORT}"))
@@ -44,6 +45,63 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     println!("{report}");
     println!("written to {REPORT}");
     load.map(drop)
+}
+
+/// How long `cargo xtask codegen` takes on the largest document of the public corpus: parsing
+/// and generating in memory, and the whole crate as `--out` writes it (rustfmt included).
+fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
+    let corpus = root.join("tests/corpus");
+    let largest = std::fs::read_dir(&corpus)
+        .with_context(|| format!("cannot read {}", corpus.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json" || extension == "yaml")
+        })
+        .max_by_key(|path| path.metadata().map(|metadata| metadata.len()).unwrap_or(0))
+        .context("no document in tests/corpus")?;
+    let text = std::fs::read_to_string(&largest)?;
+    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)?;
+    let operations: usize = spec
+        .paths
+        .paths
+        .values()
+        .map(|item| match item {
+            openapiv3::ReferenceOr::Item(item) => item.iter().count(),
+            openapiv3::ReferenceOr::Reference { .. } => 0,
+        })
+        .sum();
+    let options = crate::codegen::generator::Options {
+        require_extractor_statuses: false,
+    };
+    let mut in_memory = Vec::new();
+    let mut whole_crate = Vec::new();
+    let out = root.join("target/generated-crates/bench");
+    for _ in 0..5 {
+        let start = Instant::now();
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)?;
+        crate::codegen::generator::generate_with(&spec, "Api", options)?;
+        in_memory.push(start.elapsed());
+        let start = Instant::now();
+        crate::codegen::standalone::render_crate(root, &largest, &out, "Api")?;
+        whole_crate.push(start.elapsed());
+    }
+    let name = largest.strip_prefix(root).unwrap_or(&largest).display();
+    Ok(format!(
+        "## Code generation
+
+         `{name}` ({} KiB, {operations} operations), median of 5, debug build:
+
+         | step | time |
+|---|---|
+         | parse and generate in memory | {:.0} ms |
+         | the whole crate as `--out` writes it (rustfmt included) | {:.0} ms |
+",
+        text.len() / 1024,
+        median(in_memory).as_secs_f64() * 1000.0,
+        median(whole_crate).as_secs_f64() * 1000.0,
+    ))
 }
 
 /// Runs `crates/sessions-bench` (release) and returns its Markdown: its progress goes to the

@@ -13,8 +13,8 @@ pub mod validate;
 pub use operations::{DynSessionsApi, SessionsApi};
 pub use router::{ApiDoc, SharedApi, router};
 pub use support::{
-    BearerAuth, BinaryBody, BodyRejection, FormBody, HeaderParams, JsonBody, OptionalBody,
-    PathParams, QueryParams, TextBody, double_option, error_reply,
+    BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody,
+    OptionalBody, PathParams, QueryParams, RequestHead, TextBody, double_option, error_reply,
 };
 pub use validate::{Validate, ValidationError};
 

@@ -4,6 +4,36 @@
 use utoipa::OpenApi as _;
 /// The state every handler receives: the service behind the generated trait.
 pub type SharedApi = std::sync::Arc<dyn crate::operations::DynSessionsApi>;
+/// The caller of a request, from the service's authentication hook, called once
+/// per request before anything else of it is read. A request it refuses gets the
+/// hook's [`crate::operations::ApiError`].
+#[derive(Debug)]
+pub struct Authenticated(pub crate::ErasedCaller);
+impl axum::extract::FromRequestParts<SharedApi> for Authenticated {
+    type Rejection = crate::operations::ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        api: &SharedApi,
+    ) -> Result<Self, Self::Rejection> {
+        let template = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(|path| path.as_str().to_owned())
+            .unwrap_or_default();
+        let operation = crate::operations::Operation::of(&parts.method, &template)
+            .expect("every generated route is an operation of the spec");
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        let head = crate::RequestHead {
+            operation,
+            headers: &parts.headers,
+            peer,
+        };
+        api.authenticate(head).await.map(Self)
+    }
+}
 /// The components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
@@ -86,7 +116,7 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
         ),
         (
             status = 400,
-            description = "`limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.",
+            description = "A parameter or the body is not what this document allows (the error names it): for\nexample `limit` not an integer from 1 to 100, a `cursor` this API did not give the\ncaller, a body that is not the documented JSON.",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
@@ -122,15 +152,10 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
 )]
 pub async fn get_sessions(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::QueryParams(query): crate::QueryParams<crate::operations::GetSessionsQuery>,
 ) -> crate::operations::GetSessionsResponse {
-    api.get_sessions(
-        crate::BearerAuth::from_headers(&headers),
-        query.limit,
-        query.cursor,
-    )
-    .await
+    api.get_sessions(caller, query.limit, query.cursor).await
 }
 #[utoipa::path(
     post,
@@ -185,11 +210,10 @@ pub async fn get_sessions(
 )]
 pub async fn revoke_session(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::RevokeSessionResponse {
-    api.revoke_session(crate::BearerAuth::from_headers(&headers), id)
-        .await
+    api.revoke_session(caller, id).await
 }
 #[utoipa::path(
     post,
@@ -237,10 +261,9 @@ pub async fn revoke_session(
 )]
 pub async fn revoke_all_sessions(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
 ) -> crate::operations::RevokeAllSessionsResponse {
-    api.revoke_all_sessions(crate::BearerAuth::from_headers(&headers))
-        .await
+    api.revoke_all_sessions(caller).await
 }
 #[utoipa::path(
     post,
@@ -295,11 +318,10 @@ pub async fn revoke_all_sessions(
 )]
 pub async fn session_heartbeat(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::SessionHeartbeatResponse {
-    api.session_heartbeat(crate::BearerAuth::from_headers(&headers), id)
-        .await
+    api.session_heartbeat(caller, id).await
 }
 #[utoipa::path(
     get,
@@ -333,7 +355,7 @@ pub async fn session_heartbeat(
         ),
         (
             status = 400,
-            description = "`limit` is not an integer from 1 to 100, or `cursor` is not one this API gave the caller.",
+            description = "A parameter or the body is not what this document allows (the error names it): for\nexample `limit` not an integer from 1 to 100, a `cursor` this API did not give the\ncaller, a body that is not the documented JSON.",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
@@ -369,15 +391,10 @@ pub async fn session_heartbeat(
 )]
 pub async fn get_devices(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::QueryParams(query): crate::QueryParams<crate::operations::GetDevicesQuery>,
 ) -> crate::operations::GetDevicesResponse {
-    api.get_devices(
-        crate::BearerAuth::from_headers(&headers),
-        query.limit,
-        query.cursor,
-    )
-    .await
+    api.get_devices(caller, query.limit, query.cursor).await
 }
 #[utoipa::path(
     post,
@@ -400,7 +417,7 @@ pub async fn get_devices(
         ),
         (
             status = 400,
-            description = "The body is not valid JSON or misses a required field",
+            description = "A parameter or the body is not what this document allows (the error names it): for\nexample `limit` not an integer from 1 to 100, a `cursor` this API did not give the\ncaller, a body that is not the documented JSON.",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
@@ -424,13 +441,13 @@ pub async fn get_devices(
         ),
         (
             status = 413,
-            description = "The body is larger than the server accepts",
+            description = "The body is larger than the server accepts (64 KiB).",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
         (
             status = 415,
-            description = "The body is not sent as application/json",
+            description = "The body is not sent as application/json.",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
         ),
@@ -454,11 +471,10 @@ pub async fn get_devices(
 )]
 pub async fn trust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     body: crate::JsonBody<crate::models::TrustDeviceRequest>,
 ) -> crate::operations::TrustDeviceResponse {
-    api.trust_device(crate::BearerAuth::from_headers(&headers), body.0)
-        .await
+    api.trust_device(caller, body.0).await
 }
 #[utoipa::path(
     get,
@@ -513,11 +529,10 @@ pub async fn trust_device(
 )]
 pub async fn get_device_details(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::GetDeviceDetailsResponse {
-    api.get_device_details(crate::BearerAuth::from_headers(&headers), id)
-        .await
+    api.get_device_details(caller, id).await
 }
 #[utoipa::path(
     delete,
@@ -572,11 +587,10 @@ pub async fn get_device_details(
 )]
 pub async fn remove_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::RemoveDeviceResponse {
-    api.remove_device(crate::BearerAuth::from_headers(&headers), id)
-        .await
+    api.remove_device(caller, id).await
 }
 #[utoipa::path(
     post,
@@ -631,9 +645,8 @@ pub async fn remove_device(
 )]
 pub async fn untrust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    headers: axum::http::HeaderMap,
+    Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
 ) -> crate::operations::UntrustDeviceResponse {
-    api.untrust_device(crate::BearerAuth::from_headers(&headers), id)
-        .await
+    api.untrust_device(caller, id).await
 }

@@ -6,6 +6,20 @@ use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
 /// The longest bearer token accepted; anything longer is malformed, never looked up.
 const MAX_TOKEN_LEN: usize = 512;
 
+/// What the authentication hook sees of a request, before anything else of it is read: the
+/// operation it is routed to, its headers, and the peer it came from (when the server records
+/// it, as `axum::extract::ConnectInfo`).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestHead<'a, O> {
+    pub operation: O,
+    pub headers: &'a axum::http::HeaderMap,
+    pub peer: Option<std::net::SocketAddr>,
+}
+
+/// The caller an authentication hook returned, as the router carries it to the operation
+/// (whose generated code gives the service back its own type).
+pub type ErasedCaller = Box<dyn std::any::Any + Send + Sync>;
+
 /// The credentials of a request, as read from its `Authorization` header. The service decides
 /// what a token is worth; this only says what was sent.
 #[derive(Clone, PartialEq, Eq)]
@@ -380,6 +394,14 @@ where
         status: StatusCode::BAD_REQUEST,
         message: format!("Invalid {what}: {message}"),
     };
+    // OpenAPI allows no empty value unless a parameter says `allowEmptyValue` (which the
+    // generator does not take); serde_html_form would read one as absent.
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_bytes(encoded).map_err(|err| invalid(err.to_string()))?;
+    if let Some((name, _)) = pairs.iter().find(|(_, value)| value.is_empty()) {
+        let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        return Err(invalid(format!("{name}: an empty value")));
+    }
     // serde_path_to_error names the parameter that failed.
     let deserializer = serde_html_form::Deserializer::from_bytes(encoded);
     let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
@@ -569,6 +591,16 @@ mod params_tests {
             .await
             .unwrap();
         assert_eq!(headers.budget, Some(7));
+
+        let mut empty = parts(axum::http::Request::get("/x?x-budget=").body(()).unwrap()).await;
+        let rejection = QueryParams::<Params>::from_request_parts(&mut empty, &())
+            .await
+            .unwrap_err();
+        assert!(
+            rejection.message.contains("x-budget: an empty value"),
+            "{}",
+            rejection.message
+        );
 
         let mut bad = parts(
             axum::http::Request::get("/x?tag=%00")

@@ -1,6 +1,7 @@
 //! Rate limiting of the API: per bearer token, and per client IP for calls that do not
 //! authenticate (no token, a malformed one, or one that gets 401). Over the limit the answer is
-//! 429 with `Retry-After` and the API's error body.
+//! 429 with `Retry-After` and the API's error body. The service's authentication hook applies
+//! it, once per request, with the token hash it computed for the lookup.
 //!
 //! A made-up token gets a bucket of its own, so its failures are also charged to the client's
 //! IP; once that IP is over its limit, it is refused whatever token it sends, until the limit
@@ -8,22 +9,14 @@
 
 use std::{
     collections::HashMap,
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::IpAddr,
     num::NonZeroU32,
     sync::{Arc, Mutex, Weak},
     time::{Duration, Instant},
 };
 
-use axum::{
-    extract::{ConnectInfo, Request, State},
-    http::{HeaderValue, StatusCode, header::RETRY_AFTER},
-    middleware::Next,
-    response::Response,
-};
 use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock as _};
-use sessions_api::BearerAuth;
-
-use crate::token;
+use sessions_api::{models::ErrorResponse, operations::ApiError};
 
 /// The message of every 429.
 pub const TOO_MANY_REQUESTS: &str = "Too many requests";
@@ -69,20 +62,21 @@ impl RateLimiter {
         limiter
     }
 
-    /// `Err(wait)` when the caller must wait before its next request.
-    fn check(&self, credentials: &BearerAuth, ip: IpAddr) -> Result<(), Duration> {
+    /// `Err(wait)` when the caller must wait before its next request: a request with a token
+    /// (by its hash) counts against that token, one without against its IP.
+    pub fn check(&self, token_hash: Option<&[u8; 32]>, ip: IpAddr) -> Result<(), Duration> {
         if let Some(until) = self.blocked_until(ip) {
             return Err(until.saturating_duration_since(Instant::now()));
         }
-        let outcome = match credentials {
-            BearerAuth::Token(token) => self.per_token.check_key(&token::hash(token)),
-            BearerAuth::Missing | BearerAuth::Malformed => self.per_ip.check_key(&ip),
+        let outcome = match token_hash {
+            Some(hash) => self.per_token.check_key(hash),
+            None => self.per_ip.check_key(&ip),
         };
         outcome.map_err(|not_until| not_until.wait_time_from(self.per_ip.clock().now()))
     }
 
     /// Charges a token that did not authenticate to its IP; blocks the IP once over the limit.
-    fn charge_failed_token(&self, ip: IpAddr) {
+    pub fn charge_failed_token(&self, ip: IpAddr) {
         if let Err(not_until) = self.per_ip.check_key(&ip) {
             let wait = not_until.wait_time_from(self.per_ip.clock().now());
             self.blocked_ips
@@ -128,33 +122,11 @@ async fn forget_idle_keys(limiter: Weak<RateLimiter>) {
     }
 }
 
-/// Axum middleware: refuses requests over the limit before they reach the service.
-pub async fn limit(
-    State(limiter): State<Arc<RateLimiter>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let credentials = BearerAuth::from_headers(request.headers());
-    if let Err(wait) = limiter.check(&credentials, ip) {
-        return too_many_requests(wait);
-    }
-    let carried_token = matches!(credentials, BearerAuth::Token(_));
-    let response = next.run(request).await;
-    if carried_token && response.status() == StatusCode::UNAUTHORIZED {
-        limiter.charge_failed_token(ip);
-    }
-    response
-}
-
-fn too_many_requests(wait: Duration) -> Response {
+/// The 429 for a caller who must wait `wait`: `Retry-After` in whole seconds, at least 1.
+pub fn too_many_requests(wait: Duration) -> ApiError {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut response = sessions_api::error_reply(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_REQUESTS);
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    response
+    ApiError::TooManyRequests {
+        body: ErrorResponse::new(TOO_MANY_REQUESTS),
+        retry_after: i32::try_from(seconds.max(1)).unwrap_or(i32::MAX),
+    }
 }

@@ -4,22 +4,25 @@
 //! and devices. Another user's id answers exactly like an unknown one (404), so existence never
 //! leaks.
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    sync::Arc,
+};
 
 use chrono::{DateTime, DurationRound as _, Utc};
 use sessions_api::{
-    BearerAuth, SessionsApi,
+    BearerAuth, RequestHead, SessionsApi,
     models::{
         Device, DeviceDetails, DeviceDetailsResponse, DeviceSession, DeviceType, DevicesResponse,
         ErrorResponse, HeartbeatResponse, MessageResponse, Session, SessionsResponse,
         TrustDeviceRequest, TrustLevel,
     },
-    operations,
+    operations::{self, ApiError, Operation},
 };
 
 use crate::{
     paging::{Cursors, Listing},
-    rate_limit::RateLimits,
+    rate_limit::{self, RateLimiter, RateLimits},
     store::{
         DeviceRecord, ExpiryPolicy, Page, PageKey, SessionRecord, Store, StoreError, StoredTrust,
     },
@@ -65,88 +68,26 @@ pub struct Caller {
     pub session_id: String,
 }
 
-/// An operation's name (for logs) and its documented 500 message.
-#[derive(Debug, Clone, Copy)]
-struct Operation {
-    id: &'static str,
-    failure: &'static str,
-}
-
-const GET_SESSIONS: Operation = Operation {
-    id: "getSessions",
-    failure: "Failed to retrieve sessions",
-};
-const REVOKE_SESSION: Operation = Operation {
-    id: "revokeSession",
-    failure: "Failed to revoke session",
-};
-const REVOKE_ALL_SESSIONS: Operation = Operation {
-    id: "revokeAllSessions",
-    failure: "Failed to revoke all sessions",
-};
-const SESSION_HEARTBEAT: Operation = Operation {
-    id: "sessionHeartbeat",
-    failure: "Failed to update session",
-};
-const GET_DEVICES: Operation = Operation {
-    id: "getDevices",
-    failure: "Failed to retrieve devices",
-};
-const GET_DEVICE_DETAILS: Operation = Operation {
-    id: "getDeviceDetails",
-    failure: "Failed to retrieve device details",
-};
-const TRUST_DEVICE: Operation = Operation {
-    id: "trustDevice",
-    failure: "Failed to trust device",
-};
-const UNTRUST_DEVICE: Operation = Operation {
-    id: "untrustDevice",
-    failure: "Failed to untrust device",
-};
-const REMOVE_DEVICE: Operation = Operation {
-    id: "removeDevice",
-    failure: "Failed to remove device",
-};
-
 const SESSION_NOT_FOUND: &str = "Session not found";
 const SESSION_NOT_FOUND_OR_EXPIRED: &str = "Session not found or expired";
 const DEVICE_NOT_FOUND: &str = "Device not found";
 
-impl Operation {
-    /// Logs the cause and returns the documented body; the cause never reaches the client.
-    fn internal_error(self, err: &StoreError) -> ErrorResponse {
-        tracing::error!(operation = self.id, error = %err, "request failed");
-        ErrorResponse::new(self.failure)
-    }
-}
-
-/// Why a request did not authenticate: the body to send, and whether it is a 401 or a 500.
-#[derive(Debug)]
-enum AuthFailure {
-    Unauthorized(ErrorResponse),
-    Internal(ErrorResponse),
-}
-
-/// Authenticates, or returns early with the operation's own 401 or 500 variant.
-macro_rules! authenticate {
-    ($service:expr, $auth:expr, $operation:expr, $response:ident) => {
-        match $service.authenticate($auth, $operation).await {
-            Ok(caller) => caller,
-            Err(AuthFailure::Unauthorized(body)) => {
-                return operations::$response::Unauthorized(body);
-            }
-            Err(AuthFailure::Internal(body)) => {
-                return operations::$response::InternalServerError(body);
-            }
-        }
-    };
+/// Logs the cause and returns the body the spec documents for the operation's 500; the cause
+/// never reaches the client.
+fn internal_error(operation: Operation, err: &dyn std::fmt::Display) -> ErrorResponse {
+    tracing::error!(operation = operation.id(), error = %err, "request failed");
+    ErrorResponse::new(
+        operation
+            .documented_error(500)
+            .unwrap_or("Internal server error"),
+    )
 }
 
 #[derive(Debug)]
 pub struct SessionService {
     store: Arc<dyn Store>,
     policy: Policy,
+    limiter: Option<Arc<RateLimiter>>,
     /// Loaded from the database on the first paged request.
     cursors: tokio::sync::OnceCell<Cursors>,
 }
@@ -170,6 +111,7 @@ const INVALID_CURSOR: &str = "Invalid query parameter: cursor is not one this AP
 impl SessionService {
     pub fn new(store: Arc<dyn Store>, policy: Policy) -> Self {
         Self {
+            limiter: policy.rate_limits.map(RateLimiter::new),
             store,
             policy,
             cursors: tokio::sync::OnceCell::new(),
@@ -229,37 +171,6 @@ impl SessionService {
             &caller.user_id,
             &key_of(last),
         )))
-    }
-
-    /// Only a token whose session is active authenticates.
-    async fn authenticate(
-        &self,
-        auth: BearerAuth,
-        operation: Operation,
-    ) -> Result<Caller, AuthFailure> {
-        let token = match auth {
-            BearerAuth::Missing => {
-                return Err(AuthFailure::Unauthorized(ErrorResponse::new(MISSING_TOKEN)));
-            }
-            BearerAuth::Malformed => {
-                return Err(AuthFailure::Unauthorized(ErrorResponse::new(
-                    MALFORMED_TOKEN,
-                )));
-            }
-            BearerAuth::Token(token) => token,
-        };
-        let session = self
-            .store
-            .session_by_token_hash(&token::hash(&token))
-            .await
-            .map_err(|err| AuthFailure::Internal(operation.internal_error(&err)))?;
-        match session {
-            Some(session) if session.is_active(Utc::now()) => Ok(Caller {
-                user_id: session.user_id,
-                session_id: session.id,
-            }),
-            _ => Err(AuthFailure::Unauthorized(ErrorResponse::new(INVALID_TOKEN))),
-        }
     }
 }
 
@@ -349,14 +260,62 @@ fn device_details_model(
 }
 
 impl SessionsApi for SessionService {
+    type Caller = Caller;
+
+    /// Limits, then looks the token up: the token is read and hashed once per request. Only a
+    /// token whose session is active authenticates.
+    async fn authenticate(&self, request: RequestHead<'_, Operation>) -> Result<Caller, ApiError> {
+        let ip = request
+            .peer
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+        let credentials = BearerAuth::from_headers(request.headers);
+        let token_hash = match &credentials {
+            BearerAuth::Token(token) => Some(token::hash(token)),
+            BearerAuth::Missing | BearerAuth::Malformed => None,
+        };
+        if let Some(limiter) = &self.limiter
+            && let Err(wait) = limiter.check(token_hash.as_ref(), ip)
+        {
+            return Err(rate_limit::too_many_requests(wait));
+        }
+        let unauthorized = |message: &str| ApiError::Unauthorized {
+            body: ErrorResponse::new(message),
+            www_authenticate: "Bearer".to_owned(),
+        };
+        let token_hash = match (credentials, token_hash) {
+            (BearerAuth::Token(_), Some(hash)) => hash,
+            (BearerAuth::Missing, _) => return Err(unauthorized(MISSING_TOKEN)),
+            _ => return Err(unauthorized(MALFORMED_TOKEN)),
+        };
+        let session = self
+            .store
+            .session_by_token_hash(&token_hash)
+            .await
+            .map_err(|err| {
+                ApiError::InternalServerError(internal_error(request.operation, &err))
+            })?;
+        match session {
+            Some(session) if session.is_active(Utc::now()) => Ok(Caller {
+                user_id: session.user_id,
+                session_id: session.id,
+            }),
+            _ => {
+                // Made-up tokens are charged to their IP, so guessing is throttled too.
+                if let Some(limiter) = &self.limiter {
+                    limiter.charge_failed_token(ip);
+                }
+                Err(unauthorized(INVALID_TOKEN))
+            }
+        }
+    }
+
     async fn get_sessions(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         limit: Option<i32>,
         cursor: Option<String>,
     ) -> operations::GetSessionsResponse {
         use operations::GetSessionsResponse as Response;
-        let caller = authenticate!(self, auth, GET_SESSIONS, GetSessionsResponse);
         let listing = Listing::Sessions;
         let sessions = async {
             let request = self
@@ -383,21 +342,20 @@ impl SessionsApi for SessionService {
         match sessions.await {
             Ok(body) => Response::Ok(body),
             Err(PageFailure::InvalidCursor) => {
-                Response::BadRequest(ErrorResponse::new(INVALID_CURSOR))
+                ApiError::BadRequest(ErrorResponse::new(INVALID_CURSOR)).into()
             }
             Err(PageFailure::Store(err)) => {
-                Response::InternalServerError(GET_SESSIONS.internal_error(&err))
+                Response::InternalServerError(internal_error(Operation::GetSessions, &err))
             }
         }
     }
 
     async fn revoke_session(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         id: String,
     ) -> operations::RevokeSessionResponse {
         use operations::RevokeSessionResponse as Response;
-        let caller = authenticate!(self, auth, REVOKE_SESSION, RevokeSessionResponse);
         match self
             .store
             .revoke_session(&caller.user_id, &id, Utc::now())
@@ -405,13 +363,14 @@ impl SessionsApi for SessionService {
         {
             Ok(true) => Response::Ok(message("Session revoked successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND)),
-            Err(err) => Response::InternalServerError(REVOKE_SESSION.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::RevokeSession, &err))
+            }
         }
     }
 
-    async fn revoke_all_sessions(&self, auth: BearerAuth) -> operations::RevokeAllSessionsResponse {
+    async fn revoke_all_sessions(&self, caller: Caller) -> operations::RevokeAllSessionsResponse {
         use operations::RevokeAllSessionsResponse as Response;
-        let caller = authenticate!(self, auth, REVOKE_ALL_SESSIONS, RevokeAllSessionsResponse);
         match self
             .store
             .revoke_all_sessions(&caller.user_id, Utc::now())
@@ -421,17 +380,18 @@ impl SessionsApi for SessionService {
                 tracing::info!(revoked, "revoked all sessions of the caller");
                 Response::Ok(message("All sessions revoked successfully"))
             }
-            Err(err) => Response::InternalServerError(REVOKE_ALL_SESSIONS.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::RevokeAllSessions, &err))
+            }
         }
     }
 
     async fn session_heartbeat(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         id: String,
     ) -> operations::SessionHeartbeatResponse {
         use operations::SessionHeartbeatResponse as Response;
-        let caller = authenticate!(self, auth, SESSION_HEARTBEAT, SessionHeartbeatResponse);
         let extended = self
             .store
             .heartbeat(&caller.user_id, &id, Utc::now(), self.policy.expiry)
@@ -443,18 +403,19 @@ impl SessionsApi for SessionService {
                 new_expiry,
             }),
             Ok(None) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND_OR_EXPIRED)),
-            Err(err) => Response::InternalServerError(SESSION_HEARTBEAT.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::SessionHeartbeat, &err))
+            }
         }
     }
 
     async fn get_devices(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         limit: Option<i32>,
         cursor: Option<String>,
     ) -> operations::GetDevicesResponse {
         use operations::GetDevicesResponse as Response;
-        let caller = authenticate!(self, auth, GET_DEVICES, GetDevicesResponse);
         let listing = Listing::Devices;
         let now = Utc::now();
         let devices = async {
@@ -487,31 +448,33 @@ impl SessionsApi for SessionService {
         match devices.await {
             Ok(body) => Response::Ok(body),
             Err(PageFailure::InvalidCursor) => {
-                Response::BadRequest(ErrorResponse::new(INVALID_CURSOR))
+                ApiError::BadRequest(ErrorResponse::new(INVALID_CURSOR)).into()
             }
             Err(PageFailure::Store(err)) => {
-                Response::InternalServerError(GET_DEVICES.internal_error(&err))
+                Response::InternalServerError(internal_error(Operation::GetDevices, &err))
             }
         }
     }
 
     async fn trust_device(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         body: TrustDeviceRequest,
     ) -> operations::TrustDeviceResponse {
         use operations::TrustDeviceResponse as Response;
-        let caller = authenticate!(self, auth, TRUST_DEVICE, TrustDeviceResponse);
         // Millisecond precision, as stored, so the answer equals what later reads show.
         let until = Utc::now()
             .checked_add_signed(self.policy.trust_period)
             .and_then(|until| until.duration_trunc(chrono::Duration::milliseconds(1)).ok());
         let Some(until) = until else {
             tracing::error!(
-                operation = TRUST_DEVICE.id,
+                operation = Operation::TrustDevice.id(),
                 "the trust period overflows the calendar"
             );
-            return Response::InternalServerError(ErrorResponse::new(TRUST_DEVICE.failure));
+            return Response::InternalServerError(internal_error(
+                Operation::TrustDevice,
+                &"the trust period overflows the calendar",
+            ));
         };
         match self
             .store
@@ -524,17 +487,16 @@ impl SessionsApi for SessionService {
                 trust_expires_at: until,
             }),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
-            Err(err) => Response::InternalServerError(TRUST_DEVICE.internal_error(&err)),
+            Err(err) => Response::InternalServerError(internal_error(Operation::TrustDevice, &err)),
         }
     }
 
     async fn get_device_details(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         id: String,
     ) -> operations::GetDeviceDetailsResponse {
         use operations::GetDeviceDetailsResponse as Response;
-        let caller = authenticate!(self, auth, GET_DEVICE_DETAILS, GetDeviceDetailsResponse);
         let now = Utc::now();
         let details = async {
             let Some(device) = self.store.device(&caller.user_id, &id).await? else {
@@ -552,31 +514,29 @@ impl SessionsApi for SessionService {
                 device,
             }),
             Ok(None) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
-            Err(err) => Response::InternalServerError(GET_DEVICE_DETAILS.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::GetDeviceDetails, &err))
+            }
         }
     }
 
-    async fn remove_device(
-        &self,
-        auth: BearerAuth,
-        id: String,
-    ) -> operations::RemoveDeviceResponse {
+    async fn remove_device(&self, caller: Caller, id: String) -> operations::RemoveDeviceResponse {
         use operations::RemoveDeviceResponse as Response;
-        let caller = authenticate!(self, auth, REMOVE_DEVICE, RemoveDeviceResponse);
         match self.store.remove_device(&caller.user_id, &id).await {
             Ok(true) => Response::Ok(message("Device removed successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
-            Err(err) => Response::InternalServerError(REMOVE_DEVICE.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::RemoveDevice, &err))
+            }
         }
     }
 
     async fn untrust_device(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         id: String,
     ) -> operations::UntrustDeviceResponse {
         use operations::UntrustDeviceResponse as Response;
-        let caller = authenticate!(self, auth, UNTRUST_DEVICE, UntrustDeviceResponse);
         match self
             .store
             .untrust_device(&caller.user_id, &id, Utc::now())
@@ -584,7 +544,9 @@ impl SessionsApi for SessionService {
         {
             Ok(true) => Response::Ok(message("Device untrusted successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
-            Err(err) => Response::InternalServerError(UNTRUST_DEVICE.internal_error(&err)),
+            Err(err) => {
+                Response::InternalServerError(internal_error(Operation::UntrustDevice, &err))
+            }
         }
     }
 }

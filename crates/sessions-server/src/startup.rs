@@ -9,8 +9,7 @@ use std::{
 use axum::{
     Json, Router,
     extract::Request,
-    http::{HeaderName, HeaderValue, StatusCode, header::WWW_AUTHENTICATE},
-    response::Response,
+    http::{HeaderName, StatusCode},
     routing::get,
 };
 use sessions_api::SharedApi;
@@ -22,7 +21,6 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    rate_limit::{self, RateLimiter},
     service::{Policy, SessionService},
     store::Store,
 };
@@ -46,14 +44,10 @@ pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP surface over `store`.
 pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
+    // Authentication and rate limiting run in the service's hook, which the generated handlers
+    // call before reading anything else of a request.
     let api: SharedApi = Arc::new(SessionService::new(store, policy));
-    let (mut api_routes, _) = sessions_api::router().split_for_parts();
-    if let Some(limits) = policy.rate_limits {
-        api_routes = api_routes.route_layer(axum::middleware::from_fn_with_state(
-            RateLimiter::new(limits),
-            rate_limit::limit,
-        ));
-    }
+    let (api_routes, _) = sessions_api::router().split_for_parts();
     api_routes
         .with_state(api)
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
@@ -61,7 +55,6 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .fallback(|| async { sessions_api::error_reply(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async { sessions_api::error_reply(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(challenge_unauthorized))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let request_id = request
@@ -74,16 +67,6 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO))
         .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-}
-
-/// Every 401 names the scheme to use (RFC 6750).
-async fn challenge_unauthorized(mut response: Response) -> Response {
-    if response.status() == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
 }
 
 /// A bound, not yet running server.

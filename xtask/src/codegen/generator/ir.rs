@@ -81,12 +81,16 @@ pub(super) struct JsonBody {
     pub(super) description: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct ResponseStub {
     pub(super) status: StatusKey,
     pub(super) description: String,
     pub(super) body: Option<BodyType>,
     pub(super) headers: Vec<(String, TokenStream, Option<String>)>,
+    /// The `components/responses` entry it refers to: shared responses make the error type.
+    pub(super) component: Option<String>,
+    /// The `error` of its JSON example, if it documents one.
+    pub(super) example_error: Option<String>,
 }
 
 /// A key of an operation's `responses`: a status, a range such as `4XX`, or `default`.
@@ -508,6 +512,12 @@ pub(super) fn collect_operation(
                 "a status range other than 1XX to 5XX",
             ));
         }
+        let component = match response {
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/responses/")
+                .map(str::to_owned),
+            ReferenceOr::Item(_) => None,
+        };
         let (response, response_pointer) =
             resolve_response(response, components, response_pointer)?;
         let hint = format!(
@@ -515,13 +525,9 @@ pub(super) fn collect_operation(
             operation_name.to_pascal_case(),
             key.to_string().to_pascal_case()
         );
-        responses.push(response_stub(
-            key,
-            response,
-            &response_pointer,
-            &hint,
-            hoisted,
-        )?);
+        let mut stub = response_stub(key, response, &response_pointer, &hint, hoisted)?;
+        stub.component = component;
+        responses.push(stub);
     }
     if !responses
         .iter()
@@ -786,10 +792,19 @@ pub(super) fn response_stub(
         }
         headers.push((name.clone(), ty, header.description.clone()));
     }
+    let example_error = response
+        .content
+        .get(JSON)
+        .and_then(|media| media.example.as_ref())
+        .and_then(|example| example.get("error"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
     Ok(ResponseStub {
         status,
         description: response.description.clone(),
         body,
         headers,
+        component: None,
+        example_error,
     })
 }

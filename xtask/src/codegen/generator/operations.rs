@@ -93,32 +93,253 @@ pub(super) fn status_names(status: u16) -> (Ident, TokenStream) {
     }
 }
 
+/// The responses several operations share through `components/responses`, and the 500 every
+/// authenticated operation documents alike: the one error type the generated layer answers
+/// (the authentication hook's 401, 429 and 500) and every operation's response converts from.
+pub(super) struct SharedErrors {
+    /// (status, component) → variant.
+    variants: Vec<(u16, Option<String>, Ident)>,
+    tokens: TokenStream,
+}
+
+impl SharedErrors {
+    pub(super) fn variant(&self, stub: &ResponseStub) -> Option<&Ident> {
+        let StatusKey::Code(code) = stub.status else {
+            return None;
+        };
+        let component = stub.component.as_ref()?;
+        self.variants
+            .iter()
+            .find(|(status, name, _)| *status == code && name.as_ref() == Some(component))
+            .map(|(_, _, variant)| variant)
+    }
+}
+
+fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
+    let mut shared: Vec<(u16, Option<String>, ResponseStub)> = Vec::new();
+    for operation in operations {
+        for stub in &operation.responses {
+            let (StatusKey::Code(code), Some(component)) = (stub.status, &stub.component) else {
+                continue;
+            };
+            if !shared
+                .iter()
+                .any(|(status, name, _)| *status == code && name.as_ref() == Some(component))
+            {
+                shared.push((code, Some(component.clone()), stub.clone()));
+            }
+        }
+    }
+    // The 500 the authentication hook answers when it cannot tell: only where every
+    // authenticated operation documents it with the same body.
+    let authenticated: Vec<&OperationStub> = operations
+        .iter()
+        .filter(|operation| operation.bearer_scheme.is_some())
+        .collect();
+    let internal: Vec<&ResponseStub> = authenticated
+        .iter()
+        .filter_map(|operation| {
+            operation
+                .responses
+                .iter()
+                .find(|stub| stub.status == StatusKey::Code(500) && stub.component.is_none())
+        })
+        .collect();
+    let body_of = |stub: &ResponseStub| stub.body.as_ref().map(|body| body.tokens().to_string());
+    let same_body = internal
+        .windows(2)
+        .all(|pair| body_of(pair[0]) == body_of(pair[1]));
+    if !internal.is_empty()
+        && internal.len() == authenticated.len()
+        && same_body
+        && !shared.iter().any(|(status, _, _)| *status == 500)
+    {
+        let mut stub = internal[0].clone();
+        stub.description = "The server failed.".to_owned();
+        shared.push((500, None, stub));
+    }
+    // The hook must be able to refuse a request even where the spec documents no 401.
+    if !authenticated.is_empty() && !shared.iter().any(|(status, _, _)| *status == 401) {
+        let stub = ResponseStub {
+            status: StatusKey::Code(401),
+            description: "The request does not authenticate (not documented by the spec)."
+                .to_owned(),
+            body: None,
+            headers: Vec::new(),
+            component: None,
+            example_error: None,
+        };
+        shared.push((401, None, stub));
+    }
+    let mut variants: Vec<(u16, Option<String>, Ident)> = Vec::new();
+    let mut items = Vec::new();
+    let mut arms = Vec::new();
+    let mut seen_names = std::collections::BTreeSet::new();
+    for (code, component, stub) in shared {
+        let (base, _) = status_names(code);
+        let mut name = base.to_string();
+        if !seen_names.insert(name.clone()) {
+            name = format!(
+                "{base}{}",
+                component.as_deref().unwrap_or("Error").to_pascal_case()
+            );
+            seen_names.insert(name.clone());
+        }
+        let variant = rust_ident(&name);
+        let (tokens, arm) = response_variant(&variant, &stub, quote! { ApiError });
+        items.push(tokens);
+        arms.push(arm);
+        variants.push((code, component, variant));
+    }
+    let tokens = if variants.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            /// The error responses the generated layer answers itself (authentication, limits),
+            /// shared by the operations; each operation's response converts from it.
+            #[allow(clippy::large_enum_variant)]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum ApiError {
+                #(#items)*
+            }
+
+            impl axum::response::IntoResponse for ApiError {
+                fn into_response(self) -> axum::response::Response {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    };
+    SharedErrors { variants, tokens }
+}
+
+/// A response enum variant for `stub`, and its `IntoResponse` arm. A fixed status with only a
+/// body is a tuple variant; a chosen status (range, `default`) or documented headers make a
+/// struct variant whose fields the service must fill, so no header is added behind its back.
+pub(super) fn response_variant(
+    variant: &Ident,
+    stub: &ResponseStub,
+    _owner: TokenStream,
+) -> (TokenStream, TokenStream) {
+    let doc = format!(" {}: {}", stub.status, stub.description.trim());
+    let status = match stub.status {
+        StatusKey::Code(code) => status_names(code).1,
+        _ => quote! { status },
+    };
+    let chosen_status = !matches!(stub.status, StatusKey::Code(_));
+    let body_field = stub.body.as_ref().map(|body| {
+        let ty = body.tokens();
+        quote! { body: #ty, }
+    });
+    let respond = match &stub.body {
+        Some(body) => body.response(&status),
+        None => quote! { #status.into_response() },
+    };
+    if !chosen_status && stub.headers.is_empty() {
+        return match &stub.body {
+            Some(body) => {
+                let ty = body.tokens();
+                (
+                    quote! { #[doc = #doc] #variant(#ty), },
+                    quote! { Self::#variant(body) => #respond, },
+                )
+            }
+            None => (
+                quote! { #[doc = #doc] #variant, },
+                quote! { Self::#variant => #respond, },
+            ),
+        };
+    }
+    let status_field = chosen_status.then(|| quote! { status: axum::http::StatusCode, });
+    let status_binding = chosen_status.then(|| quote! { status, });
+    let body_binding = stub.body.as_ref().map(|_| quote! { body, });
+    let mut header_fields = Vec::new();
+    let mut header_bindings = Vec::new();
+    let mut header_inserts = Vec::new();
+    for (name, ty, description) in &stub.headers {
+        let field = rust_ident(&name.to_snake_case());
+        let doc = doc_attrs(description.as_deref());
+        let lower = name.to_ascii_lowercase();
+        header_fields.push(quote! { #doc #field: #ty, });
+        header_bindings.push(quote! { #field, });
+        header_inserts.push(quote! {
+            // A value that cannot be a header (a control character) is left out.
+            if let Ok(value) = axum::http::HeaderValue::try_from(#field.to_string()) {
+                response.headers_mut().insert(axum::http::HeaderName::from_static(#lower), value);
+            }
+        });
+    }
+    (
+        quote! {
+            #[doc = #doc]
+            #variant { #status_field #body_field #(#header_fields)* },
+        },
+        quote! {
+            Self::#variant { #status_binding #body_binding #(#header_bindings)* } => {
+                let mut response = #respond;
+                #(#header_inserts)*
+                response
+            }
+        },
+    )
+}
+
 pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Ident) -> TokenStream {
+    let shared = shared_errors(operations);
+    let has_errors = !shared.variants.is_empty();
+    let authenticates = operations
+        .iter()
+        .any(|operation| operation.bearer_scheme.is_some());
     let mut methods = Vec::new();
     let mut dyn_methods = Vec::new();
     let mut forwarding = Vec::new();
     let mut enums = Vec::new();
+    let mut operation_variants = Vec::new();
+    let mut operation_ids = Vec::new();
+    let mut operation_routes = Vec::new();
+    let mut documented_errors = Vec::new();
     for operation in operations {
         let method = operation.method_ident();
         let response = operation.response_ident();
         let title = format!(" `{} {}`", operation.method.to_uppercase(), operation.path);
         let summary = doc_attrs(operation.summary.as_deref());
         let description = doc_attrs(operation.description.as_deref());
+
+        let variant = format_ident!("{}", operation.operation_id.to_pascal_case());
+        let operation_id = &operation.operation_id;
+        let http_method = format_ident!("{}", operation.method.to_uppercase());
+        let path = &operation.path;
+        operation_variants.push(quote! { #[doc = #title] #variant, });
+        operation_ids.push(quote! { Self::#variant => #operation_id, });
+        operation_routes.push(quote! {
+            (&axum::http::Method::#http_method, #path) => Some(Self::#variant),
+        });
+        for stub in &operation.responses {
+            if let (StatusKey::Code(code), Some(error)) = (stub.status, &stub.example_error) {
+                documented_errors.push(quote! { (Self::#variant, #code) => Some(#error), });
+            }
+        }
+
         // Every argument after `&self`, as (name, type).
         let mut arguments: Vec<(Ident, TokenStream)> = Vec::new();
+        let mut dyn_arguments: Vec<(Ident, TokenStream)> = Vec::new();
         if operation.bearer_scheme.is_some() {
-            arguments.push((format_ident!("auth"), quote! { crate::BearerAuth }));
+            arguments.push((format_ident!("caller"), quote! { Self::Caller }));
+            dyn_arguments.push((format_ident!("caller"), quote! { crate::ErasedCaller }));
         }
+        let mut values: Vec<(Ident, TokenStream)> = Vec::new();
         for param in &operation.path_params {
             let ty = &param.ty;
-            arguments.push((rust_ident(&param.name.to_snake_case()), quote! { #ty }));
+            values.push((rust_ident(&param.name.to_snake_case()), quote! { #ty }));
         }
         for param in operation
             .query_params
             .iter()
             .chain(&operation.header_params)
         {
-            arguments.push((param.field(), param.rust_type()));
+            values.push((param.field(), param.rust_type()));
         }
         if let Some(body) = &operation.body {
             let ty = body.ty.tokens();
@@ -127,10 +348,11 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             } else {
                 quote! { Option<#ty> }
             };
-            arguments.push((format_ident!("body"), ty));
+            values.push((format_ident!("body"), ty));
         }
+        arguments.extend(values.iter().cloned());
+        dyn_arguments.extend(values.iter().cloned());
         let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
-        let names = arguments.iter().map(|(name, _)| name);
         methods.push(quote! {
             #summary
             #[doc = ""]
@@ -139,13 +361,26 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #[doc = #title]
             fn #method(&self, #(#declared)*) -> impl std::future::Future<Output = #response> + Send;
         });
-        let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        let declared = dyn_arguments
+            .iter()
+            .map(|(name, ty)| quote! { #name: #ty, });
         dyn_methods.push(quote! {
             fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response>;
         });
-        let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        let declared = dyn_arguments
+            .iter()
+            .map(|(name, ty)| quote! { #name: #ty, });
+        let names = arguments.iter().map(|(name, _)| name);
+        let unerase = operation.bearer_scheme.is_some().then(|| {
+            quote! {
+                let caller = *caller
+                    .downcast::<T::Caller>()
+                    .expect("the caller this service's own hook authenticated");
+            }
+        });
         forwarding.push(quote! {
             fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response> {
+                #unerase
                 Box::pin(#api_trait::#method(self, #(#names),*))
             }
         });
@@ -168,53 +403,37 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
 
         let mut variants = Vec::new();
         let mut arms = Vec::new();
+        let mut shares = false;
         for stub in &operation.responses {
-            let doc = format!(" {}: {}", stub.status, stub.description.trim());
-            let body = stub.body.as_ref();
-            match (stub.status, body) {
-                (StatusKey::Code(code), Some(body_type)) => {
-                    let (variant, status) = status_names(code);
-                    let body = body_type.tokens();
-                    let response = body_type.response(&status);
-                    variants.push(quote! { #[doc = #doc] #variant(#body), });
-                    arms.push(quote! { Self::#variant(body) => #response, });
-                }
-                (StatusKey::Code(code), None) => {
-                    let (variant, status) = status_names(code);
-                    variants.push(quote! { #[doc = #doc] #variant, });
-                    arms.push(quote! { Self::#variant => #status.into_response(), });
-                }
-                // A range or `default`: the service chooses the status.
-                (key, body) => {
-                    let variant = match key {
-                        StatusKey::Range(digit) => format_ident!("Status{digit}XX"),
-                        _ => format_ident!("Default"),
-                    };
-                    match body {
-                        Some(body_type) => {
-                            let body = body_type.tokens();
-                            let response = body_type.response(&quote! { status });
-                            variants.push(quote! {
-                                #[doc = #doc]
-                                #variant { status: axum::http::StatusCode, body: #body },
-                            });
-                            arms.push(quote! { Self::#variant { status, body } => #response, });
-                        }
-                        None => {
-                            variants.push(quote! {
-                                #[doc = #doc]
-                                #variant { status: axum::http::StatusCode },
-                            });
-                            arms.push(
-                                quote! { Self::#variant { status } => status.into_response(), },
-                            );
-                        }
+            if shared.variant(stub).is_some() {
+                shares = true;
+                continue;
+            }
+            let variant = match stub.status {
+                StatusKey::Code(code) => status_names(code).0,
+                StatusKey::Range(digit) => format_ident!("Status{digit}XX"),
+                StatusKey::Default => format_ident!("Default"),
+            };
+            let (tokens, arm) = response_variant(&variant, stub, quote! { #response });
+            variants.push(tokens);
+            arms.push(arm);
+        }
+        let conversion = shares.then(|| {
+            variants.push(quote! {
+                /// A shared error response (see [`ApiError`]).
+                Error(ApiError),
+            });
+            arms.push(quote! { Self::Error(error) => error.into_response(), });
+            quote! {
+                impl From<ApiError> for #response {
+                    fn from(error: ApiError) -> Self {
+                        Self::Error(error)
                     }
                 }
             }
-        }
+        });
         let enum_doc = format!(
-            " Every documented response of `{}`, one variant per status.",
+            " Every documented response of `{}`: one variant per status it answers itself, and the shared errors.",
             operation.operation_id
         );
         enums.push(quote! {
@@ -233,16 +452,92 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
                     }
                 }
             }
+
+            #conversion
         });
     }
+    let _ = has_errors;
+    let (caller_type, hook, dyn_hook, forward_hook) = if authenticates {
+        (
+            quote! {
+                /// Who an authenticated request comes from.
+                type Caller: Send + Sync + 'static;
+            },
+            quote! {
+                /// Authenticates a request, once, before its path, query or body is read: the
+                /// caller, or the error to answer (refused credentials, a limit, a failure).
+                fn authenticate(
+                    &self,
+                    request: crate::RequestHead<'_, Operation>,
+                ) -> impl std::future::Future<Output = Result<Self::Caller, ApiError>> + Send;
+            },
+            quote! {
+                fn authenticate<'a>(
+                    &'a self,
+                    request: crate::RequestHead<'a, Operation>,
+                ) -> BoxedResponse<'a, Result<crate::ErasedCaller, ApiError>>;
+            },
+            quote! {
+                fn authenticate<'a>(
+                    &'a self,
+                    request: crate::RequestHead<'a, Operation>,
+                ) -> BoxedResponse<'a, Result<crate::ErasedCaller, ApiError>> {
+                    Box::pin(async move {
+                        #api_trait::authenticate(self, request)
+                            .await
+                            .map(|caller| Box::new(caller) as crate::ErasedCaller)
+                    })
+                }
+            },
+        )
+    } else {
+        Default::default()
+    };
     let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
     let dyn_trait = format_ident!("Dyn{api_trait}");
     let dyn_doc = format!(
         " The object-safe form of [`{api_trait}`] the router holds; every implementation of [`{api_trait}`] has it."
     );
+    let api_error = &shared.tokens;
     quote! {
+        /// The operations of the spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            #(#operation_variants)*
+        }
+
+        impl Operation {
+            /// The operationId.
+            pub fn id(self) -> &'static str {
+                match self {
+                    #(#operation_ids)*
+                }
+            }
+
+            /// The operation a request's method and matched route template name.
+            pub fn of(method: &axum::http::Method, template: &str) -> Option<Self> {
+                match (method, template) {
+                    #(#operation_routes)*
+                    _ => None,
+                }
+            }
+
+            /// The `error` of the JSON example the spec documents for `status`, if any: the
+            /// exact message the service answers there.
+            pub fn documented_error(self, status: u16) -> Option<&'static str> {
+                match (self, status) {
+                    #(#documented_errors)*
+                    _ => None,
+                }
+            }
+        }
+
+        #api_error
+
         #[doc = #trait_doc]
         pub trait #api_trait: Send + Sync + 'static {
+            #caller_type
+            #hook
             #(#methods)*
         }
 
@@ -251,10 +546,12 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
 
         #[doc = #dyn_doc]
         pub trait #dyn_trait: Send + Sync + 'static {
+            #dyn_hook
             #(#dyn_methods)*
         }
 
         impl<T: #api_trait> #dyn_trait for T {
+            #forward_hook
             #(#forwarding)*
         }
 

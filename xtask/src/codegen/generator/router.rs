@@ -65,11 +65,52 @@ pub(super) fn generate_router(
     });
 
     let dyn_trait = format_ident!("Dyn{api_trait}");
+    let authenticated = operations
+        .iter()
+        .any(|operation| operation.bearer_scheme.is_some())
+        .then(|| {
+            quote! {
+                /// The caller of a request, from the service's authentication hook, called once
+                /// per request before anything else of it is read. A request it refuses gets the
+                /// hook's [`crate::operations::ApiError`].
+                #[derive(Debug)]
+                pub struct Authenticated(pub crate::ErasedCaller);
+
+                impl axum::extract::FromRequestParts<SharedApi> for Authenticated {
+                    type Rejection = crate::operations::ApiError;
+
+                    async fn from_request_parts(
+                        parts: &mut axum::http::request::Parts,
+                        api: &SharedApi,
+                    ) -> Result<Self, Self::Rejection> {
+                        let template = parts
+                            .extensions
+                            .get::<axum::extract::MatchedPath>()
+                            .map(|path| path.as_str().to_owned())
+                            .unwrap_or_default();
+                        let operation = crate::operations::Operation::of(&parts.method, &template)
+                            .expect("every generated route is an operation of the spec");
+                        let peer = parts
+                            .extensions
+                            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                            .map(|info| info.0);
+                        let head = crate::RequestHead {
+                            operation,
+                            headers: &parts.headers,
+                            peer,
+                        };
+                        api.authenticate(head).await.map(Self)
+                    }
+                }
+            }
+        });
     Ok(quote! {
         use utoipa::OpenApi as _;
 
         /// The state every handler receives: the service behind the generated trait.
         pub type SharedApi = std::sync::Arc<dyn crate::operations::#dyn_trait>;
+
+        #authenticated
 
         /// The components and security schemes of the spec, as utoipa sees them.
         #[derive(Debug, utoipa::OpenApi)]
@@ -195,9 +236,11 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
     let mut extractors =
         vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
     let mut arguments = Vec::new();
+    // First, so a request that does not authenticate gets the hook's answer whatever else is
+    // wrong with it.
     if operation.bearer_scheme.is_some() {
-        extractors.push(quote! { headers: axum::http::HeaderMap });
-        arguments.push(quote! { crate::BearerAuth::from_headers(&headers) });
+        extractors.push(quote! { Authenticated(caller): Authenticated });
+        arguments.push(quote! { caller });
     }
     if !operation.path_params.is_empty() {
         let names = operation

@@ -68,10 +68,21 @@ fn generates_models_trait_and_router() {
     // A native `async fn` can implement it, and the compiler's suggestion can be pasted.
     assert!(
         operations.contains(
-            "fn get_thing (& self , auth : crate :: BearerAuth , id : String ,) -> impl std :: future :: Future < Output = GetThingResponse > + Send ;"
+            "fn get_thing (& self , caller : Self :: Caller , id : String ,) -> impl std :: future :: Future < Output = GetThingResponse > + Send ;"
         ),
         "{operations}"
     );
+    // One hook authenticates, before anything else of the request is read, and can refuse it
+    // even though this spec documents no 401.
+    assert!(operations.contains(
+        "fn authenticate (& self , request : crate :: RequestHead < '_ , Operation > ,)"
+    ));
+    assert!(operations.contains("pub enum ApiError"), "{operations}");
+    let router = stubs.router.to_string();
+    let authenticated = router
+        .find("Authenticated (caller) : Authenticated")
+        .expect("the handler authenticates");
+    assert!(authenticated < router.find("crate :: PathParams").unwrap());
     // The router holds the service as the object-safe twin every implementation gets.
     assert!(
         operations.contains("impl < T : Api > DynApi for T"),
@@ -341,8 +352,8 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
     for expected in [
         "body : crate :: models :: Color ,",
         "Ok (String)",
-        "Status4XX { status : axum :: http :: StatusCode , body : serde_json :: Value }",
-        "Default { status : axum :: http :: StatusCode }",
+        "Status4XX { status : axum :: http :: StatusCode , body : serde_json :: Value , }",
+        "Default { status : axum :: http :: StatusCode , }",
         "(axum :: http :: header :: CONTENT_TYPE , \"text/plain\")",
     ] {
         assert!(operations.contains(expected), "{expected}");
