@@ -90,6 +90,31 @@ pub fn pattern(pointer: &str, value: &str, regex: &regex::Regex) -> Result<(), V
     }
 }
 
+/// `pattern` with ECMA 262 features the regex crate lacks (look-around, back-references).
+/// regress backtracks: the request size limit bounds the text it is given.
+pub fn ecma_pattern(
+    pointer: &str,
+    value: &str,
+    regex: &regress::Regex,
+    source: &str,
+) -> Result<(), ValidationError> {
+    if regex.find(value).is_some() {
+        Ok(())
+    } else {
+        broken(pointer, format!("must match the pattern {source}"))
+    }
+}
+
+/// An integer `enum`.
+pub fn one_of(pointer: &str, value: i128, allowed: &[i128]) -> Result<(), ValidationError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        broken(pointer, format!("must be one of {}", allowed.join(", ")))
+    }
+}
+
 /// `minItems`/`maxItems` of an array.
 pub fn items(
     pointer: &str,

@@ -20,6 +20,7 @@ const DEPENDENCIES: &[&str] = &[
     "axum",
     "chrono",
     "regex",
+    "regress",
     "serde",
     "serde_html_form",
     "serde_json",

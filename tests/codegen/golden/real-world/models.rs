@@ -88,6 +88,75 @@ impl crate::Validate for Names {
         Ok(())
     }
 }
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct BlockSize(pub i64);
+impl crate::Validate for BlockSize {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        let value = &self.0;
+        crate::validate::one_of("", i128::from(*value), &[512i128, 2048i128, 4096i128])?;
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Name(pub String);
+impl crate::Validate for Name {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        let value = &self.0;
+        crate::validate::length("", value, None, Some(63usize))?;
+        {
+            static PATTERN: std::sync::LazyLock<regress::Regex> = std::sync::LazyLock::new(|| {
+                regress::Regex::new("^(?!default$)[a-z][a-z0-9-]*$")
+                    .expect("a pattern checked by codegen")
+            });
+            crate::validate::ecma_pattern("", value, &PATTERN, "^(?!default$)[a-z][a-z0-9-]*$")?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Bytes(pub Vec<u8>);
+impl crate::Validate for Bytes {
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        let value = &self.0;
+        for (index, value) in value.iter().enumerate() {
+            let pointer = format!("{}/{index}", "");
+            crate::validate::range(&pointer, i128::from(*value), Some(0i128), None)?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Labelled {
+    /// A reference with a description beside it.
+    pub name: crate::models::Name,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::double_option"
+    )]
+    #[schema(value_type = Option<crate::models::Name>, required = false)]
+    pub parent: Option<Option<crate::models::Name>>,
+    #[schema(format = "byte")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub key: Option<String>,
+}
+impl crate::Validate for Labelled {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        {
+            let value = &self.name;
+            crate::Validate::validate(value).map_err(|err| err.within("/name"))?;
+        }
+        if let Some(Some(value)) = &self.parent {
+            crate::Validate::validate(value).map_err(|err| err.within("/parent"))?;
+        }
+        Ok(())
+    }
+}
 /// absent leaves a field alone, null clears it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct NotePatch {

@@ -60,6 +60,8 @@ pub trait Api: Send + Sync + 'static {
         tag: Option<Vec<String>>,
         order: crate::models::GetDataSetsOrder,
         page_size: u16,
+        block: Option<crate::models::BlockSize>,
+        page_token: Option<String>,
     ) -> impl std::future::Future<Output = GetDataSetsResponse> + Send;
     ///
     ///
@@ -104,6 +106,8 @@ pub trait DynApi: Send + Sync + 'static {
         tag: Option<Vec<String>>,
         order: crate::models::GetDataSetsOrder,
         page_size: u16,
+        block: Option<crate::models::BlockSize>,
+        page_token: Option<String>,
     ) -> BoxedResponse<'_, GetDataSetsResponse>;
     fn create_data_set(
         &self,
@@ -126,8 +130,12 @@ impl<T: Api> DynApi for T {
         tag: Option<Vec<String>>,
         order: crate::models::GetDataSetsOrder,
         page_size: u16,
+        block: Option<crate::models::BlockSize>,
+        page_token: Option<String>,
     ) -> BoxedResponse<'_, GetDataSetsResponse> {
-        Box::pin(Api::get_data_sets(self, tag, order, page_size))
+        Box::pin(Api::get_data_sets(
+            self, tag, order, page_size, block, page_token,
+        ))
     }
     fn create_data_set(
         &self,
@@ -165,6 +173,10 @@ pub struct GetDataSetsQuery {
     #[serde(rename = "page-size")]
     #[serde(default = "crate::models::default_get_data_sets_page_size")]
     pub page_size: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<crate::models::BlockSize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
 }
 impl crate::Validate for GetDataSetsQuery {
     fn validate(&self) -> Result<(), crate::ValidationError> {
@@ -174,6 +186,9 @@ impl crate::Validate for GetDataSetsQuery {
         {
             let value = &self.page_size;
             crate::validate::range("page-size", i128::from(*value), None, Some(500i128))?;
+        }
+        if let Some(value) = &self.block {
+            crate::Validate::validate(value).map_err(|err| err.within("block"))?;
         }
         Ok(())
     }

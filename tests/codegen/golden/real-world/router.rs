@@ -14,6 +14,10 @@ pub type SharedApi = std::sync::Arc<dyn crate::operations::DynApi>;
             crate::models::Attributes,
             crate::models::DataSetId,
             crate::models::Names,
+            crate::models::BlockSize,
+            crate::models::Name,
+            crate::models::Bytes,
+            crate::models::Labelled,
             crate::models::NotePatch,
             crate::models::Problem
         )
@@ -51,7 +55,9 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
             max_items = 5usize
         ),
         ("order" = crate::models::GetDataSetsOrder, Query),
-        ("page-size" = u16, Query, maximum = 500i64)
+        ("page-size" = u16, Query, maximum = 500i64),
+        ("block" = Option<crate::models::BlockSize>, Query),
+        ("page_token" = Option<String>, Query)
     ),
     responses(
         (
@@ -73,8 +79,14 @@ pub async fn get_data_sets(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     crate::QueryParams(query): crate::QueryParams<crate::operations::GetDataSetsQuery>,
 ) -> crate::operations::GetDataSetsResponse {
-    api.get_data_sets(query.tag, query.order, query.page_size)
-        .await
+    api.get_data_sets(
+        query.tag,
+        query.order,
+        query.page_size,
+        query.block,
+        query.page_token,
+    )
+    .await
 }
 #[utoipa::path(
     post,

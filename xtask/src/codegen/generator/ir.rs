@@ -4,7 +4,7 @@ use super::*;
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{
     Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
+    Response, Schema, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -31,6 +31,8 @@ pub(super) struct OperationStub {
 pub(super) struct PathParam {
     pub(super) name: String,
     pub(super) ty: TokenStream,
+    /// A format utoipa must be told explicitly.
+    pub(super) format: Option<String>,
     pub(super) description: Option<String>,
 }
 
@@ -110,10 +112,6 @@ impl StatusKey {
             Self::Range(digit) => code / 100 == digit,
             Self::Default => true,
         }
-    }
-
-    pub(super) fn is_success(self) -> bool {
-        matches!(self, Self::Code(200..=299) | Self::Range(2))
     }
 }
 
@@ -353,18 +351,31 @@ pub(super) fn collect_operation(
                 return Err(unsupported(&param_pointer, "a cookie parameter"));
             }
         };
-        if parameter_data.deprecated.is_some() || parameter_data.explode == Some(false) {
+        if parameter_data.explode == Some(false) {
             return Err(unsupported(
                 &param_pointer,
-                "a deprecated parameter, or explode: false",
+                "a parameter with explode: false",
             ));
         }
-        let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &parameter_data.format
-        else {
-            return Err(unsupported(
-                &param_pointer,
-                "a parameter without an inline schema",
-            ));
+        // A `$ref`'d schema reads as an `allOf` of that one component: the component's type.
+        let referenced;
+        let schema = match &parameter_data.format {
+            ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
+            ParameterSchemaOrContent::Schema(reference @ ReferenceOr::Reference { .. }) => {
+                referenced = Schema {
+                    schema_data: Default::default(),
+                    schema_kind: SchemaKind::AllOf {
+                        all_of: vec![reference.clone()],
+                    },
+                };
+                &referenced
+            }
+            ParameterSchemaOrContent::Content(_) => {
+                return Err(unsupported(
+                    &param_pointer,
+                    "a parameter described by `content`",
+                ));
+            }
         };
         let InlineType {
             ty,
@@ -382,10 +393,10 @@ pub(super) fn collect_operation(
             hoisted,
         )?;
         if is_path {
-            if format.is_some() || schema.schema_data.nullable || !constraints.is_empty() {
+            if schema.schema_data.nullable || !constraints.is_empty() {
                 return Err(unsupported(
                     &param_pointer,
-                    "a path parameter with a custom format, constraints or nullable",
+                    "a path parameter with inline constraints or nullable",
                 ));
             }
             if !path.contains(&format!("{{{}}}", parameter_data.name)) {
@@ -397,6 +408,7 @@ pub(super) fn collect_operation(
             path_params.push(PathParam {
                 name: parameter_data.name.clone(),
                 ty,
+                format,
                 description: parameter_data.description.clone(),
             });
             continue;
@@ -404,10 +416,11 @@ pub(super) fn collect_operation(
         // A list arrives as the key repeated (`form` style, exploded); an object would need
         // `deepObject`, which is not read.
         let is_object = matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_)));
-        if schema.schema_data.nullable || is_object {
+        // `nullable` cannot be said in a query string: such a parameter is simply optional.
+        if is_object {
             return Err(unsupported(
                 &param_pointer,
-                "a query parameter that is an object or nullable",
+                "a query parameter that is an object",
             ));
         }
         let default = match &schema.schema_data.default {
@@ -529,13 +542,20 @@ pub(super) fn collect_operation(
         stub.component = component;
         responses.push(stub);
     }
+    // Some answer must not be an error: a 1xx to 3xx status (a redirect is how some operations
+    // succeed), or `default` (an operation that documents nothing else).
+    let not_an_error = |status: StatusKey| match status {
+        StatusKey::Code(code) => code < 400,
+        StatusKey::Range(digit) => digit < 4,
+        StatusKey::Default => true,
+    };
     if !responses
         .iter()
-        .any(|response| response.status.is_success())
+        .any(|response| not_an_error(response.status))
     {
         return Err(invalid(
             &pointer.join("responses"),
-            "an operation without a 2XX response",
+            "an operation whose every documented answer is an error",
         ));
     }
     // The generated extractors answer these statuses themselves, so the spec must document them.

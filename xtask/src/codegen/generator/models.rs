@@ -54,6 +54,15 @@ pub(super) fn generate_models(
                 )?;
                 model_struct(&doc, &schema_as, &ident, &fields, &checks)
             }
+            // A component that only renames another (`allOf` of one `$ref`) that is no object.
+            SchemaKind::AllOf { all_of }
+                if all_of.len() == 1
+                    && matches!(&all_of[0], ReferenceOr::Reference { reference }
+                        if !hoisted.is_object(&schema_ref_type(reference, &pointer)?)) =>
+            {
+                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+                newtype(&doc, &schema_as, &ident, &inline)
+            }
             SchemaKind::AllOf { all_of } => {
                 all_of_struct(&doc, &schema_as, &ident, all_of, &pointer, hoisted)?
             }

@@ -161,7 +161,11 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
             .description
             .as_ref()
             .map(|text| quote! { , description = #text });
-        quote! { (#name = #ty, Path #description) }
+        let format = param
+            .format
+            .as_ref()
+            .map(|format| quote! { , format = #format });
+        quote! { (#name = #ty, Path #description #format) }
     });
     let query_docs = operation
         .query_params

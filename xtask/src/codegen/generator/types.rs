@@ -71,6 +71,10 @@ pub(super) struct Constraints {
     pub(super) min_items: Option<usize>,
     pub(super) max_items: Option<usize>,
     pub(super) unique_items: bool,
+    /// An integer `enum`: the values allowed.
+    pub(super) allowed: Vec<i64>,
+    /// The constraints of each item of an array.
+    pub(super) items: Option<Box<Constraints>>,
 }
 
 impl Constraints {
@@ -83,6 +87,8 @@ impl Constraints {
             && self.min_items.is_none()
             && self.max_items.is_none()
             && !self.unique_items
+            && self.allowed.is_empty()
+            && self.items.is_none()
     }
 
     /// The utoipa attribute that documents them, so the implementation's document shows them.
@@ -125,6 +131,11 @@ impl Constraints {
 
     /// Statements that check `value` (a reference to the Rust value) at `pointer`.
     pub(super) fn checks(&self, pointer: &str, validates_nested: bool) -> TokenStream {
+        self.checks_at(&quote! { #pointer }, validates_nested)
+    }
+
+    /// [`Self::checks`] with the pointer an expression (a `&str`) evaluated where it stands.
+    fn checks_at(&self, pointer: &TokenStream, validates_nested: bool) -> TokenStream {
         let mut checks = Vec::new();
         let option = |bound: Option<usize>| match bound {
             Some(bound) => quote! { Some(#bound) },
@@ -135,12 +146,25 @@ impl Constraints {
             checks.push(quote! { crate::validate::length(#pointer, value, #min, #max)?; });
         }
         if let Some(pattern) = &self.pattern {
-            checks.push(quote! {
-                {
-                    static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-                        regex::Regex::new(#pattern).expect("a pattern checked by codegen")
-                    });
-                    crate::validate::pattern(#pointer, value, &PATTERN)?;
+            // The regex crate matches in linear time whatever the input; only a pattern it
+            // cannot take (look-around, back-references) runs on regress, ECMA 262's engine.
+            checks.push(if regex::Regex::new(pattern).is_ok() {
+                quote! {
+                    {
+                        static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                            regex::Regex::new(#pattern).expect("a pattern checked by codegen")
+                        });
+                        crate::validate::pattern(#pointer, value, &PATTERN)?;
+                    }
+                }
+            } else {
+                quote! {
+                    {
+                        static PATTERN: std::sync::LazyLock<regress::Regex> = std::sync::LazyLock::new(|| {
+                            regress::Regex::new(#pattern).expect("a pattern checked by codegen")
+                        });
+                        crate::validate::ecma_pattern(#pointer, value, &PATTERN, #pattern)?;
+                    }
                 }
             });
         }
@@ -164,6 +188,24 @@ impl Constraints {
         }
         if self.unique_items {
             checks.push(quote! { crate::validate::unique(#pointer, value)?; });
+        }
+        if let Some(items) = &self.items {
+            let item_checks = items.checks_at(&quote! { &pointer }, false);
+            checks.push(quote! {
+                for (index, value) in value.iter().enumerate() {
+                    let pointer = format!("{}/{index}", #pointer);
+                    #item_checks
+                }
+            });
+        }
+        if !self.allowed.is_empty() {
+            let allowed = self
+                .allowed
+                .iter()
+                .map(|value| proc_macro2::Literal::i128_suffixed(i128::from(*value)));
+            checks.push(quote! {
+                crate::validate::one_of(#pointer, i128::from(*value), &[#(#allowed),*])?;
+            });
         }
         if validates_nested {
             checks.push(
@@ -274,11 +316,12 @@ pub(super) fn inline_type(
                 });
             }
             if let Some(pattern) = &string.pattern
-                && let Err(err) = regex::Regex::new(pattern)
+                && regex::Regex::new(pattern).is_err()
+                && let Err(err) = regress::Regex::new(pattern)
             {
                 return Err(unsupported(
                     &pointer.join("pattern"),
-                    format!("a pattern the regex crate cannot compile: {err}"),
+                    format!("a pattern neither regex nor regress (ECMA 262) can compile: {err}"),
                 ));
             }
             let constraints = Constraints {
@@ -295,8 +338,15 @@ pub(super) fn inline_type(
                 VariantOrUnknownOrEmpty::Item(StringFormat::Date) => {
                     (quote! { chrono::NaiveDate }, None)
                 }
-                VariantOrUnknownOrEmpty::Item(other) => {
-                    return Err(unsupported(pointer, format!("string format `{other:?}`")));
+                // Text all the same; the format is documented.
+                VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => {
+                    (quote! { String }, Some("byte".to_owned()))
+                }
+                VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
+                    (quote! { String }, Some("binary".to_owned()))
+                }
+                VariantOrUnknownOrEmpty::Item(StringFormat::Password) => {
+                    (quote! { String }, Some("password".to_owned()))
                 }
                 VariantOrUnknownOrEmpty::Unknown(format) => {
                     (quote! { String }, Some(format.clone()))
@@ -316,9 +366,14 @@ pub(super) fn inline_type(
             })
         }
         SchemaKind::Type(Type::Integer(integer)) => {
-            if integer.multiple_of.is_some() || !integer.enumeration.is_empty() {
-                return Err(unsupported(pointer, "integer multipleOf or enum"));
+            if integer.multiple_of.is_some() {
+                return Err(unsupported(pointer, "integer multipleOf"));
             }
+            let allowed = integer
+                .enumeration
+                .iter()
+                .map(|value| value.ok_or_else(|| unsupported(pointer, "null in an integer enum")))
+                .collect::<Result<Vec<i64>, _>>()?;
             // Formats as dropshot and others emit them; anything else is JSON Schema's integer.
             let ty = match &integer.format {
                 VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => quote! { i32 },
@@ -350,6 +405,7 @@ pub(super) fn inline_type(
                         max
                     }
                 }),
+                allowed,
                 ..Constraints::default()
             };
             Ok(InlineType {
@@ -382,6 +438,7 @@ pub(super) fn inline_type(
         }
         SchemaKind::Type(Type::Array(array)) => {
             let items_pointer = pointer.join("items");
+            let mut item_constraints = None;
             let (item, validates_nested) = match &array.items {
                 None => return Err(unsupported(pointer, "an array without items")),
                 Some(ReferenceOr::Reference { reference }) => {
@@ -391,14 +448,12 @@ pub(super) fn inline_type(
                 Some(ReferenceOr::Item(item)) => {
                     let inline =
                         inline_type(item, &items_pointer, &format!("{hint}Item"), hoisted)?;
-                    if inline.format.is_some()
-                        || item.schema_data.nullable
-                        || !inline.constraints.is_empty()
-                    {
-                        return Err(unsupported(
-                            &items_pointer,
-                            "array items with a format, constraints or nullable",
-                        ));
+                    if item.schema_data.nullable {
+                        return Err(unsupported(&items_pointer, "nullable array items"));
+                    }
+                    // An item's format only documents it; its constraints are checked per item.
+                    if !inline.constraints.is_empty() {
+                        item_constraints = Some(Box::new(inline.constraints.clone()));
                     }
                     (inline.ty, inline.validates_nested)
                 }
@@ -410,6 +465,7 @@ pub(super) fn inline_type(
                     min_items: array.min_items,
                     max_items: array.max_items,
                     unique_items: array.unique_items,
+                    items: item_constraints,
                     ..Constraints::default()
                 },
                 validates_nested,
@@ -483,6 +539,21 @@ pub(super) fn inline_type(
                 validates_nested: true,
             })
         }
+        // `allOf` of one schema (a title, description or `nullable` beside it): that schema.
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => match &all_of[0] {
+            ReferenceOr::Reference { reference } => {
+                let ty = schema_ref_type(reference, &pointer.join("allOf").join("0"))?;
+                Ok(InlineType {
+                    ty: quote! { crate::models::#ty },
+                    format: None,
+                    constraints: Constraints::default(),
+                    validates_nested: true,
+                })
+            }
+            ReferenceOr::Item(branch) => {
+                inline_type(branch, &pointer.join("allOf").join("0"), hint, hoisted)
+            }
+        },
         // Combinators in place: types of their own, named after where they stand.
         SchemaKind::AllOf { all_of } => {
             let ident = hoisted.name(hint);
