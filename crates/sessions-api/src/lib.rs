@@ -14,7 +14,8 @@ pub use operations::{DynSessionsApi, SessionsApi};
 pub use router::{ApiDoc, SharedApi, router};
 pub use support::{
     BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody,
-    OptionalBody, PathParams, QueryParams, RequestHead, TextBody, double_option, error_reply,
+    MediaType, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, double_option,
+    error_reply,
 };
 pub use validate::{Validate, ValidationError};
 

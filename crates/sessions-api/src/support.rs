@@ -252,26 +252,44 @@ where
     }
 }
 
-/// A text request body (`text/*`): the UTF-8 text, 400 when it is not UTF-8 or holds a NUL.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextBody(pub String);
+/// The media type a request body must be sent in, as the spec documents it; the generated code
+/// names one marker type per media type.
+pub trait MediaType {
+    /// Such as `application/octet-stream`, or a range such as `image/*` or `*/*`.
+    const MEDIA: &'static str;
+}
 
-impl<S: Send + Sync> axum::extract::FromRequest<S> for TextBody {
+/// Whether the request is sent in `M`'s media type; 415 naming it otherwise.
+fn expect_media<M: MediaType>(request: &axum::extract::Request) -> Result<(), BodyRejection> {
+    let documented = M::MEDIA.split(';').next().unwrap_or_default().trim();
+    let matches = media_type(request).is_some_and(|actual| match documented {
+        "*/*" => true,
+        range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
+        exact => actual.eq_ignore_ascii_case(exact),
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(unsupported_media_type(M::MEDIA))
+    }
+}
+
+/// A text request body in the media type `M`: the UTF-8 text; 400 when it is not UTF-8 or
+/// holds a NUL, 415 for another content type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBody<M>(pub String, pub std::marker::PhantomData<M>);
+
+impl<S: Send + Sync, M: MediaType> axum::extract::FromRequest<S> for TextBody<M> {
     type Rejection = BodyRejection;
 
     async fn from_request(
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let is_text = media_type(&request).is_some_and(|media| {
-            media.starts_with("text/") || media.ends_with("/xml") || media.ends_with("+xml")
-        });
-        if !is_text {
-            return Err(unsupported_media_type("text/plain"));
-        }
+        expect_media::<M>(&request)?;
         let bytes = body_bytes(request, state).await?;
         match String::from_utf8(bytes.to_vec()) {
-            Ok(text) if !text.contains('\0') => Ok(Self(text)),
+            Ok(text) if !text.contains('\0') => Ok(Self(text, std::marker::PhantomData)),
             _ => Err(BodyRejection {
                 status: StatusCode::BAD_REQUEST,
                 message: "Invalid request body: expected UTF-8 text without NUL".to_owned(),
@@ -280,18 +298,20 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for TextBody {
     }
 }
 
-/// A binary request body: its bytes, whatever the content type.
+/// A binary request body in the media type `M`: its bytes; 415 for another content type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BinaryBody(pub Vec<u8>);
+pub struct BinaryBody<M>(pub Vec<u8>, pub std::marker::PhantomData<M>);
 
-impl<S: Send + Sync> axum::extract::FromRequest<S> for BinaryBody {
+impl<S: Send + Sync, M: MediaType> axum::extract::FromRequest<S> for BinaryBody<M> {
     type Rejection = BodyRejection;
 
     async fn from_request(
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(body_bytes(request, state).await?.to_vec()))
+        expect_media::<M>(&request)?;
+        let bytes = body_bytes(request, state).await?;
+        Ok(Self(bytes.to_vec(), std::marker::PhantomData))
     }
 }
 
@@ -622,5 +642,54 @@ mod params_tests {
             .await
             .unwrap_err();
         assert!(rejection.message.contains("NUL"), "{}", rejection.message);
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use axum::extract::FromRequest as _;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct OctetStream;
+    impl MediaType for OctetStream {
+        const MEDIA: &'static str = "application/octet-stream";
+    }
+    #[derive(Debug)]
+    struct AnyImage;
+    impl MediaType for AnyImage {
+        const MEDIA: &'static str = "image/*";
+    }
+
+    fn request(content_type: &str, body: &'static [u8]) -> axum::extract::Request {
+        axum::http::Request::post("/x")
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_only_in_their_documented_media_type() {
+        let BinaryBody(bytes, _) = BinaryBody::<OctetStream>::from_request(
+            request("application/octet-stream", b"\x00\x01"),
+            &(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bytes, [0, 1]);
+        let refused = BinaryBody::<OctetStream>::from_request(request("text/plain", b"x"), &())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(
+            BinaryBody::<AnyImage>::from_request(request("image/png", b"x"), &())
+                .await
+                .is_ok()
+        );
+        let not_utf8 = TextBody::<AnyImage>::from_request(request("image/svg", b"\xff"), &())
+            .await
+            .unwrap_err();
+        assert_eq!(not_utf8.status, StatusCode::BAD_REQUEST);
     }
 }

@@ -169,7 +169,7 @@ fn lib_rs(header: &str, spec_name: &str, api_trait: &str) -> String {
          \n\
          pub use operations::{{Dyn{api_trait}, {api_trait}}};\n\
          pub use router::{{ApiDoc, SharedApi, router}};\n\
-         pub use support::{{double_option, BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, error_reply}};\n\
+         pub use support::{{double_option, BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, error_reply}};\n\
          pub use validate::{{Validate, ValidationError}};\n"
     )
 }

@@ -30,8 +30,13 @@ pub struct DataSet {
     pub name: String,
     #[schema(write_only)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(required = true, nullable = false)]
     pub secret: Option<String>,
+    #[schema(format = "uuid")]
+    #[schema(read_only)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(required = true, nullable = false)]
+    pub id: Option<String>,
     #[schema(minimum = 0i64)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

@@ -49,6 +49,12 @@ impl Operation {
         }
     }
 }
+/// The media type `application/octet-stream`, as request bodies are documented in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaApplicationOctetStream;
+impl crate::MediaType for MediaApplicationOctetStream {
+    const MEDIA: &'static str = "application/octet-stream";
+}
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
     /// No operationId here.
@@ -203,6 +209,8 @@ pub enum GetDataSetsResponse {
     Status4XX {
         status: axum::http::StatusCode,
         body: crate::models::Problem,
+        /// Names the request in the server's logs.
+        x_request_id: String,
     },
     /// default: Anything else.
     Default { status: axum::http::StatusCode },
@@ -211,8 +219,17 @@ impl axum::response::IntoResponse for GetDataSetsResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
-            Self::Status4XX { status, body } => {
+            Self::Status4XX {
+                status,
+                body,
+                x_request_id,
+            } => {
                 let mut response = (status, axum::Json(body)).into_response();
+                if let Ok(value) = axum::http::HeaderValue::try_from(x_request_id.to_string()) {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::HeaderName::from_static("x-request-id"), value);
+                }
                 response
             }
             Self::Default { status } => {

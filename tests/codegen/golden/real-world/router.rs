@@ -70,7 +70,13 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
             status = "4XX",
             description = "The request is wrong.",
             body = crate::models::Problem,
-            content_type = "application/json"
+            content_type = "application/json",
+            headers(
+                (
+                    "X-Request-Id" = String,
+                    description = "Names the request in the server's logs."
+                )
+            )
         ),
         (status = "default", description = "Anything else.")
     ),
@@ -143,7 +149,7 @@ pub async fn get_blob(
 pub async fn put_blob(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     crate::PathParams((name,)): crate::PathParams<(String,)>,
-    body: crate::BinaryBody,
+    body: crate::BinaryBody<crate::operations::MediaApplicationOctetStream>,
 ) -> crate::operations::PutBlobResponse {
     api.put_blob(name, body.0).await
 }

@@ -178,8 +178,14 @@ impl BodyType {
         let reader = match self {
             Self::Model(_) | Self::Any => quote! { crate::JsonBody<#ty> },
             Self::Form(_) => quote! { crate::FormBody<#ty> },
-            Self::Text(_) => quote! { crate::TextBody },
-            Self::Binary(_) => quote! { crate::BinaryBody },
+            Self::Text(media) => {
+                let marker = media_marker(media);
+                quote! { crate::TextBody<crate::operations::#marker> }
+            }
+            Self::Binary(media) => {
+                let marker = media_marker(media);
+                quote! { crate::BinaryBody<crate::operations::#marker> }
+            }
         };
         if required {
             quote! { body: #reader }
@@ -199,6 +205,18 @@ impl BodyType {
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The marker type that names a request media type (`application/octet-stream` is
+/// `MediaApplicationOctetStream`, `*/*` is `MediaAny`).
+pub(super) fn media_marker(media: &str) -> Ident {
+    let words = media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .replace('*', "any")
+        .to_pascal_case();
+    format_ident!("Media{words}")
+}
 
 impl OperationStub {
     pub(super) fn method_ident(&self) -> Ident {
@@ -538,7 +556,7 @@ pub(super) fn collect_operation(
             operation_name.to_pascal_case(),
             key.to_string().to_pascal_case()
         );
-        let mut stub = response_stub(key, response, &response_pointer, &hint, hoisted)?;
+        let mut stub = response_stub(components, key, response, &response_pointer, &hint, hoisted)?;
         stub.component = component;
         responses.push(stub);
     }
@@ -773,6 +791,7 @@ pub(super) fn resolve_response<'a>(
 }
 
 pub(super) fn response_stub(
+    components: &Components,
     status: StatusKey,
     response: &Response,
     pointer: &Pointer,
@@ -784,9 +803,10 @@ pub(super) fn response_stub(
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
         let header_pointer = pointer.join("headers").join(name);
-        let ReferenceOr::Item(header) = header else {
-            return Err(unsupported(&header_pointer, "a header $ref"));
-        };
+        let (header, header_pointer) =
+            resolve_component(header, "headers", header_pointer, |name| {
+                components.headers.get(name)
+            })?;
         let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &header.format else {
             return Err(unsupported(
                 &header_pointer,

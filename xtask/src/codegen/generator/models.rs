@@ -575,7 +575,19 @@ pub(super) fn generate_field(
     let attrs = quote! { #doc #rename #format #constraints #access };
     // Whether the field is an `Option` the checks must look into.
     let mut optional = !required || nullable;
+    // A required `readOnly` property is absent from requests, a required `writeOnly` one from
+    // responses: the type lets it be absent, and the service fills it where it belongs.
+    let one_sided = data.is_some_and(|data| data.read_only || data.write_only);
     let tokens = match (required, nullable, default) {
+        (true, false, _) if one_sided => {
+            optional = true;
+            quote! {
+                #attrs
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[schema(required = true, nullable = false)]
+                pub #field: Option<#ty>,
+            }
+        }
         (true, false, _) => quote! { #attrs pub #field: #ty, },
         (true, true, _) => quote! {
             #attrs

@@ -499,6 +499,28 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         " The object-safe form of [`{api_trait}`] the router holds; every implementation of [`{api_trait}`] has it."
     );
     let api_error = &shared.tokens;
+    // One marker type per media type a text or binary request body is documented in.
+    let mut media_types = std::collections::BTreeSet::new();
+    for operation in operations {
+        if let Some(body) = &operation.body
+            && let BodyType::Text(media) | BodyType::Binary(media) = &body.ty
+        {
+            media_types.insert(media.clone());
+        }
+    }
+    let markers = media_types.iter().map(|media| {
+        let marker = media_marker(media);
+        let doc = format!(" The media type `{media}`, as request bodies are documented in.");
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct #marker;
+
+            impl crate::MediaType for #marker {
+                const MEDIA: &'static str = #media;
+            }
+        }
+    });
     quote! {
         /// The operations of the spec.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -533,6 +555,8 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         }
 
         #api_error
+
+        #(#markers)*
 
         #[doc = #trait_doc]
         pub trait #api_trait: Send + Sync + 'static {
