@@ -89,15 +89,12 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
     }
     let name = largest.strip_prefix(root).unwrap_or(&largest).display();
     Ok(format!(
-        "## Code generation
-
-         `{name}` ({} KiB, {operations} operations), median of 5, debug build:
-
-         | step | time |
-|---|---|
-         | parse and generate in memory | {:.0} ms |
-         | the whole crate as `--out` writes it (rustfmt included) | {:.0} ms |
-",
+        "## Code generation\n\n\
+         `{name}` ({} KiB, {operations} operations), median of 5, debug build:\n\n\
+         | step | time |\n\
+         |---|---|\n\
+         | parse and generate in memory | {:.0} ms |\n\
+         | the whole crate as `--out` writes it (rustfmt included) | {:.0} ms |\n",
         text.len() / 1024,
         median(in_memory).as_secs_f64() * 1000.0,
         median(whole_crate).as_secs_f64() * 1000.0,
