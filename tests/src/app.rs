@@ -345,6 +345,20 @@ impl TestApp {
         .expect("the statement runs");
     }
 
+    /// A PostgreSQL setting as the service's connections see it (`None` on SQLite).
+    pub async fn postgres_setting(&self, name: &str) -> Option<String> {
+        let Database::Postgres(store) = &self.database else {
+            return None;
+        };
+        let statement = sqlx::AssertSqlSafe(format!("SHOW {name}"));
+        Some(
+            sqlx::query_scalar(statement)
+                .fetch_one(store.pool())
+                .await
+                .expect("SHOW answers"),
+        )
+    }
+
     /// How many responses of spec operations the proxy has validated so far.
     pub fn validated_responses(&self) -> usize {
         *self.recorder.checked.lock().expect("not poisoned")

@@ -36,3 +36,54 @@ async fn unknown_routes_and_wrong_methods_answer_in_the_error_shape() {
         serde_json::json!({ "success": false, "error": "Method not allowed" })
     );
 }
+
+/// A client's `x-request-id` is echoed (and logged) only when it is a short plain token;
+/// anything else is replaced by a generated id, so a client cannot flood or forge log lines.
+#[both_backends]
+async fn only_plain_request_ids_are_kept_and_every_answer_forbids_caching_and_sniffing() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    let echo = |id: &str| {
+        let request = http
+            .get(format!("http://{}/healthz", app.server_address))
+            .header("x-request-id", id);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.headers()["cache-control"], "no-store");
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(echo("client-id_1.2").await, "client-id_1.2");
+    for refused in [
+        "a".repeat(65),
+        "has space".to_owned(),
+        "semi;colon".to_owned(),
+    ] {
+        let echoed = echo(&refused).await;
+        assert_ne!(echoed, refused);
+        assert_eq!(echoed.len(), 36, "a generated UUID: {echoed}");
+    }
+    let api = app.raw(Method::GET, "/sessions", None).await;
+    assert_eq!(api.headers["cache-control"], "no-store");
+    assert_eq!(api.headers["x-content-type-options"], "nosniff");
+}
+
+/// A statement, or a transaction a connection abandoned, never holds PostgreSQL for long.
+#[both_backends]
+async fn postgres_connections_time_out_statements_and_idle_transactions() {
+    let app = TestApp::spawn().await;
+    let expected = match contract_tests::Backend::current() {
+        contract_tests::Backend::Postgres => Some("10s".to_owned()),
+        contract_tests::Backend::Sqlite => None,
+    };
+    assert_eq!(app.postgres_setting("statement_timeout").await, expected);
+    assert_eq!(
+        app.postgres_setting("idle_in_transaction_session_timeout")
+            .await,
+        expected
+    );
+}

@@ -84,10 +84,22 @@ struct PolicyArgs {
     no_rate_limit: bool,
 }
 
+/// Far beyond any sensible lifetime, and far below where date arithmetic overflows.
+const LONGEST: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
+
+/// `issue-token`'s lifetime: refused past 100 years, as the server's lifetimes are, and clamped
+/// to the absolute lifetime, as a heartbeat would clamp it.
+fn bounded_ttl(ttl: Duration, absolute_lifetime: Duration) -> anyhow::Result<Duration> {
+    anyhow::ensure!(ttl <= LONGEST, "--ttl is longer than 100 years");
+    anyhow::ensure!(
+        absolute_lifetime <= LONGEST,
+        "--absolute-lifetime is longer than 100 years"
+    );
+    Ok(ttl.min(absolute_lifetime))
+}
+
 impl PolicyArgs {
     fn policy(&self) -> anyhow::Result<Policy> {
-        // Far beyond any sensible lifetime, and far below where date arithmetic overflows.
-        const LONGEST: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
         let convert = |duration: Duration, name: &str| {
             anyhow::ensure!(duration <= LONGEST, "--{name} is longer than 100 years");
             chrono::Duration::from_std(duration).with_context(|| format!("--{name} is too long"))
@@ -158,9 +170,12 @@ struct IssueTokenArgs {
     location: String,
     #[arg(long, default_value = "token")]
     login_method: String,
-    /// How long the session lives, e.g. 30d, 12h, 15m.
+    /// How long the session lives, e.g. 30d, 12h, 15m; never past the absolute lifetime.
     #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
     ttl: Duration,
+    /// The server's `--absolute-lifetime`: no session outlives it.
+    #[arg(long, env = "SESSIONS_ABSOLUTE_LIFETIME", default_value = "90d", value_parser = humantime::parse_duration)]
+    absolute_lifetime: Duration,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -194,7 +209,7 @@ async fn main() -> anyhow::Result<()> {
                 ip_address: args.ip_address,
                 location: args.location,
                 login_method: args.login_method,
-                lifetime: args.ttl,
+                lifetime: bounded_ttl(args.ttl, args.absolute_lifetime)?,
             };
             let (_, token) = issue_token(store.as_ref(), request, Utc::now()).await?;
             println!("{}", token.as_str());
@@ -291,4 +306,23 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
             _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_token_lifetimes_are_capped_and_clamped_to_the_absolute_lifetime() {
+        let days = |days: u64| Duration::from_secs(days * 24 * 60 * 60);
+        assert_eq!(bounded_ttl(days(30), days(90)).unwrap(), days(30));
+        assert_eq!(bounded_ttl(days(1000), days(90)).unwrap(), days(90));
+        let absurd = humantime::parse_duration("200000y").unwrap();
+        assert!(
+            bounded_ttl(absurd, days(90))
+                .unwrap_err()
+                .to_string()
+                .contains("100 years")
+        );
+    }
 }

@@ -9,13 +9,17 @@ use std::{
 use axum::{
     Json, Router,
     extract::Request,
-    http::{HeaderName, StatusCode},
+    http::{
+        HeaderName, HeaderValue, StatusCode,
+        header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS},
+    },
     routing::get,
 };
 use sessions_api::SharedApi;
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -67,6 +71,35 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO))
         .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        // Session data must not be cached, nor a body sniffed into another type.
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Outermost: a client's id reaches the logs and the echo only if it is a short token.
+        .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+}
+
+/// Drops an `x-request-id` that is not 1 to 64 of `A-Z a-z 0-9 . _ -`, so a generated one takes
+/// its place in the log and in the echo: a client cannot flood the logs or forge log lines.
+async fn keep_only_plain_request_ids(mut request: Request) -> Request {
+    let plain = |value: &HeaderValue| {
+        let bytes = value.as_bytes();
+        (1..=64).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(byte))
+    };
+    let headers = request.headers_mut();
+    let values: Vec<&HeaderValue> = headers.get_all(&REQUEST_ID).iter().collect();
+    if !(values.len() == 1 && plain(values[0])) {
+        headers.remove(&REQUEST_ID);
+    }
+    request
 }
 
 /// A bound, not yet running server.

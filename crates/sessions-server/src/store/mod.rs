@@ -275,20 +275,43 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError>
     }
 }
 
-/// `url` with any password replaced by `***`, fit for logs and error messages.
+/// `url` with every password replaced by `***` (in the authority, and in query parameters such
+/// as `password` or `sslpassword`), fit for logs and error messages.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
-    }
+        None => authority.to_owned(),
+    };
+    let path = match path.split_once('?') {
+        Some((before, query)) => {
+            let (query, fragment) = query
+                .split_once('#')
+                .map_or((query, None), |(q, f)| (q, Some(f)));
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            let fragment = fragment
+                .map(|fragment| format!("#{fragment}"))
+                .unwrap_or_default();
+            format!("{before}?{}{fragment}", query.join("&"))
+        }
+        None => path.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 #[cfg(test)]
@@ -310,5 +333,11 @@ mod tests {
             "sqlite://sessions.db"
         );
         assert_eq!(redact_password("not a url"), "not a url");
+        assert_eq!(
+            redact_password(
+                "postgres://db/sessions?user=app&password=s3cret&sslpassword=k3y&sslmode=verify-full"
+            ),
+            "postgres://db/sessions?user=app&password=***&sslpassword=***&sslmode=verify-full"
+        );
     }
 }

@@ -50,7 +50,12 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/database`) and migrates the database.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?;
+        // A statement or an abandoned transaction never holds a connection (and its locks)
+        // for long, whatever a request does.
+        let options = PgConnectOptions::from_str(url)?.options([
+            ("statement_timeout", "10s"),
+            ("idle_in_transaction_session_timeout", "10s"),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))

@@ -43,6 +43,26 @@ macro_rules! select_devices {
     };
 }
 
+/// Creates the database file readable and writable by its owner only (0600) when it does not
+/// exist yet: it holds every session's token hash. SQLite gives its `-wal` and `-shm` files the
+/// same permissions.
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .or_else(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(StoreError::Database(sqlx::Error::Io(err))),
+        })
+}
+
 /// Multi-statement writes take the write lock up front, so two of them never deadlock on a
 /// read-to-write upgrade (which SQLite reports as busy without waiting).
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
@@ -55,7 +75,9 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url`, e.g. `sqlite://sessions.db`, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        create_private(options.get_filename())?;
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -415,5 +437,30 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_database_file_is_private_to_its_owner() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("sessions.db");
+        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        for file in ["sessions.db", "sessions.db-wal", "sessions.db-shm"] {
+            let path = folder.path().join(file);
+            if let Ok(metadata) = std::fs::metadata(&path) {
+                assert_eq!(metadata.permissions().mode() & 0o777, 0o600, "{file}");
+            } else {
+                assert_ne!(file, "sessions.db", "the database exists");
+            }
+        }
+        drop(store);
     }
 }
