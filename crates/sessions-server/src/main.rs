@@ -238,6 +238,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let database = store.clone();
     let application = Application::bind(args.bind, store, policy)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -278,6 +279,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::warn!(grace = ?args.shutdown_grace, "requests still open after the grace period; exiting");
         }
     }
+    // After the drain: no request is left to need a connection.
+    database.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -137,6 +137,9 @@ async fn serve_demo_seeds_three_devices_once_and_stops_cleanly_on_sigterm() {
     devices.dedup();
     assert_eq!(devices.len(), 3, "three sessions on three devices: {body}");
     first.terminate().await;
+    // The pool was closed after the drain: SQLite checkpointed and removed its write-ahead log.
+    let wal = dir.path().join("sessions.db-wal");
+    assert!(!wal.exists(), "{} is left behind", wal.display());
 
     // Seeding again opens no new session; it only rotates the printed token.
     let mut second = Server::start(&dir, true).await;

@@ -223,6 +223,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         self.devices_page(user_id, &Page::ALL).await
     }
 
+    /// Closes every connection, after the requests have drained: SQLite then checkpoints its
+    /// write-ahead log, PostgreSQL ends its backends cleanly.
+    async fn close(&self);
+
     /// The key stored under `name`, shared by every instance on this database; `candidate` is
     /// stored first when there is none yet.
     async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError>;

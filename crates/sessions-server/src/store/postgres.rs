@@ -446,6 +446,10 @@ impl Store for PostgresStore {
         retrying(|| self.untrust_device_once(user_id, device_id, now)).await
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
         // Whichever instance stores first wins; every other one reads the winner's key.
         sqlx::query(

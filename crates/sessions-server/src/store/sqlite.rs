@@ -412,6 +412,10 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
         // Whichever instance stores first wins; every other one reads the winner's key.
         sqlx::query(
