@@ -1,18 +1,19 @@
-//! Rate limiting of the API: per bearer token, and per client IP for calls that do not
-//! authenticate (no token, a malformed one, or one that gets 401). Over the limit the answer is
-//! 429 with `Retry-After` and the API's error body. The service's authentication hook applies
-//! it, once per request, with the token hash it computed for the lookup.
+//! Rate limiting of the API, applied by the service's authentication hook once per request.
 //!
-//! A made-up token gets a bucket of its own, so its failures are also charged to the client's
-//! IP; once that IP is over its limit, it is refused whatever token it sends, until the limit
-//! has room again. Without that, a fresh random token per request would never be limited.
+//! - Every request is charged to its client's IP (a /64 for IPv6, which one host usually holds
+//!   whole) *before* its token is looked up, so concurrent requests cannot overrun the budget.
+//!   Over it, a request that does not authenticate (no token, a malformed or made-up one) gets
+//!   429: guessing is throttled per client, whatever token each guess carries.
+//! - A token that authenticates is never refused for its IP's sake (users behind one NAT or
+//!   proxy share an IP with whoever guesses there); it is limited per session instead.
+//! - Only sessions that authenticated get a bucket: made-up tokens create no state, so a flood
+//!   of them cannot grow the limiter's memory beyond one bucket per client IP.
 
 use std::{
-    collections::HashMap,
-    net::IpAddr,
+    net::{IpAddr, Ipv6Addr},
     num::NonZeroU32,
-    sync::{Arc, Mutex, Weak},
-    time::{Duration, Instant},
+    sync::{Arc, Weak},
+    time::Duration,
 };
 
 use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock as _};
@@ -37,24 +38,32 @@ impl Default for RateLimits {
     }
 }
 
-/// The limiters' state. Tokens are keyed by their hash, so no token is held in clear.
+/// The limiters' state, keyed by session id and by client network.
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_token: DefaultKeyedRateLimiter<[u8; 32]>,
+    per_session: DefaultKeyedRateLimiter<String>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    /// IPs whose calls that failed to authenticate went over the per-IP limit, until when.
-    blocked_ips: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+/// The key a client's address is limited under: the address itself for IPv4, its /64 for IPv6.
+pub fn client_network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
 }
 
 impl RateLimiter {
     /// The limiter, with a background task that forgets idle keys so memory stays bounded.
     pub fn new(limits: RateLimits) -> Arc<Self> {
         let limiter = Arc::new(Self {
-            per_token: DefaultKeyedRateLimiter::keyed(Quota::per_minute(
+            per_session: DefaultKeyedRateLimiter::keyed(Quota::per_minute(
                 limits.per_token_per_minute,
             )),
             per_ip: DefaultKeyedRateLimiter::keyed(Quota::per_minute(limits.per_ip_per_minute)),
-            blocked_ips: Mutex::new(HashMap::new()),
         });
         if tokio::runtime::Handle::try_current().is_ok() {
             tokio::spawn(forget_idle_keys(Arc::downgrade(&limiter)));
@@ -62,43 +71,25 @@ impl RateLimiter {
         limiter
     }
 
-    /// `Err(wait)` when the caller must wait before its next request: a request with a token
-    /// (by its hash) counts against that token, one without against its IP.
-    pub fn check(&self, token_hash: Option<&[u8; 32]>, ip: IpAddr) -> Result<(), Duration> {
-        if let Some(until) = self.blocked_until(ip) {
-            return Err(until.saturating_duration_since(Instant::now()));
-        }
-        let outcome = match token_hash {
-            Some(hash) => self.per_token.check_key(hash),
-            None => self.per_ip.check_key(&ip),
-        };
-        outcome.map_err(|not_until| not_until.wait_time_from(self.per_ip.clock().now()))
+    /// Charges one request to its client's network, before anything is looked up; `Err(wait)`
+    /// when that network is over its budget (which only matters if the request then fails to
+    /// authenticate).
+    pub fn charge_ip(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.per_ip
+            .check_key(&client_network(ip))
+            .map_err(|not_until| not_until.wait_time_from(self.per_ip.clock().now()))
     }
 
-    /// Charges a token that did not authenticate to its IP; blocks the IP once over the limit.
-    pub fn charge_failed_token(&self, ip: IpAddr) {
-        if let Err(not_until) = self.per_ip.check_key(&ip) {
-            let wait = not_until.wait_time_from(self.per_ip.clock().now());
-            self.blocked_ips
-                .lock()
-                .expect("never poisoned: no panics while held")
-                .insert(ip, Instant::now() + wait);
-        }
+    /// One request of a session that authenticated; `Err(wait)` when it is over its budget.
+    pub fn check_session(&self, session_id: &str) -> Result<(), Duration> {
+        self.per_session
+            .check_key(&session_id.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(self.per_session.clock().now()))
     }
 
-    fn blocked_until(&self, ip: IpAddr) -> Option<Instant> {
-        let mut blocked = self
-            .blocked_ips
-            .lock()
-            .expect("never poisoned: no panics while held");
-        match blocked.get(&ip) {
-            Some(until) if *until > Instant::now() => Some(*until),
-            Some(_) => {
-                blocked.remove(&ip);
-                None
-            }
-            None => None,
-        }
+    /// How many keys the limiter holds: its memory grows with these, nothing else.
+    pub fn keys(&self) -> usize {
+        self.per_session.len() + self.per_ip.len()
     }
 }
 
@@ -109,16 +100,10 @@ async fn forget_idle_keys(limiter: Weak<RateLimiter>) {
         let Some(limiter) = limiter.upgrade() else {
             return;
         };
-        limiter.per_token.retain_recent();
+        limiter.per_session.retain_recent();
         limiter.per_ip.retain_recent();
-        limiter.per_token.shrink_to_fit();
+        limiter.per_session.shrink_to_fit();
         limiter.per_ip.shrink_to_fit();
-        let now = Instant::now();
-        limiter
-            .blocked_ips
-            .lock()
-            .expect("never poisoned: no panics while held")
-            .retain(|_, until| *until > now);
     }
 }
 
@@ -128,5 +113,40 @@ pub fn too_many_requests(wait: Duration) -> ApiError {
     ApiError::TooManyRequests {
         body: ErrorResponse::new(TOO_MANY_REQUESTS),
         retry_after: i32::try_from(seconds.max(1)).unwrap_or(i32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_a_budget_per_64_and_ipv4_per_address() {
+        let one = NonZeroU32::new(1).unwrap();
+        let limiter = RateLimiter::new(RateLimits {
+            per_token_per_minute: one,
+            per_ip_per_minute: one,
+        });
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(limiter.charge_ip(ip("2001:db8:1:2::1")).is_ok());
+        assert!(
+            limiter.charge_ip(ip("2001:db8:1:2:ffff::9")).is_err(),
+            "the same /64"
+        );
+        assert!(
+            limiter.charge_ip(ip("2001:db8:1:3::1")).is_ok(),
+            "another /64"
+        );
+        assert!(limiter.charge_ip(ip("192.0.2.1")).is_ok());
+        assert!(
+            limiter.charge_ip(ip("::ffff:192.0.2.1")).is_err(),
+            "IPv4 mapped"
+        );
+        assert!(limiter.charge_ip(ip("192.0.2.2")).is_ok());
+        assert!(limiter.check_session("s1").is_ok());
+        assert!(limiter.check_session("s1").is_err());
+        assert_eq!(limiter.keys(), 5);
     }
 }

@@ -262,51 +262,51 @@ fn device_details_model(
 impl SessionsApi for SessionService {
     type Caller = Caller;
 
-    /// Limits, then looks the token up: the token is read and hashed once per request. Only a
-    /// token whose session is active authenticates.
+    /// Charges the client's IP, then looks the token up (read and hashed once per request), then
+    /// limits the session. Only a token whose session is active authenticates; a request that
+    /// does not gets 429 once its IP is over budget, else 401.
     async fn authenticate(&self, request: RequestHead<'_, Operation>) -> Result<Caller, ApiError> {
         let ip = request
             .peer
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
-        let credentials = BearerAuth::from_headers(request.headers);
-        let token_hash = match &credentials {
-            BearerAuth::Token(token) => Some(token::hash(token)),
-            BearerAuth::Missing | BearerAuth::Malformed => None,
+        // Reserved before the lookup, so concurrent guesses cannot overrun the budget.
+        let ip_budget = match &self.limiter {
+            Some(limiter) => limiter.charge_ip(ip),
+            None => Ok(()),
         };
-        if let Some(limiter) = &self.limiter
-            && let Err(wait) = limiter.check(token_hash.as_ref(), ip)
-        {
-            return Err(rate_limit::too_many_requests(wait));
-        }
-        let unauthorized = |message: &str| ApiError::Unauthorized {
-            body: ErrorResponse::new(message),
-            www_authenticate: "Bearer".to_owned(),
+        let refuse = |message: &str| match ip_budget {
+            Err(wait) => rate_limit::too_many_requests(wait),
+            Ok(()) => ApiError::Unauthorized {
+                body: ErrorResponse::new(message),
+                www_authenticate: "Bearer".to_owned(),
+            },
         };
-        let token_hash = match (credentials, token_hash) {
-            (BearerAuth::Token(_), Some(hash)) => hash,
-            (BearerAuth::Missing, _) => return Err(unauthorized(MISSING_TOKEN)),
-            _ => return Err(unauthorized(MALFORMED_TOKEN)),
+        let token = match BearerAuth::from_headers(request.headers) {
+            BearerAuth::Token(token) => token,
+            BearerAuth::Missing => return Err(refuse(MISSING_TOKEN)),
+            BearerAuth::Malformed => return Err(refuse(MALFORMED_TOKEN)),
         };
         let session = self
             .store
-            .session_by_token_hash(&token_hash)
+            .session_by_token_hash(&token::hash(&token))
             .await
             .map_err(|err| {
                 ApiError::InternalServerError(internal_error(request.operation, &err))
             })?;
-        match session {
-            Some(session) if session.is_active(Utc::now()) => Ok(Caller {
-                user_id: session.user_id,
-                session_id: session.id,
-            }),
-            _ => {
-                // Made-up tokens are charged to their IP, so guessing is throttled too.
-                if let Some(limiter) = &self.limiter {
-                    limiter.charge_failed_token(ip);
-                }
-                Err(unauthorized(INVALID_TOKEN))
-            }
+        let session = match session {
+            Some(session) if session.is_active(Utc::now()) => session,
+            _ => return Err(refuse(INVALID_TOKEN)),
+        };
+        // An authenticating token is limited per session, never for its IP's sake.
+        if let Some(limiter) = &self.limiter
+            && let Err(wait) = limiter.check_session(&session.id)
+        {
+            return Err(rate_limit::too_many_requests(wait));
         }
+        Ok(Caller {
+            user_id: session.user_id,
+            session_id: session.id,
+        })
     }
 
     async fn get_sessions(
@@ -548,5 +548,44 @@ impl SessionsApi for SessionService {
                 Response::InternalServerError(internal_error(Operation::UntrustDevice, &err))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    /// Made-up tokens create no limiter state: a flood of distinct ones from one client leaves
+    /// one key (its network) however long it goes on.
+    #[tokio::test]
+    async fn a_flood_of_made_up_tokens_leaves_one_limiter_key_per_client_network() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
+        let store = Arc::new(SqliteStore::connect(&url).await.unwrap());
+        let service = SessionService::new(store, Policy::default());
+        let peer = Some("203.0.113.7:40000".parse().unwrap());
+        let mut refused = 0;
+        for guess in 0..2_000 {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer made-up-{guess}").parse().unwrap(),
+            );
+            let request = RequestHead {
+                operation: Operation::GetSessions,
+                headers: &headers,
+                peer,
+            };
+            match service.authenticate(request).await {
+                Err(ApiError::Unauthorized { .. } | ApiError::TooManyRequests { .. }) => {
+                    refused += 1;
+                }
+                other => panic!("a made-up token: {other:?}"),
+            }
+        }
+        assert_eq!(refused, 2_000);
+        let limiter = service.limiter.as_ref().expect("limits are on by default");
+        assert_eq!(limiter.keys(), 1, "one client network, no token");
     }
 }
