@@ -910,3 +910,42 @@ async fn without_a_valid_token_everything_is_401_before_anything_else_is_read() 
         }
     }
 }
+
+/// One answer stays small however many sessions a device has: `GET /devices/{id}` lists the
+/// newest [`DEVICE_SESSIONS_SHOWN`] (the spec says 100); `GET /sessions` pages through them all.
+#[both_backends]
+async fn device_details_list_at_most_a_hundred_sessions_newest_first() {
+    use sessions_server::store::DEVICE_SESSIONS_SHOWN;
+    let app = TestApp::spawn().await;
+    let now = Utc::now();
+    let mut sessions = Vec::new();
+    for index in 0..DEVICE_SESSIONS_SHOWN + 5 {
+        let options = SessionOptions {
+            fingerprint: Some("busy-device".to_owned()),
+            started_at: now - Duration::seconds(index as i64),
+            lifetime: Duration::days(1),
+        };
+        sessions.push(app.issue_with("alice", "Busy", options).await);
+    }
+    let caller = &sessions[0];
+    let details = app
+        .client(&caller.token)
+        .get_device_details()
+        .id(&caller.record.device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let shown: Vec<&str> = details
+        .device
+        .sessions
+        .iter()
+        .map(|session| session.id.as_str())
+        .collect();
+    assert_eq!(shown.len(), DEVICE_SESSIONS_SHOWN);
+    let newest: Vec<&str> = sessions[..DEVICE_SESSIONS_SHOWN]
+        .iter()
+        .map(|session| session.record.id.as_str())
+        .collect();
+    assert_eq!(shown, newest);
+}

@@ -209,7 +209,7 @@ pub struct DeviceDetails {
     /// Identifies the device within its user
     #[serde(rename = "deviceFingerprint")]
     pub device_fingerprint: String,
-    /// The device's active sessions, most recent activity first
+    /// The device's active sessions, most recent activity first: at most 100 (this list does not page; `GET /sessions` lists them all)
     pub sessions: Vec<crate::models::DeviceSession>,
 }
 impl crate::Validate for DeviceDetails {

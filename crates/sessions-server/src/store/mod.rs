@@ -12,6 +12,9 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// The most sessions `GET /devices/{id}` lists (the spec says so); `GET /sessions` pages them all.
+pub const DEVICE_SESSIONS_SHOWN: usize = 100;
+
 /// A database failure. Its text is for logs only, never for a response.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -238,7 +241,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         device_id: &str,
     ) -> Result<Option<DeviceRecord>, StoreError>;
 
-    /// The sessions of one of the user's devices active at `now`, most recent activity first.
+    /// The sessions of one of the user's devices active at `now`, most recent activity first; at
+    /// most [`DEVICE_SESSIONS_SHOWN`], so one answer stays small however many a device has.
     async fn active_sessions_of_device(
         &self,
         user_id: &str,

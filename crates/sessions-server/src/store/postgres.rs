@@ -409,7 +409,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let rows = sqlx::query(select_sessions!(
             "WHERE s.user_id = $1 AND s.device_id = $2 AND s.revoked_at IS NULL \
-             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id"
+             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id LIMIT 100"
         ))
         .bind(user_id)
         .bind(device_id)

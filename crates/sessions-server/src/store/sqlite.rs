@@ -352,7 +352,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let rows = sqlx::query(select_sessions!(
             "WHERE s.user_id = ? AND s.device_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
-             ORDER BY s.last_activity DESC, s.id"
+             ORDER BY s.last_activity DESC, s.id LIMIT 100"
         ))
         .bind(user_id)
         .bind(device_id)
