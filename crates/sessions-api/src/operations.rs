@@ -191,6 +191,9 @@ pub trait SessionsApi: Send + Sync + 'static {
         &self,
         request: crate::RequestHead<'_, Operation>,
     ) -> impl std::future::Future<Output = Result<Self::Caller, ApiError>> + Send;
+    /// The error to answer when the generated layer refuses a request's query, headers
+    /// or body (400, 413 or 415, and why), after it authenticated.
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
     /// Get User Sessions
     ///
     /// Retrieve all active sessions for the authenticated user across all devices. With `limit`,
@@ -293,6 +296,7 @@ pub trait DynSessionsApi: Send + Sync + 'static {
         &'a self,
         request: crate::RequestHead<'a, Operation>,
     ) -> BoxedResponse<'a, Result<crate::ErasedCaller, ApiError>>;
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
     fn get_sessions(
         &self,
         caller: crate::ErasedCaller,
@@ -350,6 +354,9 @@ impl<T: SessionsApi> DynSessionsApi for T {
                 .await
                 .map(|caller| Box::new(caller) as crate::ErasedCaller)
         })
+    }
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError {
+        SessionsApi::refused(self, operation, rejection)
     }
     fn get_sessions(
         &self,

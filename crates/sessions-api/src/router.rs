@@ -153,9 +153,21 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
 pub async fn get_sessions(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
-    crate::QueryParams(query): crate::QueryParams<crate::operations::GetSessionsQuery>,
-) -> crate::operations::GetSessionsResponse {
-    api.get_sessions(caller, query.limit, query.cursor).await
+    query_params: Result<
+        crate::QueryParams<crate::operations::GetSessionsQuery>,
+        crate::BodyRejection,
+    >,
+) -> axum::response::Response {
+    let crate::QueryParams(query) = match query_params {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::GetSessions, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    axum::response::IntoResponse::into_response(
+        api.get_sessions(caller, query.limit, query.cursor).await,
+    )
 }
 #[utoipa::path(
     post,
@@ -212,8 +224,8 @@ pub async fn revoke_session(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
-) -> crate::operations::RevokeSessionResponse {
-    api.revoke_session(caller, id).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.revoke_session(caller, id).await)
 }
 #[utoipa::path(
     post,
@@ -262,8 +274,8 @@ pub async fn revoke_session(
 pub async fn revoke_all_sessions(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
-) -> crate::operations::RevokeAllSessionsResponse {
-    api.revoke_all_sessions(caller).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.revoke_all_sessions(caller).await)
 }
 #[utoipa::path(
     post,
@@ -320,8 +332,8 @@ pub async fn session_heartbeat(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
-) -> crate::operations::SessionHeartbeatResponse {
-    api.session_heartbeat(caller, id).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.session_heartbeat(caller, id).await)
 }
 #[utoipa::path(
     get,
@@ -392,9 +404,21 @@ pub async fn session_heartbeat(
 pub async fn get_devices(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
-    crate::QueryParams(query): crate::QueryParams<crate::operations::GetDevicesQuery>,
-) -> crate::operations::GetDevicesResponse {
-    api.get_devices(caller, query.limit, query.cursor).await
+    query_params: Result<
+        crate::QueryParams<crate::operations::GetDevicesQuery>,
+        crate::BodyRejection,
+    >,
+) -> axum::response::Response {
+    let crate::QueryParams(query) = match query_params {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::GetDevices, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    axum::response::IntoResponse::into_response(
+        api.get_devices(caller, query.limit, query.cursor).await,
+    )
 }
 #[utoipa::path(
     post,
@@ -472,9 +496,16 @@ pub async fn get_devices(
 pub async fn trust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
-    body: crate::JsonBody<crate::models::TrustDeviceRequest>,
-) -> crate::operations::TrustDeviceResponse {
-    api.trust_device(caller, body.0).await
+    body_read: Result<crate::JsonBody<crate::models::TrustDeviceRequest>, crate::BodyRejection>,
+) -> axum::response::Response {
+    let body = match body_read {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::TrustDevice, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    axum::response::IntoResponse::into_response(api.trust_device(caller, body.0).await)
 }
 #[utoipa::path(
     get,
@@ -531,8 +562,8 @@ pub async fn get_device_details(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
-) -> crate::operations::GetDeviceDetailsResponse {
-    api.get_device_details(caller, id).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.get_device_details(caller, id).await)
 }
 #[utoipa::path(
     delete,
@@ -589,8 +620,8 @@ pub async fn remove_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
-) -> crate::operations::RemoveDeviceResponse {
-    api.remove_device(caller, id).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.remove_device(caller, id).await)
 }
 #[utoipa::path(
     post,
@@ -647,6 +678,6 @@ pub async fn untrust_device(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     Authenticated(caller): Authenticated,
     crate::PathParams((id,)): crate::PathParams<(String,)>,
-) -> crate::operations::UntrustDeviceResponse {
-    api.untrust_device(caller, id).await
+) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(api.untrust_device(caller, id).await)
 }

@@ -11,7 +11,7 @@ use std::{
 
 use chrono::{DateTime, DurationRound as _, Utc};
 use sessions_api::{
-    BearerAuth, RequestHead, SessionsApi,
+    BearerAuth, BodyRejection, RequestHead, SessionsApi,
     models::{
         Device, DeviceDetails, DeviceDetailsResponse, DeviceSession, DeviceType, DevicesResponse,
         ErrorResponse, HeartbeatResponse, MessageResponse, Session, SessionsResponse,
@@ -261,6 +261,18 @@ fn device_details_model(
 
 impl SessionsApi for SessionService {
     type Caller = Caller;
+
+    /// A query or body the generated layer refused, in the shared error responses the spec
+    /// documents for it.
+    fn refused(&self, operation: Operation, rejection: BodyRejection) -> ApiError {
+        tracing::debug!(operation = operation.id(), status = %rejection.status, "refused");
+        let body = ErrorResponse::new(rejection.message);
+        match rejection.status {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body),
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body),
+            _ => ApiError::BadRequest(body),
+        }
+    }
 
     /// Charges the client's IP, then looks the token up (read and hashed once per request), then
     /// limits the session. Only a token whose session is active authenticates; a request that

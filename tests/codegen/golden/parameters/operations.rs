@@ -53,6 +53,9 @@ impl axum::response::IntoResponse for ApiError {
 }
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
+    /// The error to answer when the generated layer refuses a request's query, headers
+    /// or body (400, 413 or 415, and why), after it authenticated.
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
     ///
     ///
     /// `GET /items/{itemId}/parts/{partId}`
@@ -71,6 +74,7 @@ pub trait Api: Send + Sync + 'static {
 pub type BoxedResponse<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 /// The object-safe form of [`Api`] the router holds; every implementation of [`Api`] has it.
 pub trait DynApi: Send + Sync + 'static {
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
     fn get_part(
         &self,
         item_id: String,
@@ -83,6 +87,9 @@ pub trait DynApi: Send + Sync + 'static {
     ) -> BoxedResponse<'_, GetPartResponse>;
 }
 impl<T: Api> DynApi for T {
+    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError {
+        Api::refused(self, operation, rejection)
+    }
     fn get_part(
         &self,
         item_id: String,

@@ -80,17 +80,36 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
 pub async fn get_part(
     axum::extract::State(api): axum::extract::State<SharedApi>,
     crate::PathParams((item_id, part_id)): crate::PathParams<(String, i64)>,
-    crate::QueryParams(query): crate::QueryParams<crate::operations::GetPartQuery>,
-    crate::HeaderParams(header_params): crate::HeaderParams<crate::operations::GetPartHeaders>,
-) -> crate::operations::GetPartResponse {
-    api.get_part(
-        item_id,
-        part_id,
-        query.limit,
-        query.sort_by,
-        query.after,
-        header_params.x_budget,
-        header_params.tenant,
+    query_params: Result<crate::QueryParams<crate::operations::GetPartQuery>, crate::BodyRejection>,
+    header_params_read: Result<
+        crate::HeaderParams<crate::operations::GetPartHeaders>,
+        crate::BodyRejection,
+    >,
+) -> axum::response::Response {
+    let crate::QueryParams(query) = match query_params {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::GetPart, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    let crate::HeaderParams(header_params) = match header_params_read {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::GetPart, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    axum::response::IntoResponse::into_response(
+        api.get_part(
+            item_id,
+            part_id,
+            query.limit,
+            query.sort_by,
+            query.after,
+            header_params.x_budget,
+            header_params.tenant,
+        )
+        .await,
     )
-    .await
 }

@@ -66,7 +66,14 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
 )]
 pub async fn create_pet(
     axum::extract::State(api): axum::extract::State<SharedApi>,
-    body: crate::JsonBody<crate::models::NewPet>,
-) -> crate::operations::CreatePetResponse {
-    api.create_pet(body.0).await
+    body_read: Result<crate::JsonBody<crate::models::NewPet>, crate::BodyRejection>,
+) -> axum::response::Response {
+    let body = match body_read {
+        Ok(value) => value,
+        Err(rejection) => {
+            let refused = api.refused(crate::operations::Operation::CreatePet, rejection);
+            return axum::response::IntoResponse::into_response(refused);
+        }
+    };
+    axum::response::IntoResponse::into_response(api.create_pet(body.0).await)
 }

@@ -76,8 +76,6 @@ impl QueryParam {
 #[derive(Debug)]
 pub(super) struct JsonBody {
     pub(super) ty: BodyType,
-    /// The handler's extractor for it.
-    pub(super) extractor: TokenStream,
     /// An optional body reaches the service as an `Option`.
     pub(super) required: bool,
     pub(super) description: Option<String>,
@@ -172,8 +170,8 @@ impl BodyType {
         }
     }
 
-    /// The extractor that reads a request body of this type, binding the value to `body`.
-    pub(super) fn extractor(&self, required: bool) -> TokenStream {
+    /// The extractor's type.
+    pub(super) fn reader(&self, required: bool) -> TokenStream {
         let ty = self.tokens();
         let reader = match self {
             Self::Model(_) | Self::Any => quote! { crate::JsonBody<#ty> },
@@ -188,9 +186,9 @@ impl BodyType {
             }
         };
         if required {
-            quote! { body: #reader }
+            reader
         } else {
-            quote! { body: crate::OptionalBody<#reader> }
+            quote! { crate::OptionalBody<#reader> }
         }
     }
 
@@ -680,10 +678,8 @@ pub(super) fn json_body(
     })?;
     let ty = single_json_schema(&body.content, &pointer.join("content"), hint, hoisted)?
         .ok_or_else(|| unsupported(&pointer, "a request body without content"))?;
-    let extractor = ty.extractor(body.required);
     Ok(JsonBody {
         ty,
-        extractor,
         required: body.required,
         description: body.description.clone(),
     })

@@ -115,6 +115,11 @@ impl SharedErrors {
     }
 }
 
+/// Whether the operations have a shared error type (and so the `refused` hook).
+pub(super) fn has_api_error(operations: &[OperationStub]) -> bool {
+    !shared_errors(operations).variants.is_empty()
+}
+
 fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
     let mut shared: Vec<(u16, Option<String>, ResponseStub)> = Vec::new();
     for operation in operations {
@@ -493,6 +498,25 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
     } else {
         Default::default()
     };
+    let (refused, dyn_refused, forward_refused) = if has_errors {
+        (
+            quote! {
+                /// The error to answer when the generated layer refuses a request's query, headers
+                /// or body (400, 413 or 415, and why), after it authenticated.
+                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+            },
+            quote! {
+                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+            },
+            quote! {
+                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError {
+                    #api_trait::refused(self, operation, rejection)
+                }
+            },
+        )
+    } else {
+        Default::default()
+    };
     let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
     let dyn_trait = format_ident!("Dyn{api_trait}");
     let dyn_doc = format!(
@@ -562,6 +586,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         pub trait #api_trait: Send + Sync + 'static {
             #caller_type
             #hook
+            #refused
             #(#methods)*
         }
 
@@ -571,11 +596,13 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         #[doc = #dyn_doc]
         pub trait #dyn_trait: Send + Sync + 'static {
             #dyn_hook
+            #dyn_refused
             #(#dyn_methods)*
         }
 
         impl<T: #api_trait> #dyn_trait for T {
             #forward_hook
+            #forward_refused
             #(#forwarding)*
         }
 

@@ -47,6 +47,7 @@ pub(super) fn generate_router(
         }
     }
 
+    let refusals = has_api_error(operations);
     let mut handlers = Vec::new();
     let mut routes_by_path: Vec<(&str, Vec<Ident>)> = Vec::new();
     for operation in operations {
@@ -58,7 +59,7 @@ pub(super) fn generate_router(
             Some((_, handlers)) => handlers.push(handler.clone()),
             None => routes_by_path.push((&operation.path, vec![handler.clone()])),
         }
-        handlers.push(generate_handler(operation));
+        handlers.push(generate_handler(operation, refusals));
     }
     let routes = routes_by_path.iter().map(|(_, handlers)| {
         quote! { .routes(utoipa_axum::routes!(#(#handlers),*)) }
@@ -138,7 +139,9 @@ pub(super) fn generate_router(
     })
 }
 
-pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
+/// A handler; with `refusals`, what its query, headers or body extractors refuse goes through
+/// the service's `refused` hook, so it answers in the shared error type.
+pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> TokenStream {
     let handler = operation.method_ident();
     let response = operation.response_ident();
     let http_method = format_ident!("{}", operation.method);
@@ -258,10 +261,32 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
         });
         arguments.extend(names.iter().map(|name| quote! { #name }));
     }
+    let operation_variant = format_ident!("{}", operation.operation_id.to_pascal_case());
+    let mut unwraps = Vec::new();
+    // With refusals, an extractor is read as a `Result` and its rejection answered by the hook.
+    let mut read = |binding: TokenStream, name: Ident, reader: TokenStream| {
+        if refusals {
+            extractors.push(quote! { #name: Result<#reader, crate::BodyRejection> });
+            unwraps.push(quote! {
+                let #binding = match #name {
+                    Ok(value) => value,
+                    Err(rejection) => {
+                        let refused = api.refused(crate::operations::Operation::#operation_variant, rejection);
+                        return axum::response::IntoResponse::into_response(refused);
+                    }
+                };
+            });
+        } else {
+            extractors.push(quote! { #binding: #reader });
+        }
+    };
     if !operation.query_params.is_empty() {
         let ty = operation.query_ident();
-        extractors
-            .push(quote! { crate::QueryParams(query): crate::QueryParams<crate::operations::#ty> });
+        read(
+            quote! { crate::QueryParams(query) },
+            format_ident!("query_params"),
+            quote! { crate::QueryParams<crate::operations::#ty> },
+        );
         arguments.extend(operation.query_params.iter().map(|param| {
             let field = param.field();
             quote! { query.#field }
@@ -269,8 +294,10 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
     }
     if !operation.header_params.is_empty() {
         let ty = operation.headers_ident();
-        extractors.push(
-            quote! { crate::HeaderParams(header_params): crate::HeaderParams<crate::operations::#ty> },
+        read(
+            quote! { crate::HeaderParams(header_params) },
+            format_ident!("header_params_read"),
+            quote! { crate::HeaderParams<crate::operations::#ty> },
         );
         arguments.extend(operation.header_params.iter().map(|param| {
             let field = param.field();
@@ -278,10 +305,23 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
         }));
     }
     if let Some(body) = &operation.body {
-        extractors.push(body.extractor.clone());
+        read(
+            quote! { body },
+            format_ident!("body_read"),
+            body.ty.reader(body.required),
+        );
         arguments.push(BodyType::argument(body.required));
     }
 
+    let call = quote! { api.#handler(#(#arguments),*).await };
+    let (returns, call) = if refusals {
+        (
+            quote! { axum::response::Response },
+            quote! { axum::response::IntoResponse::into_response(#call) },
+        )
+    } else {
+        (quote! { crate::operations::#response }, call)
+    };
     quote! {
         #[utoipa::path(
             #http_method,
@@ -295,8 +335,9 @@ pub(super) fn generate_handler(operation: &OperationStub) -> TokenStream {
             responses(#(#responses),*),
             #security
         )]
-        pub async fn #handler(#(#extractors),*) -> crate::operations::#response {
-            api.#handler(#(#arguments),*).await
+        pub async fn #handler(#(#extractors),*) -> #returns {
+            #(#unwraps)*
+            #call
         }
     }
 }

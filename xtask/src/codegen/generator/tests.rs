@@ -250,7 +250,7 @@ fn query_parameters_become_a_validated_struct_and_arguments() {
     }
     let router = stubs.router.to_string();
     assert!(
-        router.contains("crate :: QueryParams (query) : crate :: QueryParams < crate :: operations :: GetThingQuery >"),
+        router.contains("query_params : Result < crate :: QueryParams < crate :: operations :: GetThingQuery > , crate :: BodyRejection >"),
         "{router}"
     );
     assert!(
@@ -379,7 +379,13 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
         router.contains("status = \"default\""),
         "default documented"
     );
-    assert!(router.contains("body : crate :: JsonBody < crate :: models :: Color >"));
+    // What the body extractor refuses goes through the service's `refused` hook.
+    assert!(router.contains(
+        "body_read : Result < crate :: JsonBody < crate :: models :: Color > , crate :: BodyRejection >"
+    ));
+    assert!(
+        router.contains("api . refused (crate :: operations :: Operation :: GetThing , rejection)")
+    );
 
     let multipart = spec_with(|doc| {
         doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
