@@ -3,8 +3,8 @@
 use super::*;
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{
-    Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response, Schema, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
+    Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Response,
+    Schema, SchemaKind, SecurityRequirement, SecurityScheme, StatusCode, Type,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -121,99 +121,6 @@ impl std::fmt::Display for StatusKey {
             Self::Default => f.write_str("default"),
         }
     }
-}
-
-/// What a body holds, in which media type.
-#[derive(Debug, Clone)]
-pub(super) enum BodyType {
-    /// JSON of a generated type (a component, or one hoisted from an inline schema).
-    Model(Ident),
-    /// Any JSON value (a JSON media type without a schema).
-    Any,
-    /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
-    Form(Ident),
-    /// Text in the media type given (`text/*`, XML), as a `String`.
-    Text(String),
-    /// Bytes in the media type given (`application/octet-stream`, images ...).
-    Binary(String),
-}
-
-impl BodyType {
-    /// The type, as a path valid in every generated module.
-    pub(super) fn tokens(&self) -> TokenStream {
-        match self {
-            Self::Model(ident) | Self::Form(ident) => quote! { crate::models::#ident },
-            Self::Any => quote! { serde_json::Value },
-            Self::Text(_) => quote! { String },
-            Self::Binary(_) => quote! { Vec<u8> },
-        }
-    }
-
-    /// The media type, as documented.
-    pub(super) fn media_type(&self) -> &str {
-        match self {
-            Self::Model(_) | Self::Any => JSON,
-            Self::Form(_) => FORM,
-            Self::Text(media) | Self::Binary(media) => media,
-        }
-    }
-
-    /// The response of `status` with the body in `body`.
-    pub(super) fn response(&self, status: &TokenStream) -> TokenStream {
-        match self {
-            Self::Model(_) | Self::Any | Self::Form(_) => {
-                quote! { (#status, axum::Json(body)).into_response() }
-            }
-            Self::Text(media) | Self::Binary(media) => quote! {
-                (#status, [(axum::http::header::CONTENT_TYPE, #media)], body).into_response()
-            },
-        }
-    }
-
-    /// The extractor's type.
-    pub(super) fn reader(&self, required: bool) -> TokenStream {
-        let ty = self.tokens();
-        let reader = match self {
-            Self::Model(_) | Self::Any => quote! { crate::JsonBody<#ty> },
-            Self::Form(_) => quote! { crate::FormBody<#ty> },
-            Self::Text(media) => {
-                let marker = media_marker(media);
-                quote! { crate::TextBody<crate::operations::#marker> }
-            }
-            Self::Binary(media) => {
-                let marker = media_marker(media);
-                quote! { crate::BinaryBody<crate::operations::#marker> }
-            }
-        };
-        if required {
-            reader
-        } else {
-            quote! { crate::OptionalBody<#reader> }
-        }
-    }
-
-    /// The value the service receives from what [`Self::extractor`] bound.
-    pub(super) fn argument(required: bool) -> TokenStream {
-        if required {
-            quote! { body.0 }
-        } else {
-            quote! { body.0.map(|body| body.0) }
-        }
-    }
-}
-
-const FORM: &str = "application/x-www-form-urlencoded";
-
-/// The marker type that names a request media type (`application/octet-stream` is
-/// `MediaApplicationOctetStream`, `*/*` is `MediaAny`).
-pub(super) fn media_marker(media: &str) -> Ident {
-    let words = media
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .replace('*', "any")
-        .to_pascal_case();
-    format_ident!("Media{words}")
 }
 
 impl OperationStub {
@@ -664,77 +571,6 @@ pub(super) fn resolve_component<'a, T>(
             format!("unresolvable $ref `{reference}`"),
         )),
     }
-}
-
-pub(super) fn json_body(
-    body: &ReferenceOr<RequestBody>,
-    components: &Components,
-    pointer: &Pointer,
-    hint: &str,
-    hoisted: &mut Hoisted,
-) -> Result<JsonBody, GenerateError> {
-    let (body, pointer) = resolve_component(body, "requestBodies", pointer.clone(), |name| {
-        components.request_bodies.get(name)
-    })?;
-    let ty = single_json_schema(&body.content, &pointer.join("content"), hint, hoisted)?
-        .ok_or_else(|| unsupported(&pointer, "a request body without content"))?;
-    Ok(JsonBody {
-        ty,
-        required: body.required,
-        description: body.description.clone(),
-    })
-}
-
-/// The body type of a content map: its one media type, or its JSON one when a response offers
-/// several (any documented representation is a valid answer). A JSON or form body is the
-/// `$ref`'d component, a type hoisted from its inline schema (named from `hint`), or any JSON
-/// value when it has no schema.
-pub(super) fn single_json_schema(
-    content: &openapiv3::Content,
-    pointer: &Pointer,
-    hint: &str,
-    hoisted: &mut Hoisted,
-) -> Result<Option<BodyType>, GenerateError> {
-    let is_json = |media: &str| {
-        let essence = media.split(';').next().unwrap_or_default().trim();
-        essence == JSON || essence.ends_with("+json")
-    };
-    let (media_type, media) = match content.len() {
-        0 => return Ok(None),
-        1 => content.iter().next().expect("one media type"),
-        _ => content
-            .iter()
-            .find(|(media, _)| is_json(media))
-            .ok_or_else(|| unsupported(pointer, "several media types, none of them JSON"))?,
-    };
-    let schema_pointer = pointer.join(media_type).join("schema");
-    let model = |hoisted: &mut Hoisted| -> Result<Option<Ident>, GenerateError> {
-        Ok(match &media.schema {
-            Some(ReferenceOr::Reference { reference }) => {
-                Some(schema_ref_type(reference, &schema_pointer)?)
-            }
-            Some(ReferenceOr::Item(schema)) => {
-                Some(named_inline_type(schema, &schema_pointer, hint, hoisted)?)
-            }
-            None => None,
-        })
-    };
-    let essence = media_type.split(';').next().unwrap_or_default().trim();
-    Ok(Some(if is_json(media_type) {
-        model(hoisted)?.map_or(BodyType::Any, BodyType::Model)
-    } else if essence == FORM {
-        BodyType::Form(
-            model(hoisted)?
-                .ok_or_else(|| unsupported(&schema_pointer, "a form body without a schema"))?,
-        )
-    } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
-    {
-        BodyType::Text(media_type.clone())
-    } else if essence == "multipart/form-data" {
-        return Err(unsupported(pointer, "a multipart/form-data body"));
-    } else {
-        BodyType::Binary(media_type.clone())
-    }))
 }
 
 pub(super) fn bearer_scheme(

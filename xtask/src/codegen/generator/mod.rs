@@ -1,7 +1,7 @@
 //! Turns an OpenAPI 3.0 document into server stubs: the models, one trait method per operation
 //! with a typed response enum, and the utoipa-axum routing.
 //!
-//! Laid out as progenitor and rust-analyzer lay out their generators: `ir` reads the operations
+//! Laid out as progenitor and rust-analyzer lay out their generators: `ir` (with `bodies`) reads the operations
 //! into an intermediate representation, `types` and `models` turn schemas into Rust types, and
 //! the emitters `operations` and `router` write the two modules that use them.
 //!
@@ -13,6 +13,7 @@ use openapiv3::{Components, OpenAPI};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+mod bodies;
 mod ir;
 mod models;
 mod operations;
@@ -21,6 +22,7 @@ mod router;
 mod tests;
 mod types;
 
+use bodies::*;
 use ir::*;
 use models::*;
 use operations::*;
