@@ -9,6 +9,7 @@ use axum::{body::Body, extract::State, response::Response};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use sessions_server::{
+    edge::EdgeLimits,
     issue::{SessionRequest, issue_token},
     service::Policy,
     startup::Application,
@@ -236,6 +237,12 @@ impl TestApp {
     /// Starts the real server with `policy` on the current [`Backend`], with a fresh database,
     /// and the validating proxy in front of it.
     pub async fn spawn_with(policy: Policy) -> Self {
+        Self::spawn_with_edge(policy, EdgeLimits::default()).await
+    }
+
+    /// As [`TestApp::spawn_with`], with the server's edge (timeouts, connection caps, trusted
+    /// proxies) under `edge_limits`.
+    pub async fn spawn_with_edge(policy: Policy, edge_limits: EdgeLimits) -> Self {
         init_test_logging();
         let backend = Backend::current();
         let database_dir = tempfile::tempdir().expect("a temp dir");
@@ -267,7 +274,8 @@ impl TestApp {
             policy,
         )
         .await
-        .expect("port 0 binds");
+        .expect("port 0 binds")
+        .with_edge_limits(edge_limits);
         let server_address = application.local_addr().expect("a bound address");
         let (stop_server, server_stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {

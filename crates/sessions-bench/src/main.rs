@@ -298,6 +298,8 @@ impl Launcher {
                 database_url,
             ])
             .arg("--no-rate-limit")
+            // The load comes from one address; the per-IP cap would refuse most of it.
+            .args(["--max-connections-per-ip", "1024"])
             .env("SESSIONS_LOG", &self.log_filter)
             .env("SESSIONS_LOG_FORMAT", "text");
         self.spawn(command)

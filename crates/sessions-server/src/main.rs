@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sessions_server::{
+    edge::{EdgeLimits, Timeouts, TrustedProxies},
     issue::{SessionRequest, issue_token, seed_demo},
     rate_limit::RateLimits,
     service::Policy,
@@ -57,6 +58,8 @@ struct ServeArgs {
     log_format: LogFormat,
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    edge: EdgeArgs,
     /// After SIGINT or SIGTERM, how long in-flight requests may take before the process exits.
     #[arg(long, env = "SESSIONS_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
@@ -82,6 +85,114 @@ struct PolicyArgs {
     /// Turn rate limiting off (for benchmarks and trusted networks).
     #[arg(long, env = "SESSIONS_NO_RATE_LIMIT")]
     no_rate_limit: bool,
+}
+
+/// What the edge allows each client (see the README's "Under attack").
+#[derive(Debug, Args)]
+struct EdgeArgs {
+    /// A request's head must arrive within this, from its first byte (or from the connection's
+    /// opening, for its first request).
+    #[arg(long, env = "SESSIONS_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    header_read_timeout: Duration,
+    /// A request's body must arrive in full within this, from its head; later, 408.
+    #[arg(long, env = "SESSIONS_BODY_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    body_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed.
+    #[arg(long, env = "SESSIONS_IDLE_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    idle_timeout: Duration,
+    /// A request's connection is closed if its answer is not sent in full within this.
+    #[arg(long, env = "SESSIONS_REQUEST_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    request_timeout: Duration,
+    /// Open connections in all; over it, new ones are closed at once. The process needs this
+    /// many file descriptors plus 256.
+    #[arg(long, env = "SESSIONS_MAX_CONNECTIONS", default_value_t = EdgeLimits::default().max_connections)]
+    max_connections: usize,
+    /// Open connections per client IP (IPv6: per /64); over it, its new ones are closed at once.
+    #[arg(long, env = "SESSIONS_MAX_CONNECTIONS_PER_IP", default_value_t = EdgeLimits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// A proxy (address or CIDR) whose `X-Forwarded-For` names the client; repeatable. Its
+    /// connections count only against --max-connections.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SESSIONS_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+}
+
+impl EdgeArgs {
+    fn limits(&self) -> anyhow::Result<EdgeLimits> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|text| {
+                let text = text.trim();
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!("--trusted-proxy {text:?} is not an address or a CIDR")
+                    })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let timeouts = [
+            (self.header_read_timeout, "header-read-timeout"),
+            (self.body_timeout, "body-timeout"),
+            (self.idle_timeout, "idle-timeout"),
+            (self.request_timeout, "request-timeout"),
+        ];
+        for (timeout, name) in timeouts {
+            anyhow::ensure!(
+                !timeout.is_zero() && timeout <= Duration::from_secs(24 * 60 * 60),
+                "--{name} must be between 1ms and 24h"
+            );
+        }
+        anyhow::ensure!(
+            self.max_connections > 0,
+            "--max-connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.max_connections_per_ip > 0,
+            "--max-connections-per-ip must be at least 1"
+        );
+        Ok(EdgeLimits {
+            timeouts: Timeouts {
+                header_read: self.header_read_timeout,
+                body: self.body_timeout,
+                idle: self.idle_timeout,
+                request: self.request_timeout,
+            },
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            trusted_proxies: TrustedProxies::new(trusted_proxies),
+        })
+    }
+}
+
+/// Raises the soft open-file limit as far as `needed` (within the hard limit), or says plainly
+/// that the limits cannot be kept: better a refusal to start than connections failing later.
+fn ensure_file_descriptors(needed: usize) -> anyhow::Result<()> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let needed = u64::try_from(needed).unwrap_or(u64::MAX);
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|current| current >= needed) {
+        return Ok(());
+    }
+    let hard = limit.maximum;
+    anyhow::ensure!(
+        hard.is_none_or(|hard| hard >= needed),
+        "--max-connections needs {needed} open files, but the hard limit is {}; \
+         raise it (ulimit -Hn) or lower --max-connections",
+        hard.unwrap_or_default()
+    );
+    setrlimit(
+        Resource::Nofile,
+        rustix::process::Rlimit {
+            current: Some(needed),
+            maximum: hard,
+        },
+    )
+    .context("cannot raise the open-file limit")?;
+    Ok(())
 }
 
 /// Far beyond any sensible lifetime, and far below where date arithmetic overflows.
@@ -225,6 +336,8 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let policy = args.policy.policy()?;
+    let edge_limits = args.edge.limits()?;
+    ensure_file_descriptors(edge_limits.file_descriptors_needed())?;
     let database_url = store::redact_password(&args.database.database_url);
     let store = store::connect(&args.database.database_url)
         .await
@@ -241,7 +354,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let database = store.clone();
     let application = Application::bind(args.bind, store, policy)
         .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
+        .with_context(|| format!("cannot listen on {}", args.bind))?
+        .with_edge_limits(edge_limits);
     let address = application.local_addr()?;
     tracing::info!(%address, %database_url, "listening");
     if let Some(token) = demo_token {

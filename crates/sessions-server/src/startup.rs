@@ -25,6 +25,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
+    edge::{self, EdgeLimits},
     service::{Policy, SessionService},
     store::Store,
 };
@@ -107,6 +108,7 @@ async fn keep_only_plain_request_ids(mut request: Request) -> Request {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    edge_limits: EdgeLimits,
 }
 
 impl Application {
@@ -120,7 +122,15 @@ impl Application {
         Ok(Self {
             listener,
             router: app(store, policy),
+            edge_limits: EdgeLimits::default(),
         })
+    }
+
+    /// Serves under `limits` rather than the defaults.
+    #[must_use]
+    pub fn with_edge_limits(mut self, limits: EdgeLimits) -> Self {
+        self.edge_limits = limits;
+        self
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -132,12 +142,6 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Connect info gives the rate limiter each client's address.
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        edge::serve(self.listener, self.router, self.edge_limits, shutdown).await
     }
 }
