@@ -13,7 +13,7 @@ use sessions_server::{
     issue::{SessionRequest, issue_token},
     service::Policy,
     startup::Application,
-    store::{DeviceInfo, PostgresStore, SessionRecord, SqliteStore, Store},
+    store::{Acting, DeviceInfo, PostgresStore, SessionRecord, SqliteStore, Store},
 };
 use tokio::{net::TcpListener, sync::oneshot};
 
@@ -442,7 +442,14 @@ impl TestApp {
     pub async fn revoke(&self, session: &IssuedSession) {
         let revoked = self
             .store
-            .revoke_session(&session.record.user_id, &session.record.id, Utc::now())
+            .revoke_session(
+                Acting {
+                    user_id: &session.record.user_id,
+                    session_id: &session.record.id,
+                },
+                &session.record.id,
+                Utc::now(),
+            )
             .await
             .expect("the store answers");
         assert!(revoked, "the session was active");

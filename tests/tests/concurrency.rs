@@ -153,3 +153,106 @@ async fn heartbeats_racing_untrust_and_remove_never_fail() {
         race.expect("a race panicked");
     }
 }
+
+/// A write checks its caller's session in its own statement: once that session is revoked, a
+/// write already past authentication changes nothing, whatever it targets, and says why.
+#[both_backends]
+async fn a_write_for_a_session_revoked_after_it_authenticated_changes_nothing() {
+    use sessions_server::store::{Acting, ExpiryPolicy, StoreError, StoredTrust};
+    let app = TestApp::spawn().await;
+    let caller = app.issue("alice", "Laptop").await;
+    let target = app.issue("alice", "Phone").await;
+    app.revoke(&caller).await;
+    let acting = Acting {
+        user_id: "alice",
+        session_id: &caller.record.id,
+    };
+    let now = Utc::now();
+    let policy = ExpiryPolicy {
+        sliding_ttl: chrono::Duration::days(30),
+        absolute_lifetime: chrono::Duration::days(90),
+    };
+    let store = &app.store;
+    let phone = &target.record.device_id;
+    let outcomes = [
+        (
+            "revoke",
+            store
+                .revoke_session(acting, &target.record.id, now)
+                .await
+                .map(drop),
+        ),
+        (
+            "revoke all",
+            store.revoke_all_sessions(acting, now).await.map(drop),
+        ),
+        (
+            "heartbeat",
+            store
+                .heartbeat(acting, &target.record.id, now, policy)
+                .await
+                .map(drop),
+        ),
+        (
+            "trust",
+            store
+                .trust_device(
+                    acting,
+                    "Phone-fingerprint",
+                    now + chrono::Duration::days(1),
+                    now,
+                )
+                .await
+                .map(drop),
+        ),
+        (
+            "untrust",
+            store.untrust_device(acting, phone, now).await.map(drop),
+        ),
+        (
+            "remove",
+            store.remove_device(acting, phone, now).await.map(drop),
+        ),
+        // An unknown target too: the ended session is what the caller learns of.
+        (
+            "revoke unknown",
+            store.revoke_session(acting, "unknown", now).await.map(drop),
+        ),
+    ];
+    for (write, outcome) in outcomes {
+        assert!(
+            matches!(outcome, Err(StoreError::SessionEnded)),
+            "{write}: {outcome:?}"
+        );
+    }
+    let stored = store
+        .session_by_token_hash(&token::hash(&target.token))
+        .await
+        .unwrap()
+        .expect("the phone's session is still there");
+    assert_eq!(stored, target.record, "untouched");
+    let device = store
+        .device("alice", phone)
+        .await
+        .unwrap()
+        .expect("not removed");
+    assert_eq!(
+        device.trust,
+        StoredTrust::Unknown,
+        "neither trusted nor untrusted"
+    );
+
+    // A live caller's writes go through as before.
+    let live = app.issue("alice", "Tablet").await;
+    let acting = Acting {
+        user_id: "alice",
+        session_id: &live.record.id,
+    };
+    assert!(
+        store
+            .revoke_session(acting, &target.record.id, now)
+            .await
+            .unwrap()
+    );
+    assert!(!store.revoke_session(acting, "unknown", now).await.unwrap());
+}

@@ -24,7 +24,8 @@ use crate::{
     paging::{Cursors, Listing},
     rate_limit::{self, RateLimiter, RateLimits},
     store::{
-        DeviceRecord, ExpiryPolicy, Page, PageKey, SessionRecord, Store, StoreError, StoredTrust,
+        Acting, DeviceRecord, ExpiryPolicy, Page, PageKey, SessionRecord, Store, StoreError,
+        StoredTrust,
     },
     token,
 };
@@ -68,9 +69,28 @@ pub struct Caller {
     pub session_id: String,
 }
 
+impl Caller {
+    /// The caller's session, as the one a write is made by.
+    fn acting(&self) -> Acting<'_> {
+        Acting {
+            user_id: &self.user_id,
+            session_id: &self.session_id,
+        }
+    }
+}
+
 const SESSION_NOT_FOUND: &str = "Session not found";
 const SESSION_NOT_FOUND_OR_EXPIRED: &str = "Session not found or expired";
 const DEVICE_NOT_FOUND: &str = "Device not found";
+
+/// The 401 for a write whose caller's session ended (revoked or expired) after it
+/// authenticated: nothing was written, exactly as if the token had been refused at the door.
+fn session_ended() -> ApiError {
+    ApiError::Unauthorized {
+        body: ErrorResponse::new(INVALID_TOKEN),
+        www_authenticate: "Bearer".to_owned(),
+    }
+}
 
 /// Logs the cause and returns the body the spec documents for the operation's 500; the cause
 /// never reaches the client.
@@ -370,11 +390,12 @@ impl SessionsApi for SessionService {
         use operations::RevokeSessionResponse as Response;
         match self
             .store
-            .revoke_session(&caller.user_id, &id, Utc::now())
+            .revoke_session(caller.acting(), &id, Utc::now())
             .await
         {
             Ok(true) => Response::Ok(message("Session revoked successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND)),
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => {
                 Response::InternalServerError(internal_error(Operation::RevokeSession, &err))
             }
@@ -385,13 +406,14 @@ impl SessionsApi for SessionService {
         use operations::RevokeAllSessionsResponse as Response;
         match self
             .store
-            .revoke_all_sessions(&caller.user_id, Utc::now())
+            .revoke_all_sessions(caller.acting(), Utc::now())
             .await
         {
             Ok(revoked) => {
                 tracing::info!(revoked, "revoked all sessions of the caller");
                 Response::Ok(message("All sessions revoked successfully"))
             }
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => {
                 Response::InternalServerError(internal_error(Operation::RevokeAllSessions, &err))
             }
@@ -406,7 +428,7 @@ impl SessionsApi for SessionService {
         use operations::SessionHeartbeatResponse as Response;
         let extended = self
             .store
-            .heartbeat(&caller.user_id, &id, Utc::now(), self.policy.expiry)
+            .heartbeat(caller.acting(), &id, Utc::now(), self.policy.expiry)
             .await;
         match extended {
             Ok(Some(new_expiry)) => Response::Ok(HeartbeatResponse {
@@ -415,6 +437,7 @@ impl SessionsApi for SessionService {
                 new_expiry,
             }),
             Ok(None) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND_OR_EXPIRED)),
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => {
                 Response::InternalServerError(internal_error(Operation::SessionHeartbeat, &err))
             }
@@ -490,7 +513,7 @@ impl SessionsApi for SessionService {
         };
         match self
             .store
-            .trust_device(&caller.user_id, &body.fingerprint, until)
+            .trust_device(caller.acting(), &body.fingerprint, until, Utc::now())
             .await
         {
             Ok(true) => Response::Ok(sessions_api::models::TrustDeviceResponse {
@@ -499,6 +522,7 @@ impl SessionsApi for SessionService {
                 trust_expires_at: until,
             }),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => Response::InternalServerError(internal_error(Operation::TrustDevice, &err)),
         }
     }
@@ -534,9 +558,14 @@ impl SessionsApi for SessionService {
 
     async fn remove_device(&self, caller: Caller, id: String) -> operations::RemoveDeviceResponse {
         use operations::RemoveDeviceResponse as Response;
-        match self.store.remove_device(&caller.user_id, &id).await {
+        match self
+            .store
+            .remove_device(caller.acting(), &id, Utc::now())
+            .await
+        {
             Ok(true) => Response::Ok(message("Device removed successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => {
                 Response::InternalServerError(internal_error(Operation::RemoveDevice, &err))
             }
@@ -551,11 +580,12 @@ impl SessionsApi for SessionService {
         use operations::UntrustDeviceResponse as Response;
         match self
             .store
-            .untrust_device(&caller.user_id, &id, Utc::now())
+            .untrust_device(caller.acting(), &id, Utc::now())
             .await
         {
             Ok(true) => Response::Ok(message("Device untrusted successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
+            Err(StoreError::SessionEnded) => session_ended().into(),
             Err(err) => {
                 Response::InternalServerError(internal_error(Operation::UntrustDevice, &err))
             }
@@ -599,5 +629,61 @@ mod tests {
         assert_eq!(refused, 2_000);
         let limiter = service.limiter.as_ref().expect("limits are on by default");
         assert_eq!(limiter.keys(), 1, "one client network, no token");
+    }
+
+    /// A caller whose session is revoked between authentication and the write gets the 401 of
+    /// a refused token, and nothing is written.
+    #[tokio::test]
+    async fn a_write_whose_caller_session_ended_meanwhile_answers_401() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
+        let store = Arc::new(SqliteStore::connect(&url).await.unwrap());
+        let (caller, _) = crate::issue::issue_token(
+            store.as_ref(),
+            crate::issue::SessionRequest {
+                user_id: "alice".to_owned(),
+                device_fingerprint: "laptop".to_owned(),
+                device: crate::store::DeviceInfo {
+                    name: "Laptop".to_owned(),
+                    device_type: "DESKTOP".to_owned(),
+                    os: "os".to_owned(),
+                    browser: "browser".to_owned(),
+                    user_agent: "agent".to_owned(),
+                    country: "PT".to_owned(),
+                    city: "Lisbon".to_owned(),
+                },
+                ip_address: "192.0.2.1".to_owned(),
+                location: "Lisbon".to_owned(),
+                login_method: "password".to_owned(),
+                lifetime: std::time::Duration::from_secs(3600),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let service = SessionService::new(store.clone(), Policy::default());
+        let authenticated = Caller {
+            user_id: caller.user_id.clone(),
+            session_id: caller.id.clone(),
+        };
+        // The revoke lands after authentication, before the write.
+        let acting = authenticated.acting();
+        assert!(
+            store
+                .revoke_session(acting, &caller.id, Utc::now())
+                .await
+                .unwrap()
+        );
+        let answer = service
+            .session_heartbeat(authenticated, caller.id.clone())
+            .await;
+        assert!(
+            matches!(
+                answer,
+                operations::SessionHeartbeatResponse::Error(ApiError::Unauthorized { ref body, .. })
+                    if body.error == INVALID_TOKEN
+            ),
+            "{answer:?}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence behind a trait, so the service does not care which database holds the rows.
 //! Every method that names a session or a device also takes the user it must belong to:
-//! ownership is enforced in the query itself, never after the fact.
+//! ownership is enforced in the query itself, never after the fact. Every write made for a
+//! caller also takes its session ([`Acting`]), and writes only while that session is active.
 
 mod postgres;
 mod rows;
@@ -26,6 +27,17 @@ pub enum StoreError {
     CorruptRow(String),
     #[error("unsupported database URL: use sqlite://… or postgres://…")]
     UnsupportedUrl,
+    /// The acting session was revoked or expired before the write: nothing was written.
+    #[error("the acting session ended before the write")]
+    SessionEnded,
+}
+
+/// The session a write is made by. Every write checks, in its own statement, that this session
+/// is still active, so a revoke that commits first wins over a write already on its way.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting<'a> {
+    pub user_id: &'a str,
+    pub session_id: &'a str,
 }
 
 /// A session as stored, joined with its device's name.
@@ -191,7 +203,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Revokes one of the user's active sessions. False when there is no such active session.
     async fn revoke_session(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
@@ -199,7 +211,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Revokes every session of the user active at `now`; returns how many.
     async fn revoke_all_sessions(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 
@@ -208,7 +220,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// session (a revoked one is never brought back).
     async fn heartbeat(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
@@ -253,23 +265,29 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Trusts the user's device with `fingerprint` until `until`. False when there is none.
     async fn trust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         fingerprint: &str,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
     /// Withdraws the trust of one of the user's devices and revokes its active sessions, in one
     /// transaction. False when there is no such device.
     async fn untrust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
     /// Deletes one of the user's devices with its sessions, whose tokens stop authenticating.
     /// False when there is no such device.
-    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError>;
+    async fn remove_device(
+        &self,
+        acting: Acting<'_>,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Opens the backend `url` names: `sqlite://…` (the embedded default) or `postgres://…`.

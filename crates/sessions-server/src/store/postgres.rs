@@ -12,7 +12,7 @@ use sqlx::{
 };
 
 use super::{
-    DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
+    Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
 };
 
@@ -75,6 +75,17 @@ impl PostgresStore {
 /// tried again. Writes that lock a device and its sessions (heartbeat, untrust, remove) can meet
 /// in opposite orders; PostgreSQL then aborts one of them, which is safe to repeat.
 const RETRIES: usize = 3;
+
+/// A write's own check that its acting session is still active (`$1` now, `$2` the user, `$3`
+/// the acting session). `FOR SHARE` makes a concurrent revoke of that session wait for this
+/// write, or this write wait for the revoke and then find the session ended: whichever commits
+/// first wins.
+macro_rules! while_acting {
+    () => {
+        "EXISTS (SELECT 1 FROM sessions AS acting WHERE acting.id = $3 AND acting.user_id = $2 \
+             AND acting.revoked_at IS NULL AND acting.expires_at > $1 FOR SHARE)"
+    };
+}
 
 async fn retrying<T, F, Attempt>(mut attempt: F) -> Result<T, StoreError>
 where
@@ -169,51 +180,60 @@ impl PostgresStore {
 
     async fn revoke_all_sessions_once(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let result = sqlx::query(
+        let result = sqlx::query(concat!(
             "UPDATE sessions SET revoked_at = $1 \
-             WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
-        )
+             WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1 AND ",
+            while_acting!()
+        ))
         .bind(millis(now))
-        .bind(user_id)
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .execute(&self.pool)
         .await?;
-        Ok(result.rows_affected())
+        // The acting session is among those revoked: none means it had ended.
+        let revoked = result.rows_affected();
+        self.written(revoked > 0, acting, now).await?;
+        Ok(revoked)
     }
 
     async fn heartbeat_once(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let now = millis(now);
+        let at = millis(now);
         let mut tx = self.pool.begin().await?;
         // One statement decides and writes. Under READ COMMITTED a concurrent revoke either
         // commits first (PostgreSQL re-checks the WHERE on the new row and matches nothing) or
         // waits for this one and revokes the extended session: never a resurrection.
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "UPDATE sessions SET last_activity = GREATEST(last_activity, $1), \
-                 expires_at = GREATEST(expires_at, LEAST($1 + $2, started_at + $3)) \
-             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL AND expires_at > $1 \
-             RETURNING expires_at, device_id",
-        )
-        .bind(now)
+                 expires_at = GREATEST(expires_at, LEAST($1 + $4, started_at + $5)) \
+             WHERE id = $6 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $1 AND ",
+            while_acting!(),
+            " RETURNING expires_at, device_id"
+        ))
+        .bind(at)
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(duration_millis(policy.sliding_ttl))
         .bind(duration_millis(policy.absolute_lifetime))
         .bind(session_id)
-        .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
+            drop(tx);
+            self.written(false, acting, now).await?;
             return Ok(None);
         };
         let device_id: String = row.try_get("device_id")?;
         sqlx::query("UPDATE devices SET last_seen = GREATEST(last_seen, $1) WHERE id = $2")
-            .bind(now)
+            .bind(at)
             .bind(&device_id)
             .execute(&mut *tx)
             .await?;
@@ -223,21 +243,25 @@ impl PostgresStore {
 
     async fn untrust_device_once(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
+        let updated = sqlx::query(concat!(
             "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
-             WHERE id = $1 AND user_id = $2",
-        )
+             WHERE id = $4 AND user_id = $2 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(device_id)
-        .bind(user_id)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Ok(false);
+            drop(tx);
+            return self.written(false, acting, now).await;
         }
         sqlx::query(
             "UPDATE sessions SET revoked_at = $1 \
@@ -245,21 +269,99 @@ impl PostgresStore {
         )
         .bind(millis(now))
         .bind(device_id)
-        .bind(user_id)
+        .bind(acting.user_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    async fn remove_device_once(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
+    async fn remove_device_once(
+        &self,
+        acting: Acting<'_>,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
-        let result = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
-            .bind(device_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let result = sqlx::query(concat!(
+            "DELETE FROM devices WHERE id = $4 AND user_id = $2 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
+        .bind(device_id)
+        .execute(&self.pool)
+        .await?;
+        self.written(result.rows_affected() == 1, acting, now).await
+    }
+
+    async fn revoke_session_once(
+        &self,
+        acting: Acting<'_>,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(concat!(
+            "UPDATE sessions SET revoked_at = $1 \
+             WHERE id = $4 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $1 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?;
+        self.written(result.rows_affected() == 1, acting, now).await
+    }
+
+    async fn trust_device_once(
+        &self,
+        acting: Acting<'_>,
+        fingerprint: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(concat!(
+            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = $4 \
+             WHERE user_id = $2 AND fingerprint = $5 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
+        .bind(millis(until))
+        .bind(fingerprint)
+        .execute(&self.pool)
+        .await?;
+        self.written(result.rows_affected() == 1, acting, now).await
+    }
+
+    /// A write's outcome: done, or matched nothing, because its target is not there (false) or
+    /// because its acting session had ended (an error, whatever the target).
+    async fn written(
+        &self,
+        done: bool,
+        acting: Acting<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if done {
+            return Ok(true);
+        }
+        let active = sqlx::query(
+            "SELECT 1 FROM sessions \
+             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+        )
+        .bind(acting.session_id)
+        .bind(acting.user_id)
+        .bind(millis(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        match active {
+            Some(_) => Ok(false),
+            None => Err(StoreError::SessionEnded),
+        }
     }
 }
 
@@ -335,38 +437,29 @@ impl Store for PostgresStore {
 
     async fn revoke_session(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 \
-             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
-        )
-        .bind(millis(now))
-        .bind(session_id)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        retrying(|| self.revoke_session_once(acting, session_id, now)).await
     }
 
     async fn revoke_all_sessions(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        retrying(|| self.revoke_all_sessions_once(user_id, now)).await
+        retrying(|| self.revoke_all_sessions_once(acting, now)).await
     }
 
     async fn heartbeat(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        retrying(|| self.heartbeat_once(user_id, session_id, now, policy)).await
+        retrying(|| self.heartbeat_once(acting, session_id, now, policy)).await
     }
 
     async fn devices_page(
@@ -421,29 +514,21 @@ impl Store for PostgresStore {
 
     async fn trust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         fingerprint: &str,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = $1 \
-             WHERE user_id = $2 AND fingerprint = $3",
-        )
-        .bind(millis(until))
-        .bind(user_id)
-        .bind(fingerprint)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        retrying(|| self.trust_device_once(acting, fingerprint, until, now)).await
     }
 
     async fn untrust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        retrying(|| self.untrust_device_once(user_id, device_id, now)).await
+        retrying(|| self.untrust_device_once(acting, device_id, now)).await
     }
 
     async fn close(&self) {
@@ -467,7 +552,12 @@ impl Store for PostgresStore {
             .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
     }
 
-    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
-        retrying(|| self.remove_device_once(user_id, device_id)).await
+    async fn remove_device(
+        &self,
+        acting: Acting<'_>,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        retrying(|| self.remove_device_once(acting, device_id, now)).await
     }
 }

@@ -12,7 +12,7 @@ use sqlx::{
 };
 
 use super::{
-    DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
+    Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
 };
 
@@ -67,12 +67,48 @@ fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
 /// read-to-write upgrade (which SQLite reports as busy without waiting).
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// A write's own check that its acting session is still active (`?1` now, `?2` the user, `?3`
+/// the acting session). SQLite runs one writer at a time, so the check and the write see the
+/// same state: a revoke that committed first makes the write match nothing.
+macro_rules! while_acting {
+    () => {
+        "EXISTS (SELECT 1 FROM sessions AS acting WHERE acting.id = ?3 AND acting.user_id = ?2 \
+             AND acting.revoked_at IS NULL AND acting.expires_at > ?1)"
+    };
+}
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
+    /// A write's outcome: done, or matched nothing, because its target is not there (false) or
+    /// because its acting session had ended (an error, whatever the target).
+    async fn written(
+        &self,
+        done: bool,
+        acting: Acting<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if done {
+            return Ok(true);
+        }
+        let active = sqlx::query(
+            "SELECT 1 FROM sessions \
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(acting.session_id)
+        .bind(acting.user_id)
+        .bind(millis(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        match active {
+            Some(_) => Ok(false),
+            None => Err(StoreError::SessionEnded),
+        }
+    }
+
     /// Opens (creating if missing) the database at `url`, e.g. `sqlite://sessions.db`, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?;
@@ -240,70 +276,79 @@ impl Store for SqliteStore {
 
     async fn revoke_session(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE sessions SET revoked_at = ? \
-             WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-        )
+        let result = sqlx::query(concat!(
+            "UPDATE sessions SET revoked_at = ?1 \
+             WHERE id = ?4 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
+            while_acting!()
+        ))
         .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(session_id)
-        .bind(user_id)
-        .bind(millis(now))
         .execute(&self.pool)
         .await?;
-        Ok(result.rows_affected() == 1)
+        self.written(result.rows_affected() == 1, acting, now).await
     }
 
     async fn revoke_all_sessions(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let result = sqlx::query(
-            "UPDATE sessions SET revoked_at = ? \
-             WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-        )
+        let result = sqlx::query(concat!(
+            "UPDATE sessions SET revoked_at = ?1 \
+             WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
+            while_acting!()
+        ))
         .bind(millis(now))
-        .bind(user_id)
-        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .execute(&self.pool)
         .await?;
-        Ok(result.rows_affected())
+        // The acting session is among those revoked: none means it had ended.
+        let revoked = result.rows_affected();
+        self.written(revoked > 0, acting, now).await?;
+        Ok(revoked)
     }
 
     async fn heartbeat(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         session_id: &str,
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let now = millis(now);
+        let at = millis(now);
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // One statement decides and writes, so a concurrent revoke either lands first (and this
         // matches nothing) or after (and revokes the extended session): never a resurrection.
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "UPDATE sessions SET last_activity = MAX(last_activity, ?1), \
-                 expires_at = MAX(expires_at, MIN(?1 + ?2, started_at + ?3)) \
-             WHERE id = ?4 AND user_id = ?5 AND revoked_at IS NULL AND expires_at > ?1 \
-             RETURNING expires_at, device_id",
-        )
-        .bind(now)
+                 expires_at = MAX(expires_at, MIN(?1 + ?4, started_at + ?5)) \
+             WHERE id = ?6 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
+            while_acting!(),
+            " RETURNING expires_at, device_id"
+        ))
+        .bind(at)
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(duration_millis(policy.sliding_ttl))
         .bind(duration_millis(policy.absolute_lifetime))
         .bind(session_id)
-        .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
+            drop(tx);
+            self.written(false, acting, now).await?;
             return Ok(None);
         };
         let device_id: String = row.try_get("device_id")?;
         sqlx::query("UPDATE devices SET last_seen = MAX(last_seen, ?) WHERE id = ?")
-            .bind(now)
+            .bind(at)
             .bind(&device_id)
             .execute(&mut *tx)
             .await?;
@@ -364,39 +409,47 @@ impl Store for SqliteStore {
 
     async fn trust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         fingerprint: &str,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = ? \
-             WHERE user_id = ? AND fingerprint = ?",
-        )
+        let result = sqlx::query(concat!(
+            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = ?4 \
+             WHERE user_id = ?2 AND fingerprint = ?5 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(millis(until))
-        .bind(user_id)
         .bind(fingerprint)
         .execute(&self.pool)
         .await?;
-        Ok(result.rows_affected() == 1)
+        self.written(result.rows_affected() == 1, acting, now).await
     }
 
     async fn untrust_device(
         &self,
-        user_id: &str,
+        acting: Acting<'_>,
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let updated = sqlx::query(
+        let updated = sqlx::query(concat!(
             "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
-             WHERE id = ? AND user_id = ?",
-        )
+             WHERE id = ?4 AND user_id = ?2 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
         .bind(device_id)
-        .bind(user_id)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Ok(false);
+            drop(tx);
+            return self.written(false, acting, now).await;
         }
         sqlx::query(
             "UPDATE sessions SET revoked_at = ? \
@@ -404,7 +457,7 @@ impl Store for SqliteStore {
         )
         .bind(millis(now))
         .bind(device_id)
-        .bind(user_id)
+        .bind(acting.user_id)
         .bind(millis(now))
         .execute(&mut *tx)
         .await?;
@@ -433,14 +486,24 @@ impl Store for SqliteStore {
             .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
     }
 
-    async fn remove_device(&self, user_id: &str, device_id: &str) -> Result<bool, StoreError> {
+    async fn remove_device(
+        &self,
+        acting: Acting<'_>,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
-        let result = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
-            .bind(device_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let result = sqlx::query(concat!(
+            "DELETE FROM devices WHERE id = ?4 AND user_id = ?2 AND ",
+            while_acting!()
+        ))
+        .bind(millis(now))
+        .bind(acting.user_id)
+        .bind(acting.session_id)
+        .bind(device_id)
+        .execute(&self.pool)
+        .await?;
+        self.written(result.rows_affected() == 1, acting, now).await
     }
 }
 
