@@ -105,6 +105,8 @@ pub struct SessionOptions {
     pub fingerprint: Option<String>,
     pub started_at: DateTime<Utc>,
     pub lifetime: Duration,
+    /// `issue-token --max-sessions-per-user`; none by default.
+    pub max_active_sessions: Option<std::num::NonZeroU32>,
 }
 
 impl Default for SessionOptions {
@@ -113,6 +115,7 @@ impl Default for SessionOptions {
             fingerprint: None,
             started_at: Utc::now(),
             lifetime: Duration::days(1),
+            max_active_sessions: None,
         }
     }
 }
@@ -406,6 +409,7 @@ impl TestApp {
             location: "Lisbon, PT".to_owned(),
             login_method: "password".to_owned(),
             lifetime: options.lifetime.to_std().expect("a positive lifetime"),
+            max_active_sessions: options.max_active_sessions,
         };
         let (record, token) = issue_token(self.store.as_ref(), request, options.started_at)
             .await

@@ -272,6 +272,7 @@ async fn issue(store: &dyn Store, user: &str, device_name: &str) -> Issued {
         location: "Lisbon, PT".to_owned(),
         login_method: "password".to_owned(),
         lifetime: Duration::from_secs(24 * 60 * 60),
+        max_active_sessions: None,
     };
     let (record, token) = issue_token(store, request, Utc::now())
         .await

@@ -924,6 +924,7 @@ async fn device_details_list_at_most_a_hundred_sessions_newest_first() {
             fingerprint: Some("busy-device".to_owned()),
             started_at: now - Duration::seconds(index as i64),
             lifetime: Duration::days(1),
+            ..SessionOptions::default()
         };
         sessions.push(app.issue_with("alice", "Busy", options).await);
     }

@@ -13,6 +13,7 @@ async fn open(app: &TestApp, user: &str, started_at: chrono::DateTime<Utc>) -> I
         fingerprint: Some(format!("{user}-laptop")),
         started_at,
         lifetime: Duration::days(2),
+        ..SessionOptions::default()
     };
     app.issue_with(user, "Laptop", options).await
 }
@@ -141,6 +142,7 @@ async fn devices_page_too_and_any_instance_honours_a_cursor() {
             fingerprint: Some(format!("device-{index}")),
             started_at: now - Duration::minutes(index),
             lifetime: Duration::days(1),
+            ..SessionOptions::default()
         };
         let session = app
             .issue_with("alice", &format!("Device {index}"), options)
@@ -217,6 +219,7 @@ async fn bad_limits_and_cursors_get_400_in_the_error_shape() {
             fingerprint: Some("alice-phone".to_owned()),
             started_at: now - Duration::minutes(5),
             lifetime: Duration::days(1),
+            ..SessionOptions::default()
         };
         app.issue_with("alice", "Phone", options).await;
         next_cursor(&alice, "/devices").await

@@ -29,6 +29,9 @@ pub struct SessionRequest {
     pub location: String,
     pub login_method: String,
     pub lifetime: std::time::Duration,
+    /// The most active sessions the user may hold; the least recently active past it are
+    /// revoked as this one opens. `None`: no cap.
+    pub max_active_sessions: Option<std::num::NonZeroU32>,
 }
 
 /// Opens a session starting at `now` and returns it with its token, shown only this once.
@@ -54,6 +57,7 @@ pub async fn issue_token(
             login_method: request.login_method,
             started_at: now,
             expires_at,
+            max_active_sessions: request.max_active_sessions,
         })
         .await?;
     Ok((record, token))
@@ -144,6 +148,7 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> Result<IssuedTo
                     location: format!("{}, {}", device.city, device.country),
                     login_method: device.login_method.to_owned(),
                     lifetime: DEMO_LIFETIME,
+                    max_active_sessions: None,
                 };
                 issue_token(store, request, now).await?.0
             }

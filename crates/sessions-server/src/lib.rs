@@ -4,6 +4,7 @@
 pub mod edge;
 pub mod issue;
 pub mod paging;
+pub mod purge;
 pub mod rate_limit;
 pub mod service;
 pub mod startup;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use sessions_server::{
     edge::{EdgeLimits, Timeouts, TrustedProxies},
     issue::{SessionRequest, issue_token, seed_demo},
+    purge::Retention,
     rate_limit::RateLimits,
     service::Policy,
     startup::{Application, implementation_openapi},
@@ -60,6 +61,9 @@ struct ServeArgs {
     policy: PolicyArgs,
     #[command(flatten)]
     edge: EdgeArgs,
+    /// Sessions revoked or expired longer ago than this are deleted, hourly.
+    #[arg(long, env = "SESSIONS_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
+    retention: Duration,
     /// After SIGINT or SIGTERM, how long in-flight requests may take before the process exits.
     #[arg(long, env = "SESSIONS_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
@@ -284,6 +288,10 @@ struct IssueTokenArgs {
     /// How long the session lives, e.g. 30d, 12h, 15m; never past the absolute lifetime.
     #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
     ttl: Duration,
+    /// The most active sessions a user may hold: opening one more revokes the least recently
+    /// active ones past it.
+    #[arg(long, env = "SESSIONS_MAX_SESSIONS_PER_USER", default_value = "100")]
+    max_sessions_per_user: NonZeroU32,
     /// The server's `--absolute-lifetime`: no session outlives it.
     #[arg(long, env = "SESSIONS_ABSOLUTE_LIFETIME", default_value = "90d", value_parser = humantime::parse_duration)]
     absolute_lifetime: Duration,
@@ -321,6 +329,7 @@ async fn main() -> anyhow::Result<()> {
                 location: args.location,
                 login_method: args.login_method,
                 lifetime: bounded_ttl(args.ttl, args.absolute_lifetime)?,
+                max_active_sessions: Some(args.max_sessions_per_user),
             };
             let (_, token) = issue_token(store.as_ref(), request, Utc::now()).await?;
             println!("{}", token.as_str());
@@ -355,7 +364,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let application = Application::bind(args.bind, store, policy)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?
-        .with_edge_limits(edge_limits);
+        .with_edge_limits(edge_limits)
+        .with_retention(Retention {
+            period: chrono::Duration::from_std(args.retention)
+                .ok()
+                .filter(|_| args.retention <= LONGEST)
+                .context("--retention is longer than 100 years")?,
+            ..Retention::default()
+        });
     let address = application.local_addr()?;
     tracing::info!(%address, %database_url, "listening");
     if let Some(token) = demo_token {

@@ -656,6 +656,7 @@ mod tests {
                 location: "Lisbon".to_owned(),
                 login_method: "password".to_owned(),
                 lifetime: std::time::Duration::from_secs(3600),
+                max_active_sessions: None,
             },
             Utc::now(),
         )

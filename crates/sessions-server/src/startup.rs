@@ -26,6 +26,7 @@ use tracing::Level;
 
 use crate::{
     edge::{self, EdgeLimits},
+    purge::{self, Retention},
     service::{Policy, SessionService},
     store::Store,
 };
@@ -109,6 +110,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     edge_limits: EdgeLimits,
+    store: Arc<dyn Store>,
+    retention: Retention,
 }
 
 impl Application {
@@ -121,8 +124,10 @@ impl Application {
         let listener = TcpListener::bind(address).await?;
         Ok(Self {
             listener,
-            router: app(store, policy),
+            router: app(store.clone(), policy),
             edge_limits: EdgeLimits::default(),
+            store,
+            retention: Retention::default(),
         })
     }
 
@@ -137,11 +142,22 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests.
+    /// Purges ended sessions under `retention` rather than the default.
+    #[must_use]
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests. The purge runs
+    /// alongside, and stops with the serving.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        edge::serve(self.listener, self.router, self.edge_limits, shutdown).await
+        let purge = tokio::spawn(purge::keep_purging(self.store, self.retention));
+        let served = edge::serve(self.listener, self.router, self.edge_limits, shutdown).await;
+        purge.abort();
+        served
     }
 }

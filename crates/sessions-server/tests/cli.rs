@@ -119,6 +119,42 @@ async fn issue_token_prints_only_a_working_token() {
     server.terminate().await;
 }
 
+/// `issue-token --max-sessions-per-user N`: opening one more session retires the user's least
+/// recently active one, whose token stops working.
+#[tokio::test]
+async fn issue_token_past_the_per_user_cap_retires_the_least_recently_active_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let issue = |device: &'static str| {
+        let url = database_url(&dir);
+        async move {
+            let output = Command::new(BINARY)
+                .args(["issue-token", "--user", "alice", "--device-name", device])
+                .args(["--max-sessions-per-user", "1", "--database-url", &url])
+                .output()
+                .await
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            (
+                String::from_utf8(output.stdout).unwrap().trim().to_owned(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
+        }
+    };
+    let (first, _) = issue("Laptop").await;
+    let (second, log) = issue("Phone").await;
+    assert!(log.contains("retired"), "the retirement is told: {log}");
+    let mut server = Server::start(&dir, false).await;
+    assert_eq!(list_sessions(&server.address, &first).await.0, 401);
+    let (status, body) = list_sessions(&server.address, &second).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions"].as_array().map(Vec::len), Some(1));
+    server.terminate().await;
+}
+
 #[tokio::test]
 async fn serve_demo_seeds_three_devices_once_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();

@@ -63,6 +63,7 @@ async fn issue(store: &dyn Store, user: &str, device_name: &str) -> Issued {
         location: "unknown".to_owned(),
         login_method: "token".to_owned(),
         lifetime: Duration::from_secs(24 * 60 * 60),
+        max_active_sessions: None,
     };
     let (record, token) = issue_token(store, request, Utc::now())
         .await

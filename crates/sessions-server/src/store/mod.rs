@@ -113,6 +113,9 @@ pub struct NewSession {
     pub login_method: String,
     pub started_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The most active sessions the user may hold, this one included; the least recently
+    /// active ones past it are revoked in the same transaction. `None`: no cap.
+    pub max_active_sessions: Option<std::num::NonZeroU32>,
 }
 
 /// Where a listing stands: the sort key of its last row, newest first (`at`, in epoch
@@ -237,6 +240,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn devices(&self, user_id: &str) -> Result<Vec<DeviceRecord>, StoreError> {
         self.devices_page(user_id, &Page::ALL).await
     }
+
+    /// Deletes up to `batch` sessions that were revoked, or expired, before `ended_before`;
+    /// returns how many. The rows are found by a read first and deleted by id, so the write is
+    /// short however large the table.
+    async fn purge_ended_sessions(
+        &self,
+        ended_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError>;
 
     /// Closes every connection, after the requests have drained: SQLite then checkpoints its
     /// write-ahead log, PostgreSQL ends its backends cleanly.

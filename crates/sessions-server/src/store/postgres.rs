@@ -161,6 +161,29 @@ impl PostgresStore {
         .bind(expires)
         .execute(&mut *tx)
         .await?;
+        if let Some(cap) = session.max_active_sessions {
+            // The least recently active sessions past the cap are retired with the opening.
+            let retired = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 WHERE id IN (\
+                 SELECT id FROM sessions \
+                 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1 AND id <> $3 \
+                 ORDER BY last_activity DESC, id OFFSET $4)",
+            )
+            .bind(started)
+            .bind(&session.user_id)
+            .bind(&session_id)
+            .bind(i64::from(cap.get()) - 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if retired > 0 {
+                tracing::info!(
+                    retired,
+                    cap = cap.get(),
+                    "retired the user's least recently active sessions past the cap"
+                );
+            }
+        }
         tx.commit().await?;
         let started_at = from_millis(started)?;
         Ok(SessionRecord {
@@ -529,6 +552,33 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         retrying(|| self.untrust_device_once(acting, device_id, now)).await
+    }
+
+    async fn purge_ended_sessions(
+        &self,
+        ended_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let ended: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM sessions \
+             WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1 LIMIT $2",
+        )
+        .bind(millis(ended_before))
+        .bind(i64::from(batch))
+        .fetch_all(&self.pool)
+        .await?;
+        if ended.is_empty() {
+            return Ok(0);
+        }
+        let result = sqlx::query(
+            "DELETE FROM sessions WHERE id = ANY($2) \
+             AND ((revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1)",
+        )
+        .bind(millis(ended_before))
+        .bind(&ended)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
     }
 
     async fn close(&self) {

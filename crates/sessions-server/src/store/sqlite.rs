@@ -225,6 +225,29 @@ impl Store for SqliteStore {
         .bind(expires)
         .execute(&mut *tx)
         .await?;
+        if let Some(cap) = session.max_active_sessions {
+            // The least recently active sessions past the cap are retired with the opening.
+            let retired = sqlx::query(
+                "UPDATE sessions SET revoked_at = ?1 WHERE id IN (\
+                 SELECT id FROM sessions \
+                 WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND id <> ?3 \
+                 ORDER BY last_activity DESC, id LIMIT -1 OFFSET ?4)",
+            )
+            .bind(started)
+            .bind(&session.user_id)
+            .bind(&session_id)
+            .bind(i64::from(cap.get()) - 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if retired > 0 {
+                tracing::info!(
+                    retired,
+                    cap = cap.get(),
+                    "retired the user's least recently active sessions past the cap"
+                );
+            }
+        }
         tx.commit().await?;
         // Report the times as stored (millisecond precision), as a later read would.
         let started_at = from_millis(started)?;
@@ -463,6 +486,35 @@ impl Store for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn purge_ended_sessions(
+        &self,
+        ended_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let ended: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM sessions \
+             WHERE (revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1 LIMIT ?2",
+        )
+        .bind(millis(ended_before))
+        .bind(i64::from(batch))
+        .fetch_all(&self.pool)
+        .await?;
+        if ended.is_empty() {
+            return Ok(0);
+        }
+        let ids =
+            serde_json::to_string(&ended).map_err(|err| StoreError::CorruptRow(err.to_string()))?;
+        let result = sqlx::query(
+            "DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?2)) \
+             AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1)",
+        )
+        .bind(millis(ended_before))
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
     }
 
     async fn close(&self) {

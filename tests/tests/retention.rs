@@ -1,0 +1,199 @@
+//! Bounded storage: a user holds at most a capped number of active sessions (opening one more
+//! retires the least recently active), and sessions that ended longer ago than the retention
+//! period are purged, in batches, by the running server too.
+
+use std::{num::NonZeroU32, sync::Arc, time::Duration as StdDuration};
+
+use chrono::{Duration, Utc};
+use contract_tests::{SessionOptions, TestApp, both_backends};
+use sessions_server::{
+    purge::{Retention, purge_ended_sessions},
+    startup::Application,
+    store::{SqliteStore, Store},
+    token,
+};
+
+async fn is_stored(store: &dyn Store, token_text: &str) -> bool {
+    store
+        .session_by_token_hash(&token::hash(token_text))
+        .await
+        .expect("the store answers")
+        .is_some()
+}
+
+async fn is_active(store: &dyn Store, token_text: &str) -> bool {
+    store
+        .session_by_token_hash(&token::hash(token_text))
+        .await
+        .expect("the store answers")
+        .is_some_and(|session| session.is_active(Utc::now()))
+}
+
+#[both_backends]
+async fn opening_a_session_past_the_cap_retires_the_least_recently_active_ones() {
+    let app = TestApp::spawn().await;
+    let cap = NonZeroU32::new(3);
+    let open = |device: &'static str, hours_ago: i64| {
+        let app = &app;
+        async move {
+            let options = SessionOptions {
+                started_at: Utc::now() - Duration::hours(hours_ago),
+                lifetime: Duration::days(1),
+                max_active_sessions: cap,
+                ..SessionOptions::default()
+            };
+            app.issue_with("alice", device, options).await
+        }
+    };
+    let oldest = open("Desktop", 5).await;
+    let older = open("Laptop", 4).await;
+    let old = open("Phone", 3).await;
+    let bob = app.issue("bob", "Phone").await;
+    for session in [&oldest, &older, &old] {
+        assert!(
+            is_active(app.store.as_ref(), &session.token).await,
+            "within the cap"
+        );
+    }
+    // Activity, not age, decides: the oldest session was used a moment ago.
+    app.client(&oldest.token)
+        .session_heartbeat()
+        .id(&oldest.record.id)
+        .send()
+        .await
+        .expect("a heartbeat");
+    let newest = open("Tablet", 0).await;
+    let store = app.store.as_ref();
+    assert!(
+        !is_active(store, &older.token).await,
+        "the least recently active is retired"
+    );
+    for session in [&oldest, &old, &newest, &bob] {
+        assert!(
+            is_active(store, &session.token).await,
+            "{}",
+            session.record.id
+        );
+    }
+    let active = store.active_sessions("alice", Utc::now()).await.unwrap();
+    assert_eq!(active.len(), 3);
+}
+
+#[both_backends]
+async fn sessions_ended_longer_ago_than_the_retention_are_purged_in_batches() {
+    let app = TestApp::spawn().await;
+    let days_ago = |days: i64| Utc::now() - Duration::days(days);
+    let opened_at = |device: &'static str, started: chrono::DateTime<Utc>| {
+        app.issue_at("alice", device, started, Duration::days(1))
+    };
+    let active = app.issue("alice", "Laptop").await;
+    let expired_recently = opened_at("Phone", days_ago(2)).await;
+    let revoked_recently = app.issue("alice", "Tablet").await;
+    app.revoke(&revoked_recently).await;
+    let revoked_long_ago = app.issue("alice", "Desktop").await;
+    app.revoke(&revoked_long_ago).await;
+    app.execute_sql(&format!(
+        "UPDATE sessions SET revoked_at = {} WHERE id = '{}'",
+        days_ago(40).timestamp_millis(),
+        revoked_long_ago.record.id
+    ))
+    .await;
+    let mut expired_long_ago = Vec::new();
+    for device in 0..7 {
+        expired_long_ago.push(opened_at("Old phone", days_ago(60 + device)).await);
+    }
+
+    let purged = purge_ended_sessions(app.store.as_ref(), Duration::days(30), 3)
+        .await
+        .expect("the purge runs");
+    assert_eq!(purged, 8, "in three batches of at most three");
+    let store = app.store.as_ref();
+    for kept in [&active, &expired_recently, &revoked_recently] {
+        assert!(
+            is_stored(store, &kept.token).await,
+            "{} is kept",
+            kept.record.id
+        );
+    }
+    for gone in expired_long_ago.iter().chain([&revoked_long_ago]) {
+        assert!(
+            !is_stored(store, &gone.token).await,
+            "{} is purged",
+            gone.record.id
+        );
+    }
+    assert_eq!(
+        purge_ended_sessions(store, Duration::days(30), 3)
+            .await
+            .unwrap(),
+        0,
+        "nothing left to purge"
+    );
+}
+
+/// The running server purges on its own schedule.
+#[tokio::test]
+async fn the_server_purges_on_its_own() {
+    let folder = tempfile::tempdir().expect("a temp dir");
+    let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.expect("SQLite opens"));
+    let request = |device: &str, started: chrono::DateTime<Utc>| {
+        (
+            sessions_server::issue::SessionRequest {
+                user_id: "alice".to_owned(),
+                device_fingerprint: device.to_owned(),
+                device: sessions_server::store::DeviceInfo {
+                    name: device.to_owned(),
+                    device_type: "DESKTOP".to_owned(),
+                    os: "os".to_owned(),
+                    browser: "browser".to_owned(),
+                    user_agent: "agent".to_owned(),
+                    country: "PT".to_owned(),
+                    city: "Lisbon".to_owned(),
+                },
+                ip_address: "192.0.2.1".to_owned(),
+                location: "Lisbon".to_owned(),
+                login_method: "password".to_owned(),
+                lifetime: StdDuration::from_secs(24 * 60 * 60),
+                max_active_sessions: None,
+            },
+            started,
+        )
+    };
+    let mut tokens = Vec::new();
+    for (device, started) in [
+        request("Old", Utc::now() - Duration::days(60)),
+        request("New", Utc::now()),
+    ] {
+        let (_, issued) = sessions_server::issue::issue_token(store.as_ref(), device, started)
+            .await
+            .expect("a session opens");
+        tokens.push(issued.as_str().to_owned());
+    }
+    let application = Application::bind(
+        "127.0.0.1:0".parse().expect("an address"),
+        store.clone(),
+        sessions_server::service::Policy::default(),
+    )
+    .await
+    .expect("port 0 binds")
+    .with_retention(Retention {
+        period: Duration::days(30),
+        every: StdDuration::from_millis(50),
+    });
+    let serving = tokio::spawn(application.run_until(std::future::pending()));
+    let mut purged = false;
+    for _ in 0..100 {
+        if !is_stored(store.as_ref(), &tokens[0]).await {
+            purged = true;
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    serving.abort();
+    assert!(purged, "the old session is purged within five seconds");
+    assert!(
+        is_stored(store.as_ref(), &tokens[1]).await,
+        "the active one stays"
+    );
+}
