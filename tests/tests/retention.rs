@@ -7,7 +7,7 @@ use std::{num::NonZeroU32, sync::Arc, time::Duration as StdDuration};
 use chrono::{Duration, Utc};
 use contract_tests::{SessionOptions, TestApp, both_backends};
 use sessions_server::{
-    purge::{Retention, purge_ended_sessions},
+    purge::{Purged, Retention, purge_ended},
     startup::Application,
     store::{SqliteStore, Store},
     token,
@@ -103,10 +103,17 @@ async fn sessions_ended_longer_ago_than_the_retention_are_purged_in_batches() {
         expired_long_ago.push(opened_at("Old phone", days_ago(60 + device)).await);
     }
 
-    let purged = purge_ended_sessions(app.store.as_ref(), Duration::days(30), 3)
+    let purged = purge_ended(app.store.as_ref(), Duration::days(30), 3)
         .await
         .expect("the purge runs");
-    assert_eq!(purged, 8, "in three batches of at most three");
+    assert_eq!(
+        purged,
+        Purged {
+            sessions: 8,
+            devices: 1
+        },
+        "in batches of at most three; the old phone had nothing left, the desktop was seen lately"
+    );
     let store = app.store.as_ref();
     for kept in [&active, &expired_recently, &revoked_recently] {
         assert!(
@@ -122,11 +129,13 @@ async fn sessions_ended_longer_ago_than_the_retention_are_purged_in_batches() {
             gone.record.id
         );
     }
+    let old_phone = &expired_long_ago[0].record.device_id;
+    assert!(store.device("alice", old_phone).await.unwrap().is_none());
+    let desktop = &revoked_long_ago.record.device_id;
+    assert!(store.device("alice", desktop).await.unwrap().is_some());
     assert_eq!(
-        purge_ended_sessions(store, Duration::days(30), 3)
-            .await
-            .unwrap(),
-        0,
+        purge_ended(store, Duration::days(30), 3).await.unwrap(),
+        Purged::default(),
         "nothing left to purge"
     );
 }

@@ -1,5 +1,6 @@
 //! The periodic purge: sessions revoked or expired longer ago than the retention period are
-//! deleted, in small batches, so storage stays bounded and requests never wait long behind it.
+//! deleted, then devices left without sessions and unseen for as long, in small batches, so
+//! storage stays bounded and requests never wait long behind it.
 
 use std::{sync::Arc, time::Duration};
 
@@ -29,16 +30,34 @@ impl Default for Retention {
     }
 }
 
-/// Deletes every session that ended before now minus `period`, batch by batch; returns how many.
-pub async fn purge_ended_sessions(
+/// What one purge deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub sessions: u64,
+    pub devices: u64,
+}
+
+/// Deletes every session that ended before now minus `period`, then every device left without
+/// sessions and last seen before then, batch by batch.
+pub async fn purge_ended(
     store: &dyn Store,
     period: chrono::Duration,
     batch: u32,
-) -> Result<u64, StoreError> {
-    let ended_before = Utc::now() - period;
+) -> Result<Purged, StoreError> {
+    let cutoff = Utc::now() - period;
+    Ok(Purged {
+        sessions: in_batches(batch, || store.purge_ended_sessions(cutoff, batch)).await?,
+        devices: in_batches(batch, || store.purge_abandoned_devices(cutoff, batch)).await?,
+    })
+}
+
+async fn in_batches<Batch>(batch: u32, mut delete: impl FnMut() -> Batch) -> Result<u64, StoreError>
+where
+    Batch: Future<Output = Result<u64, StoreError>>,
+{
     let mut purged = 0;
     loop {
-        let deleted = store.purge_ended_sessions(ended_before, batch).await?;
+        let deleted = delete().await?;
         purged += deleted;
         if deleted < u64::from(batch) {
             return Ok(purged);
@@ -55,9 +74,18 @@ pub async fn keep_purging(store: Arc<dyn Store>, retention: Retention) {
     rounds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         rounds.tick().await;
-        match purge_ended_sessions(store.as_ref(), retention.period, BATCH).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged ended sessions past retention"),
+        match purge_ended(store.as_ref(), retention.period, BATCH).await {
+            Ok(Purged {
+                sessions: 0,
+                devices: 0,
+            }) => {}
+            Ok(Purged { sessions, devices }) => {
+                tracing::info!(
+                    sessions,
+                    devices,
+                    "purged what ended before the retention period"
+                );
+            }
             Err(err) => tracing::warn!(error = %err, "purge failed; retrying next round"),
         }
     }

@@ -250,6 +250,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         batch: u32,
     ) -> Result<u64, StoreError>;
 
+    /// Deletes up to `batch` devices left without sessions and last seen before `seen_before`;
+    /// returns how many. Found by a read, deleted by id, as sessions are.
+    async fn purge_abandoned_devices(
+        &self,
+        seen_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Closes every connection, after the requests have drained: SQLite then checkpoints its
     /// write-ahead log, PostgreSQL ends its backends cleanly.
     async fn close(&self);

@@ -581,6 +581,33 @@ impl Store for PostgresStore {
         Ok(result.rows_affected())
     }
 
+    async fn purge_abandoned_devices(
+        &self,
+        seen_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let abandoned: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM devices AS d WHERE last_seen < $1 \
+             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT $2",
+        )
+        .bind(millis(seen_before))
+        .bind(i64::from(batch))
+        .fetch_all(&self.pool)
+        .await?;
+        if abandoned.is_empty() {
+            return Ok(0);
+        }
+        let result = sqlx::query(
+            "DELETE FROM devices WHERE id = ANY($2) AND last_seen < $1 \
+             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = devices.id)",
+        )
+        .bind(millis(seen_before))
+        .bind(&abandoned)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

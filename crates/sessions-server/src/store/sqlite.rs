@@ -116,7 +116,9 @@ impl SqliteStore {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before its answer leaves, so an acknowledged revocation
+            // survives a power loss too (NORMAL in WAL mode survives only a process crash).
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
@@ -517,6 +519,35 @@ impl Store for SqliteStore {
         Ok(result.rows_affected())
     }
 
+    async fn purge_abandoned_devices(
+        &self,
+        seen_before: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
+        let abandoned: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM devices AS d WHERE last_seen < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT ?2",
+        )
+        .bind(millis(seen_before))
+        .bind(i64::from(batch))
+        .fetch_all(&self.pool)
+        .await?;
+        if abandoned.is_empty() {
+            return Ok(0);
+        }
+        let ids = serde_json::to_string(&abandoned)
+            .map_err(|err| StoreError::CorruptRow(err.to_string()))?;
+        let result = sqlx::query(
+            "DELETE FROM devices WHERE id IN (SELECT value FROM json_each(?2)) AND last_seen < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = devices.id)",
+        )
+        .bind(millis(seen_before))
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
@@ -581,5 +612,23 @@ mod tests {
             }
         }
         drop(store);
+    }
+
+    /// An answered write is on disk: `synchronous=FULL` (2) on every connection, in WAL mode.
+    #[tokio::test]
+    async fn commits_are_synced_before_they_are_answered() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL");
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
     }
 }
