@@ -24,10 +24,21 @@ pub struct PgCluster {
     bin: PathBuf,
     data: PathBuf,
     run_as: Option<String>,
-    /// Commits wait for their WAL to reach the kernel, so they survive the server being killed
-    /// (`pg_ctl -m immediate stop`). The shared cluster trades that for speed.
-    durable: bool,
+    durability: Durability,
     pub port: u16,
+}
+
+/// How far a cluster's commits survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Commits return before their WAL is written: the shared test cluster, for speed.
+    Fast,
+    /// Commits wait for their WAL to reach the kernel, so they survive the server being killed
+    /// (`pg_ctl -m immediate stop`), not a power loss.
+    SurvivesKill,
+    /// PostgreSQL's defaults (`fsync`, `full_page_writes`): commits reach the disk, as in
+    /// production. For measuring writes.
+    SurvivesPowerLoss,
 }
 
 static CLUSTER: OnceLock<Result<PgCluster, String>> = OnceLock::new();
@@ -35,7 +46,7 @@ static CLUSTER: OnceLock<Result<PgCluster, String>> = OnceLock::new();
 /// The process's cluster, started on first use; `Err` says why there is none.
 pub fn cluster() -> Result<&'static PgCluster, &'static str> {
     CLUSTER
-        .get_or_init(|| PgCluster::start(false).map_err(|err| format!("{err:#}")))
+        .get_or_init(|| PgCluster::start(Durability::Fast).map_err(|err| format!("{err:#}")))
         .as_ref()
         .map_err(String::as_str)
 }
@@ -51,8 +62,13 @@ pub struct DedicatedCluster {
 
 /// Starts a [`DedicatedCluster`]; `Err` says why there is none (as for [`cluster`]).
 pub fn dedicated() -> anyhow::Result<DedicatedCluster> {
+    dedicated_with(Durability::SurvivesKill)
+}
+
+/// Starts a [`DedicatedCluster`] whose commits survive as far as `durability` says.
+pub fn dedicated_with(durability: Durability) -> anyhow::Result<DedicatedCluster> {
     Ok(DedicatedCluster {
-        cluster: PgCluster::start(true)?,
+        cluster: PgCluster::start(durability)?,
     })
 }
 
@@ -103,7 +119,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl PgCluster {
-    fn start(durable: bool) -> anyhow::Result<Self> {
+    fn start(durability: Durability) -> anyhow::Result<Self> {
         let bin = find_binaries().context(
             "no PostgreSQL binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql; \
              install the `postgresql` Debian package",
@@ -127,7 +143,7 @@ impl PgCluster {
             bin,
             data: dir.join("data"),
             run_as,
-            durable,
+            durability,
             port: free_port()?,
         };
         cluster.watch_for_exit(&dir)?;
@@ -202,12 +218,18 @@ impl PgCluster {
             .expect("data has a parent")
             .display()
             .to_string();
-        // fsync stays off even when durable: a stopped server loses nothing the kernel holds.
+        // Below `SurvivesPowerLoss`, fsync stays off: a stopped server loses nothing the kernel
+        // holds.
+        let (synchronous_commit, fsync) = match self.durability {
+            Durability::Fast => ("off", "off"),
+            Durability::SurvivesKill => ("on", "off"),
+            Durability::SurvivesPowerLoss => ("on", "on"),
+        };
         let options = format!(
-            "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit={} -c full_page_writes=off -c max_connections=500",
+            "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync={fsync} \
+             -c synchronous_commit={synchronous_commit} -c full_page_writes={fsync} \
+             -c max_connections=500",
             self.port,
-            if self.durable { "on" } else { "off" },
         );
         let log = self
             .data

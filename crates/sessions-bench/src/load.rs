@@ -1,6 +1,6 @@
 //! The load generator: one tokio task per connection, each with its own keep-alive HTTP/1
-//! connection and its own bearer tokens, sending `GET` requests back to back for a warm-up and
-//! then a fixed measured window.
+//! connection and its own sessions, sending requests back to back for a warm-up and then a fixed
+//! measured window: `GET /sessions`, or writes ([`Workload`]).
 
 use std::{
     sync::{
@@ -13,12 +13,66 @@ use std::{
 use anyhow::{Context as _, bail};
 use axum::body::Bytes;
 use reqwest::{
-    StatusCode, Url,
-    header::{AUTHORIZATION, HeaderValue},
+    Method, StatusCode, Url,
+    header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue},
 };
 use tokio::time::Instant;
 
-use crate::server;
+use crate::{
+    seed::{Credential, TRUSTED_FINGERPRINT},
+    server,
+};
+
+/// What a run's requests are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// `GET /sessions`, each body checked for its length.
+    List,
+    /// `POST /sessions/{id}/heartbeat` of the connection's own sessions.
+    Heartbeat,
+    /// `POST /devices/trust` of a device of the caller's.
+    Trust,
+    /// Nine in ten `GET /sessions`, one in ten heartbeats.
+    Mixed,
+}
+
+impl Workload {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::List => "GET /sessions",
+            Self::Heartbeat => "POST /sessions/{id}/heartbeat",
+            Self::Trust => "POST /devices/trust",
+            Self::Mixed => "90 % GET /sessions, 10 % heartbeats",
+        }
+    }
+
+    /// The request number `index` of a connection.
+    fn request(self, index: usize) -> Request {
+        match self {
+            Self::List => Request::List,
+            Self::Heartbeat => Request::Heartbeat,
+            Self::Trust => Request::Trust,
+            Self::Mixed if index % 10 == 9 => Request::Heartbeat,
+            Self::Mixed => Request::List,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Request {
+    List,
+    Heartbeat,
+    Trust,
+}
+
+/// One session's requests, ready to send.
+#[derive(Debug, Clone)]
+struct Target {
+    auth: HeaderValue,
+    heartbeat: Url,
+    /// The length of its `GET /sessions` body when the run started.
+    list_length: usize,
+}
 
 /// No single request may take longer; a slower one counts as an error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,9 +82,11 @@ const ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// One load run.
 #[derive(Debug, Clone)]
 pub struct Load {
-    pub url: Url,
-    /// The tokens of each connection; a connection cycles through its own.
-    pub tokens: Vec<Vec<String>>,
+    /// The server, `http://host:port`.
+    pub base: Url,
+    pub workload: Workload,
+    /// The sessions of each connection; a connection cycles through its own.
+    pub sessions: Vec<Vec<Credential>>,
     pub warmup: Duration,
     pub duration: Duration,
     /// How many sessions every `GET /sessions` body must list (checked once per token).
@@ -148,10 +204,22 @@ fn client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// Sends one request; the body when it is a 200.
-async fn fetch(client: &reqwest::Client, url: &Url, auth: &HeaderValue) -> Result<Bytes, String> {
-    let response = client
-        .get(url.clone())
-        .header(AUTHORIZATION, auth.clone())
+async fn fetch(
+    client: &reqwest::Client,
+    request: Request,
+    base: &Url,
+    target: &Target,
+) -> Result<Bytes, String> {
+    let builder = match request {
+        Request::List => client.get(base.join("sessions").map_err(|err| err.to_string())?),
+        Request::Heartbeat => client.request(Method::POST, target.heartbeat.clone()),
+        Request::Trust => client
+            .post(base.join("devices/trust").map_err(|err| err.to_string())?)
+            .header(CONTENT_TYPE, "application/json")
+            .body(format!(r#"{{"fingerprint":"{TRUSTED_FINGERPRINT}"}}"#)),
+    };
+    let response = builder
+        .header(AUTHORIZATION, target.auth.clone())
         .send()
         .await
         .map_err(|err| format!("request failed: {err}"))?;
@@ -189,28 +257,37 @@ pub async fn run(load: &Load) -> anyhow::Result<Outcome> {
     let shared = Arc::new(Shared::default());
     // Every connection checks each of its tokens once (which also opens the connection), all
     // connections at the same time.
-    let mut preparing = Vec::with_capacity(load.tokens.len());
-    for tokens in &load.tokens {
-        if tokens.is_empty() {
-            bail!("a connection without a token");
+    let mut preparing = Vec::with_capacity(load.sessions.len());
+    for sessions in &load.sessions {
+        if sessions.is_empty() {
+            bail!("a connection without a session");
         }
-        let tokens = tokens.clone();
-        let url = load.url.clone();
+        let sessions = sessions.clone();
+        let base = load.base.clone();
         let expected = load.expected_sessions;
+        let workload = load.workload;
         preparing.push(tokio::spawn(async move {
             let client = client()?;
-            let mut auths = Vec::with_capacity(tokens.len());
-            let mut lengths = Vec::with_capacity(tokens.len());
-            for token in tokens {
-                let auth = HeaderValue::from_str(&format!("Bearer {token}"))?;
-                let body = fetch(&client, &url, &auth)
+            let mut targets = Vec::with_capacity(sessions.len());
+            for session in sessions {
+                let mut target = Target {
+                    auth: HeaderValue::from_str(&format!("Bearer {}", session.token))?,
+                    heartbeat: base.join(&format!("sessions/{}/heartbeat", session.session_id))?,
+                    list_length: 0,
+                };
+                let body = fetch(&client, Request::List, &base, &target)
                     .await
-                    .map_err(|err| anyhow::anyhow!("{url}: {err}"))?;
+                    .map_err(|err| anyhow::anyhow!("{base}: {err}"))?;
                 check_body(&body, expected)?;
-                auths.push(auth);
-                lengths.push(body.len());
+                target.list_length = body.len();
+                if workload != Workload::List {
+                    fetch(&client, workload.request(9), &base, &target)
+                        .await
+                        .map_err(|err| anyhow::anyhow!("{base}: {err}"))?;
+                }
+                targets.push(target);
             }
-            anyhow::Ok((client, auths, lengths))
+            anyhow::Ok((client, targets))
         }));
     }
     let mut prepared = Vec::with_capacity(preparing.len());
@@ -222,9 +299,10 @@ pub async fn run(load: &Load) -> anyhow::Result<Outcome> {
     let measure_from = start + load.warmup;
     let until = measure_from + load.duration;
     let mut tasks = Vec::with_capacity(prepared.len());
-    for (client, auths, lengths) in prepared {
+    for (client, targets) in prepared {
         let shared = Arc::clone(&shared);
-        let url = load.url.clone();
+        let base = load.base.clone();
+        let workload = load.workload;
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(1 << 14);
             let mut next = 0;
@@ -233,22 +311,24 @@ pub async fn run(load: &Load) -> anyhow::Result<Outcome> {
                 if sent >= until {
                     break;
                 }
-                let index = next % auths.len();
+                let target = &targets[next % targets.len()];
+                let request = workload.request(next);
                 next += 1;
-                match fetch(&client, &url, &auths[index]).await {
-                    Ok(body) if body.len() == lengths[index] => {
+                match fetch(&client, request, &base, target).await {
+                    // Only a pure read run keeps every body as it was (writes move timestamps).
+                    Ok(body) if workload == Workload::List && body.len() != target.list_length => {
+                        shared.error(format!(
+                            "body of {} bytes, {} expected",
+                            body.len(),
+                            target.list_length
+                        ));
+                        tokio::time::sleep(ERROR_PAUSE).await;
+                    }
+                    Ok(_) => {
                         let done = Instant::now();
                         if sent >= measure_from && done <= until {
                             latencies.push(done - sent);
                         }
-                    }
-                    Ok(body) => {
-                        shared.error(format!(
-                            "body of {} bytes, {} expected",
-                            body.len(),
-                            lengths[index]
-                        ));
-                        tokio::time::sleep(ERROR_PAUSE).await;
                     }
                     Err(err) => {
                         shared.error(err);
@@ -320,7 +400,7 @@ pub async fn run(load: &Load) -> anyhow::Result<Outcome> {
     });
     let first_error = shared.first_error.lock().expect("not poisoned").clone();
     Ok(Outcome {
-        connections: load.tokens.len(),
+        connections: load.sessions.len(),
         duration: load.duration,
         requests: latencies.len() as u64,
         errors: shared.errors.load(Ordering::Relaxed),

@@ -26,7 +26,7 @@ use sessions_server::store::{PostgresStore, SqliteStore};
 use tokio::sync::Notify;
 
 use crate::{
-    load::{Load, Outcome},
+    load::{Load, Outcome, Workload},
     server::ServerProcess,
 };
 
@@ -184,6 +184,8 @@ pub struct Backend {
     pub size_large: Option<u64>,
     /// 64 connections, small data set.
     pub throughput: Outcome,
+    /// The write workloads, 64 connections, small data set.
+    pub writes: Vec<(Workload, Outcome)>,
     /// One connection, small and large data set.
     pub latency_small: Outcome,
     pub latency_large: Option<Outcome>,
@@ -361,8 +363,16 @@ impl Measure<'_> {
         duration: u64,
         what: &str,
     ) -> anyhow::Result<Outcome> {
-        self.load_with(server, users, connections, warmup, duration, what, None)
-            .await
+        self.load_with(
+            server,
+            users,
+            (connections, Workload::List),
+            warmup,
+            duration,
+            what,
+            None,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -370,7 +380,7 @@ impl Measure<'_> {
         &self,
         server: &ServerProcess,
         users: usize,
-        connections: usize,
+        (connections, workload): (usize, Workload),
         warmup: u64,
         duration: u64,
         what: &str,
@@ -378,8 +388,9 @@ impl Measure<'_> {
     ) -> anyhow::Result<Outcome> {
         progress!("{what}: {connections} connection(s), {warmup} s warm-up + {duration} s");
         let outcome = load::run(&Load {
-            url: sessions_url(server)?,
-            tokens: seed::assign_tokens(connections, users, USERS_PER_CONNECTION),
+            base: Url::parse(&format!("http://{}/", server.addr))?,
+            workload,
+            sessions: seed::assign_sessions(connections, users, USERS_PER_CONNECTION),
             warmup: Duration::from_secs(warmup),
             duration: Duration::from_secs(duration),
             expected_sessions: seed::SESSIONS_PER_USER,
@@ -415,6 +426,32 @@ impl Measure<'_> {
             what,
         )
         .await
+    }
+
+    /// The write workloads at the throughput runs' connections, one after the other.
+    async fn writes(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        what: &str,
+    ) -> anyhow::Result<Vec<(Workload, Outcome)>> {
+        let args = self.args;
+        let mut outcomes = Vec::new();
+        for workload in [Workload::Heartbeat, Workload::Trust, Workload::Mixed] {
+            let outcome = self
+                .load_with(
+                    server,
+                    users,
+                    (args.connections, workload),
+                    args.warmup,
+                    args.duration,
+                    &format!("{what}, {}", workload.describe()),
+                    None,
+                )
+                .await?;
+            outcomes.push((workload, outcome));
+        }
+        Ok(outcomes)
     }
 
     async fn latency(
@@ -460,7 +497,7 @@ impl Measure<'_> {
             .load_with(
                 server,
                 users,
-                args.connections,
+                (args.connections, Workload::List),
                 args.warmup,
                 PROFILE_SECONDS + 1,
                 what,
@@ -595,6 +632,8 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
                 .await?,
         )
     };
+    // Writes last on this data set: they move the timestamps the read runs' bodies show.
+    let writes = measure.writes(&service, small, "SQLite, small").await?;
     stop(service, "SQLite throughput", &mut incidents)?;
 
     let baseline = launcher.baseline(&body_file)?;
@@ -630,6 +669,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
         size_small,
         size_large,
         throughput,
+        writes,
         latency_small,
         latency_large: Some(latency_large),
         throughput_large: Some(throughput_large),
@@ -650,7 +690,9 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
         }
         (false, Some(_)) => {
             progress!("starting a throwaway PostgreSQL cluster");
-            let cluster = pg_throwaway::dedicated()?;
+            // PostgreSQL's own durability defaults: the write runs commit to disk, as SQLite's do.
+            let cluster =
+                pg_throwaway::dedicated_with(pg_throwaway::Durability::SurvivesPowerLoss)?;
             results.postgres_version = Some(cluster.version());
             let measure = Measure {
                 args: &args,
@@ -675,6 +717,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
             let throughput = measure
                 .throughput(&service, small, "PostgreSQL, small")
                 .await?;
+            let writes = measure.writes(&service, small, "PostgreSQL, small").await?;
             stop(service, "PostgreSQL throughput", &mut incidents)?;
 
             let store = PostgresStore::connect(&url).await?;
@@ -713,6 +756,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
                 size_small,
                 size_large,
                 throughput,
+                writes,
                 latency_small,
                 latency_large: Some(latency_large),
                 throughput_large: Some(throughput_large),

@@ -38,6 +38,30 @@ pub fn token(user: usize, session: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The fingerprint of every user's first device, which the trust workload trusts.
+pub const TRUSTED_FINGERPRINT: &str = "bench-fp-0";
+
+/// The id of session `session` of user `user`.
+pub fn session_id(user: usize, session: usize) -> String {
+    uuid_like(&format!("session {user} {session}"))
+}
+
+/// A session a load connection acts as: its bearer token, and its id (what a heartbeat names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub token: String,
+    pub session_id: String,
+}
+
+impl Credential {
+    fn of(user: usize, session: usize) -> Self {
+        Self {
+            token: token(user, session),
+            session_id: session_id(user, session),
+        }
+    }
+}
+
 /// A UUID-shaped id derived from `seed`, so reruns produce the same rows.
 fn uuid_like(seed: &str) -> String {
     let b = sessions_server::token::hash(seed);
@@ -123,7 +147,7 @@ fn batch(users: Range<usize>, now_ms: i64) -> Batch {
         for session in 0..SESSIONS_PER_USER {
             let started = now_ms - (session as i64 + 1) * 24 * HOUR_MS;
             batch.sessions.push(SessionRow {
-                id: uuid_like(&format!("session {user} {session}")),
+                id: session_id(user, session),
                 user_id: uid.clone(),
                 device_id: device_ids[session % DEVICES_PER_USER].clone(),
                 token_hash: sessions_server::token::hash(&token(user, session)).to_vec(),
@@ -288,19 +312,26 @@ pub async fn postgres(pool: &PgPool, users: Range<usize>, now_ms: i64) -> anyhow
 /// Which tokens each of `connections` connections cycles through: distinct tokens for every
 /// connection, of users spread evenly over all `users` (at most `per_connection` each), so a
 /// large table is read all over, not only at its start.
-pub fn assign_tokens(connections: usize, users: usize, per_connection: usize) -> Vec<Vec<String>> {
+pub fn assign_sessions(
+    connections: usize,
+    users: usize,
+    per_connection: usize,
+) -> Vec<Vec<Credential>> {
     let mut assigned = vec![Vec::new(); connections];
     if connections > users {
         // More connections than users: several sessions of one user, each its own token.
         for (index, tokens) in assigned.iter_mut().enumerate() {
-            tokens.push(token(index % users, (index / users) % SESSIONS_PER_USER));
+            tokens.push(Credential::of(
+                index % users,
+                (index / users) % SESSIONS_PER_USER,
+            ));
         }
         return assigned;
     }
     let slots = users.min(connections * per_connection);
     for slot in 0..slots {
         let user = slot * users / slots;
-        assigned[slot % connections].push(token(user, user % SESSIONS_PER_USER));
+        assigned[slot % connections].push(Credential::of(user, user % SESSIONS_PER_USER));
     }
     assigned
 }
