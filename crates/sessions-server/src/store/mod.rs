@@ -21,6 +21,8 @@ pub const DEVICE_SESSIONS_SHOWN: usize = 100;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]

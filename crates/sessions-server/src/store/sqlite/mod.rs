@@ -1,4 +1,7 @@
-//! The embedded default: SQLite through sqlx, in WAL mode, migrations applied at start.
+//! The embedded default: SQLite in WAL mode, migrations applied at start. Writes go through
+//! sqlx; reads through rusqlite, inline on the calling thread ([`reads`] says why).
+
+mod reads;
 
 use std::{str::FromStr as _, time::Duration};
 
@@ -13,35 +16,10 @@ use sqlx::{
 
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
-    rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
+    rows::{duration_millis, from_millis, millis},
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// `SELECT` of every session column joined with its device, followed by `$rest`. A macro so the
-/// query stays a `&'static str`, which sqlx requires of SQL text.
-macro_rules! select_sessions {
-    ($rest:literal) => {
-        concat!(
-            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
-            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
-            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
-            $rest
-        )
-    };
-}
-
-/// `SELECT` of every device column, followed by `$rest`.
-macro_rules! select_devices {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
-            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
-            "FROM devices ",
-            $rest
-        )
-    };
-}
 
 /// Creates the database file readable and writable by its owner only (0600) when it does not
 /// exist yet: it holds every session's token hash. SQLite gives its `-wal` and `-shm` files the
@@ -80,6 +58,7 @@ macro_rules! while_acting {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    readers: reads::Readers,
 }
 
 impl SqliteStore {
@@ -112,7 +91,12 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url`, e.g. `sqlite://sessions.db`, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?;
-        create_private(options.get_filename())?;
+        let path = options.get_filename().to_owned();
+        if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+            // Readers open the file by its path: an in-memory database has none to share.
+            return Err(StoreError::UnsupportedUrl);
+        }
+        create_private(&path)?;
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -127,7 +111,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            readers: reads::Readers::new(path),
+        })
     }
 
     /// The pool, for tests that need to reach under the service.
@@ -142,11 +129,7 @@ impl Store for SqliteStore {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!("WHERE s.token_hash = ?"))
-            .bind(&token_hash[..])
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(session_from_row).transpose()
+        self.readers.session_by_token_hash(token_hash)
     }
 
     async fn active_sessions_page(
@@ -155,21 +138,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         page: &Page,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        let (after_at, after_id, limit) = page.bounds();
-        let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
-             AND (s.last_activity < ? OR (s.last_activity = ? AND s.id > ?)) \
-             ORDER BY s.last_activity DESC, s.id LIMIT ?"
-        ))
-        .bind(user_id)
-        .bind(millis(now))
-        .bind(after_at)
-        .bind(after_at)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(session_from_row).collect()
+        self.readers.active_sessions_page(user_id, now, page)
     }
 
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
@@ -274,16 +243,8 @@ impl Store for SqliteStore {
         fingerprint: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!(
-            "WHERE s.user_id = ? AND d.fingerprint = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
-             ORDER BY s.last_activity DESC, s.id LIMIT 1"
-        ))
-        .bind(user_id)
-        .bind(fingerprint)
-        .bind(millis(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(session_from_row).transpose()
+        self.readers
+            .active_session_on_device(user_id, fingerprint, now)
     }
 
     async fn replace_token(
@@ -386,19 +347,7 @@ impl Store for SqliteStore {
         user_id: &str,
         page: &Page,
     ) -> Result<Vec<DeviceRecord>, StoreError> {
-        let (after_at, after_id, limit) = page.bounds();
-        let rows = sqlx::query(select_devices!(
-            "WHERE user_id = ? AND (last_seen < ? OR (last_seen = ? AND id > ?)) \
-             ORDER BY last_seen DESC, id LIMIT ?"
-        ))
-        .bind(user_id)
-        .bind(after_at)
-        .bind(after_at)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(device_from_row).collect()
+        self.readers.devices_page(user_id, page)
     }
 
     async fn device(
@@ -406,12 +355,7 @@ impl Store for SqliteStore {
         user_id: &str,
         device_id: &str,
     ) -> Result<Option<DeviceRecord>, StoreError> {
-        let row = sqlx::query(select_devices!("WHERE id = ? AND user_id = ?"))
-            .bind(device_id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(device_from_row).transpose()
+        self.readers.device(user_id, device_id)
     }
 
     async fn active_sessions_of_device(
@@ -420,16 +364,12 @@ impl Store for SqliteStore {
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = ? AND s.device_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? \
-             ORDER BY s.last_activity DESC, s.id LIMIT 100"
-        ))
-        .bind(user_id)
-        .bind(device_id)
-        .bind(millis(now))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(session_from_row).collect()
+        self.readers.active_sessions_of_device(
+            user_id,
+            device_id,
+            now,
+            super::DEVICE_SESSIONS_SHOWN,
+        )
     }
 
     async fn trust_device(
@@ -549,6 +489,8 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        // The readers first: the last connection to close checkpoints the log.
+        self.readers.close();
         self.pool.close().await;
     }
 

@@ -1,0 +1,279 @@
+//! SQLite reads through rusqlite, run on the calling thread.
+//!
+//! Why a second library: sqlx runs each SQLite connection on a thread of its own, so every
+//! statement costs thread hops (a wake-up and a context switch each way), more than an indexed
+//! read from the page cache itself costs. rusqlite calls SQLite directly, so a read runs inline
+//! on the request's own thread, in microseconds. In WAL mode a reader never waits for a writer.
+//! Writes stay on sqlx: they wait for the disk (`synchronous=FULL`), which must not hold a
+//! runtime thread. Both link the one SQLite that `libsqlite3-sys` builds.
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Row, config::DbConfig, params};
+
+use crate::store::{
+    DeviceInfo, DeviceRecord, Page, SessionRecord, StoreError, StoredTrust,
+    rows::{from_millis, millis},
+};
+
+/// Idle connections kept for reuse; more are opened when more threads read at once.
+const MAX_IDLE: usize = 16;
+
+/// Read connections to one database file.
+#[derive(Debug, Clone)]
+pub(super) struct Readers {
+    path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// `SELECT` of every session column joined with its device (read by [`session_from`]),
+/// followed by `$rest`: one `&'static str`, so no statement text is built per request.
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
+            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
+            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
+            $rest
+        )
+    };
+}
+
+/// `SELECT` of every device column (read by [`device_from`]), followed by `$rest`.
+macro_rules! select_devices {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
+            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
+            "FROM devices ",
+            $rest
+        )
+    };
+}
+
+impl Readers {
+    pub(super) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            idle: Arc::default(),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        // Plans never depend on bound values: otherwise SQLite re-prepares a cached statement
+        // whenever a value bound against an indexed column changes, which is every request
+        // (the profile showed a third of the server's CPU in the parser).
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        // Reads only; the file mapped (no read() call per page) and a 16 MiB page cache.
+        connection.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;",
+        )?;
+        Ok(connection)
+    }
+
+    /// Runs `read` on an idle connection, or a new one. A connection that failed is dropped,
+    /// so the next read opens a fresh one (after the file came back, say).
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().expect("never poisoned").pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => self.open()?,
+        };
+        let value = read(&connection)?;
+        let mut idle = self.idle.lock().expect("never poisoned");
+        if idle.len() < MAX_IDLE {
+            idle.push(connection);
+        }
+        Ok(value)
+    }
+
+    /// Closes every idle connection.
+    pub(super) fn close(&self) {
+        self.idle.lock().expect("never poisoned").clear();
+    }
+
+    pub(super) fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_sessions!("WHERE s.token_hash = ?1"))?
+                .query_row(params![&token_hash[..]], |row| Ok(session_from(row)))
+                .optional()?
+                .transpose()
+        })
+    }
+
+    pub(super) fn active_sessions_page(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+        page: &Page,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_sessions!(
+                    "WHERE s.user_id = ?1 AND s.revoked_at IS NULL \
+                     AND s.expires_at > ?2 \
+                     AND (s.last_activity < ?3 OR (s.last_activity = ?3 AND s.id > ?4)) \
+                     ORDER BY s.last_activity DESC, s.id LIMIT ?5"
+                ))?
+                .query_map(
+                    params![user_id, millis(now), after_at, after_id, limit],
+                    |row| Ok(session_from(row)),
+                )?
+                .map(|row| row?)
+                .collect()
+        })
+    }
+
+    pub(super) fn active_session_on_device(
+        &self,
+        user_id: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_sessions!(
+                    "WHERE s.user_id = ?1 AND d.fingerprint = ?2 \
+                     AND s.revoked_at IS NULL AND s.expires_at > ?3 \
+                     ORDER BY s.last_activity DESC, s.id LIMIT 1"
+                ))?
+                .query_row(params![user_id, fingerprint, millis(now)], |row| {
+                    Ok(session_from(row))
+                })
+                .optional()?
+                .transpose()
+        })
+    }
+
+    pub(super) fn active_sessions_of_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_sessions!(
+                    "WHERE s.user_id = ?1 AND s.device_id = ?2 \
+                     AND s.revoked_at IS NULL AND s.expires_at > ?3 \
+                     ORDER BY s.last_activity DESC, s.id LIMIT ?4"
+                ))?
+                .query_map(
+                    params![user_id, device_id, millis(now), limit as i64],
+                    |row| Ok(session_from(row)),
+                )?
+                .map(|row| row?)
+                .collect()
+        })
+    }
+
+    pub(super) fn devices_page(
+        &self,
+        user_id: &str,
+        page: &Page,
+    ) -> Result<Vec<DeviceRecord>, StoreError> {
+        let (after_at, after_id, limit) = page.bounds();
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_devices!(
+                    "WHERE user_id = ?1 \
+                     AND (last_seen < ?2 OR (last_seen = ?2 AND id > ?3)) \
+                     ORDER BY last_seen DESC, id LIMIT ?4"
+                ))?
+                .query_map(params![user_id, after_at, after_id, limit], |row| {
+                    Ok(device_from(row))
+                })?
+                .map(|row| row?)
+                .collect()
+        })
+    }
+
+    pub(super) fn device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<DeviceRecord>, StoreError> {
+        self.read(|connection| {
+            connection
+                .prepare_cached(select_devices!("WHERE id = ?1 AND user_id = ?2"))?
+                .query_row(params![device_id, user_id], |row| Ok(device_from(row)))
+                .optional()?
+                .transpose()
+        })
+    }
+}
+
+fn time(row: &Row<'_>, column: usize) -> Result<DateTime<Utc>, StoreError> {
+    from_millis(row.get(column)?)
+}
+
+fn optional_time(row: &Row<'_>, column: usize) -> Result<Option<DateTime<Utc>>, StoreError> {
+    row.get::<_, Option<i64>>(column)?
+        .map(from_millis)
+        .transpose()
+}
+
+/// A row of `select_sessions!`.
+fn session_from(row: &Row<'_>) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        device_id: row.get(2)?,
+        device_name: row.get(3)?,
+        ip_address: row.get(4)?,
+        location: row.get(5)?,
+        login_method: row.get(6)?,
+        started_at: time(row, 7)?,
+        last_activity: time(row, 8)?,
+        expires_at: time(row, 9)?,
+        revoked_at: optional_time(row, 10)?,
+    })
+}
+
+/// A row of `select_devices!`.
+fn device_from(row: &Row<'_>) -> Result<DeviceRecord, StoreError> {
+    let level: String = row.get(11)?;
+    let trust = match (level.as_str(), optional_time(row, 12)?) {
+        ("UNKNOWN", _) => StoredTrust::Unknown,
+        ("LOW", _) => StoredTrust::Low,
+        ("HIGH", Some(until)) => StoredTrust::High { until },
+        _ => return Err(StoreError::CorruptRow(format!("trust level {level:?}"))),
+    };
+    Ok(DeviceRecord {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        fingerprint: row.get(2)?,
+        info: DeviceInfo {
+            name: row.get(3)?,
+            device_type: row.get(4)?,
+            os: row.get(5)?,
+            browser: row.get(6)?,
+            user_agent: row.get(7)?,
+            country: row.get(9)?,
+            city: row.get(10)?,
+        },
+        ip_address: row.get(8)?,
+        trust,
+        created_at: time(row, 13)?,
+        last_seen: time(row, 14)?,
+    })
+}
