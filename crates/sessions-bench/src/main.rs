@@ -207,17 +207,11 @@ pub struct Soak {
     pub error_lines: u64,
 }
 
-/// `PRAGMA cache_size` of a connection opened as the service opens them (negative: KiB;
-/// positive: pages), with its size in bytes.
-async fn sqlite_cache(pool: &sqlx::SqlitePool) -> Option<(i64, u64)> {
-    let pragma: i64 = sqlx::query_scalar("PRAGMA cache_size")
-        .fetch_one(pool)
-        .await
-        .ok()?;
-    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
-        .fetch_one(pool)
-        .await
-        .ok()?;
+/// `PRAGMA cache_size` of the service's read connections (negative: KiB; positive: pages),
+/// with its size in bytes.
+fn sqlite_cache(store: &SqliteStore) -> Option<(i64, u64)> {
+    let pragma = store.read_pragma("cache_size").ok()?;
+    let page_size = store.read_pragma("page_size").ok()?;
     let bytes = if pragma < 0 {
         pragma.unsigned_abs() * 1024
     } else {
@@ -299,7 +293,9 @@ impl Launcher {
                 "--database-url",
                 database_url,
             ])
-            .arg("--no-rate-limit")
+            // The limiter on, as in production, with limits the load never reaches.
+            .args(["--rate-limit-per-token", "1000000000"])
+            .args(["--rate-limit-per-ip", "1000000000"])
             // The load comes from one address; the per-IP cap would refuse most of it.
             .args(["--max-connections-per-ip", "1024"])
             .env("SESSIONS_LOG", &self.log_filter)
@@ -589,7 +585,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
     // SQLite, small data set; its body becomes the baseline's.
     let sqlite_url = format!("sqlite://{}", work.path().join("bench.db").display());
     let store = SqliteStore::connect(&sqlite_url).await?;
-    results.sqlite_cache = sqlite_cache(store.pool()).await;
+    results.sqlite_cache = sqlite_cache(&store);
     progress!("seeding SQLite: {small} users × 10 sessions");
     let seed_small = seed::sqlite(store.pool(), 0..small, now).await?;
     results.sqlite_version = sqlx::query_scalar("SELECT sqlite_version()")

@@ -117,6 +117,11 @@ impl SqliteStore {
         })
     }
 
+    /// A `PRAGMA` (`cache_size`, `mmap_size`, …) as the connections that serve reads see it.
+    pub fn read_pragma(&self, name: &str) -> Result<i64, StoreError> {
+        self.readers.pragma(name)
+    }
+
     /// The pool, for tests that need to reach under the service.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

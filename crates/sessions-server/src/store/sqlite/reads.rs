@@ -100,6 +100,11 @@ impl Readers {
         Ok(value)
     }
 
+    /// A `PRAGMA` as the read connections see it.
+    pub(super) fn pragma(&self, name: &str) -> Result<i64, StoreError> {
+        self.read(|connection| Ok(connection.pragma_query_value(None, name, |row| row.get(0))?))
+    }
+
     /// Closes every idle connection.
     pub(super) fn close(&self) {
         self.idle.lock().expect("never poisoned").clear();
