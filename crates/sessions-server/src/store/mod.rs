@@ -29,6 +29,12 @@ pub enum StoreError {
     CorruptRow(String),
     #[error("unsupported database URL: use sqlite://… or postgres://…")]
     UnsupportedUrl,
+    /// A write's transaction did not commit: nothing of it was written.
+    #[error("the transaction did not commit: {0}")]
+    CommitFailed(String),
+    /// The store was closed (the service is shutting down).
+    #[error("the store is closed")]
+    Closed,
     /// The acting session was revoked or expired before the write: nothing was written.
     #[error("the acting session ended before the write")]
     SessionEnded,

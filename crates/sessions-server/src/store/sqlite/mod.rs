@@ -1,22 +1,24 @@
-//! The embedded default: SQLite in WAL mode, migrations applied at start. Writes go through
-//! sqlx; reads through rusqlite, inline on the calling thread ([`reads`] says why).
+//! The embedded default: SQLite in WAL mode, migrations applied at start (sqlx). Reads run
+//! through rusqlite inline on the calling thread ([`reads`] says why); the service's writes
+//! through rusqlite on one writer thread that commits them in groups ([`writer`]).
 
 mod reads;
+mod writer;
+mod writes;
 
 use std::{str::FromStr as _, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{
-    Row as _,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-    },
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+
+use writes::ActingSession;
 
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
-    rows::{duration_millis, from_millis, millis},
+    rows::{from_millis, millis},
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,53 +43,14 @@ fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
         })
 }
 
-/// Multi-statement writes take the write lock up front, so two of them never deadlock on a
-/// read-to-write upgrade (which SQLite reports as busy without waiting).
-const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-
-/// A write's own check that its acting session is still active (`?1` now, `?2` the user, `?3`
-/// the acting session). SQLite runs one writer at a time, so the check and the write see the
-/// same state: a revoke that committed first makes the write match nothing.
-macro_rules! while_acting {
-    () => {
-        "EXISTS (SELECT 1 FROM sessions AS acting WHERE acting.id = ?3 AND acting.user_id = ?2 \
-             AND acting.revoked_at IS NULL AND acting.expires_at > ?1)"
-    };
-}
-
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     readers: reads::Readers,
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
-    /// A write's outcome: done, or matched nothing, because its target is not there (false) or
-    /// because its acting session had ended (an error, whatever the target).
-    async fn written(
-        &self,
-        done: bool,
-        acting: Acting<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        if done {
-            return Ok(true);
-        }
-        let active = sqlx::query(
-            "SELECT 1 FROM sessions \
-             WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-        )
-        .bind(acting.session_id)
-        .bind(acting.user_id)
-        .bind(millis(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        match active {
-            Some(_) => Ok(false),
-            None => Err(StoreError::SessionEnded),
-        }
-    }
-
     /// Opens (creating if missing) the database at `url`, e.g. `sqlite://sessions.db`, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?;
@@ -113,6 +76,7 @@ impl SqliteStore {
         MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool,
+            writer: writer::Writer::start(&path)?,
             readers: reads::Readers::new(path),
         })
     }
@@ -147,99 +111,9 @@ impl Store for SqliteStore {
     }
 
     async fn create_session(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
-        let started = millis(session.started_at);
-        let expires = millis(session.expires_at);
-        let device = &session.device;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query("INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
-            .bind(&session.user_id)
-            .bind(started)
-            .execute(&mut *tx)
-            .await?;
-        // A known device keeps its id and trust, and takes the newest details it is seen with.
-        let device_id: String = sqlx::query_scalar(
-            "INSERT INTO devices (id, user_id, fingerprint, device_name, device_type, os, browser, \
-                 user_agent, ip_address, country, city, created_at, last_seen) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id, fingerprint) DO UPDATE SET \
-                 device_name = excluded.device_name, device_type = excluded.device_type, \
-                 os = excluded.os, browser = excluded.browser, user_agent = excluded.user_agent, \
-                 ip_address = excluded.ip_address, country = excluded.country, city = excluded.city, \
-                 last_seen = MAX(devices.last_seen, excluded.last_seen) \
-             RETURNING id",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(&session.user_id)
-        .bind(&session.device_fingerprint)
-        .bind(&device.name)
-        .bind(&device.device_type)
-        .bind(&device.os)
-        .bind(&device.browser)
-        .bind(&device.user_agent)
-        .bind(&session.ip_address)
-        .bind(&device.country)
-        .bind(&device.city)
-        .bind(started)
-        .bind(started)
-        .fetch_one(&mut *tx)
-        .await?;
-        let session_id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO sessions (id, user_id, device_id, token_hash, ip_address, location, \
-                 login_method, started_at, last_activity, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&session_id)
-        .bind(&session.user_id)
-        .bind(&device_id)
-        .bind(&session.token_hash[..])
-        .bind(&session.ip_address)
-        .bind(&session.location)
-        .bind(&session.login_method)
-        .bind(started)
-        .bind(started)
-        .bind(expires)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(cap) = session.max_active_sessions {
-            // The least recently active sessions past the cap are retired with the opening.
-            let retired = sqlx::query(
-                "UPDATE sessions SET revoked_at = ?1 WHERE id IN (\
-                 SELECT id FROM sessions \
-                 WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND id <> ?3 \
-                 ORDER BY last_activity DESC, id LIMIT -1 OFFSET ?4)",
-            )
-            .bind(started)
-            .bind(&session.user_id)
-            .bind(&session_id)
-            .bind(i64::from(cap.get()) - 1)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if retired > 0 {
-                tracing::info!(
-                    retired,
-                    cap = cap.get(),
-                    "retired the user's least recently active sessions past the cap"
-                );
-            }
-        }
-        tx.commit().await?;
-        // Report the times as stored (millisecond precision), as a later read would.
-        let started_at = from_millis(started)?;
-        Ok(SessionRecord {
-            id: session_id,
-            user_id: session.user_id,
-            device_id,
-            device_name: session.device.name,
-            ip_address: session.ip_address,
-            location: session.location,
-            login_method: session.login_method,
-            started_at,
-            last_activity: started_at,
-            expires_at: from_millis(expires)?,
-            revoked_at: None,
-        })
+        self.writer
+            .write(move |connection| writes::create_session(connection, session))
+            .await
     }
 
     async fn active_session_on_device(
@@ -257,12 +131,10 @@ impl Store for SqliteStore {
         session_id: &str,
         token_hash: &[u8; 32],
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query("UPDATE sessions SET token_hash = ? WHERE id = ?")
-            .bind(&token_hash[..])
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let (session_id, token_hash) = (session_id.to_owned(), *token_hash);
+        self.writer
+            .write(move |connection| writes::replace_token(connection, &session_id, &token_hash))
+            .await
     }
 
     async fn revoke_session(
@@ -271,18 +143,12 @@ impl Store for SqliteStore {
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(concat!(
-            "UPDATE sessions SET revoked_at = ?1 \
-             WHERE id = ?4 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
-            while_acting!()
-        ))
-        .bind(millis(now))
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .bind(session_id)
-        .execute(&self.pool)
-        .await?;
-        self.written(result.rows_affected() == 1, acting, now).await
+        let (acting, session_id) = (ActingSession::from(acting), session_id.to_owned());
+        self.writer
+            .write(move |connection| {
+                writes::revoke_session(connection, &acting, &session_id, millis(now))
+            })
+            .await
     }
 
     async fn revoke_all_sessions(
@@ -290,20 +156,10 @@ impl Store for SqliteStore {
         acting: Acting<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let result = sqlx::query(concat!(
-            "UPDATE sessions SET revoked_at = ?1 \
-             WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
-            while_acting!()
-        ))
-        .bind(millis(now))
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .execute(&self.pool)
-        .await?;
-        // The acting session is among those revoked: none means it had ended.
-        let revoked = result.rows_affected();
-        self.written(revoked > 0, acting, now).await?;
-        Ok(revoked)
+        let acting = ActingSession::from(acting);
+        self.writer
+            .write(move |connection| writes::revoke_all_sessions(connection, &acting, millis(now)))
+            .await
     }
 
     async fn heartbeat(
@@ -313,38 +169,14 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         policy: ExpiryPolicy,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let at = millis(now);
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        // One statement decides and writes, so a concurrent revoke either lands first (and this
-        // matches nothing) or after (and revokes the extended session): never a resurrection.
-        let row = sqlx::query(concat!(
-            "UPDATE sessions SET last_activity = MAX(last_activity, ?1), \
-                 expires_at = MAX(expires_at, MIN(?1 + ?4, started_at + ?5)) \
-             WHERE id = ?6 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 AND ",
-            while_acting!(),
-            " RETURNING expires_at, device_id"
-        ))
-        .bind(at)
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .bind(duration_millis(policy.sliding_ttl))
-        .bind(duration_millis(policy.absolute_lifetime))
-        .bind(session_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            drop(tx);
-            self.written(false, acting, now).await?;
-            return Ok(None);
-        };
-        let device_id: String = row.try_get("device_id")?;
-        sqlx::query("UPDATE devices SET last_seen = MAX(last_seen, ?) WHERE id = ?")
-            .bind(at)
-            .bind(&device_id)
-            .execute(&mut *tx)
+        let (acting, session_id) = (ActingSession::from(acting), session_id.to_owned());
+        let expires_at = self
+            .writer
+            .write(move |connection| {
+                writes::heartbeat(connection, &acting, &session_id, millis(now), policy)
+            })
             .await?;
-        tx.commit().await?;
-        Ok(Some(from_millis(row.try_get("expires_at")?)?))
+        expires_at.map(from_millis).transpose()
     }
 
     async fn devices_page(
@@ -384,19 +216,18 @@ impl Store for SqliteStore {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(concat!(
-            "UPDATE devices SET trust_level = 'HIGH', trust_expires_at = ?4 \
-             WHERE user_id = ?2 AND fingerprint = ?5 AND ",
-            while_acting!()
-        ))
-        .bind(millis(now))
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .bind(millis(until))
-        .bind(fingerprint)
-        .execute(&self.pool)
-        .await?;
-        self.written(result.rows_affected() == 1, acting, now).await
+        let (acting, fingerprint) = (ActingSession::from(acting), fingerprint.to_owned());
+        self.writer
+            .write(move |connection| {
+                writes::trust_device(
+                    connection,
+                    &acting,
+                    &fingerprint,
+                    millis(until),
+                    millis(now),
+                )
+            })
+            .await
     }
 
     async fn untrust_device(
@@ -405,34 +236,12 @@ impl Store for SqliteStore {
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let updated = sqlx::query(concat!(
-            "UPDATE devices SET trust_level = 'LOW', trust_expires_at = NULL \
-             WHERE id = ?4 AND user_id = ?2 AND ",
-            while_acting!()
-        ))
-        .bind(millis(now))
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .bind(device_id)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            drop(tx);
-            return self.written(false, acting, now).await;
-        }
-        sqlx::query(
-            "UPDATE sessions SET revoked_at = ? \
-             WHERE device_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-        )
-        .bind(millis(now))
-        .bind(device_id)
-        .bind(acting.user_id)
-        .bind(millis(now))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        let (acting, device_id) = (ActingSession::from(acting), device_id.to_owned());
+        self.writer
+            .write(move |connection| {
+                writes::untrust_device(connection, &acting, &device_id, millis(now))
+            })
+            .await
     }
 
     async fn purge_ended_sessions(
@@ -494,8 +303,9 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
-        // The readers first: the last connection to close checkpoints the log.
+        // The readers and the writer first: the last connection to close checkpoints the log.
         self.readers.close();
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -522,18 +332,12 @@ impl Store for SqliteStore {
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // Its sessions go with it (ON DELETE CASCADE), so their tokens find nothing any more.
-        let result = sqlx::query(concat!(
-            "DELETE FROM devices WHERE id = ?4 AND user_id = ?2 AND ",
-            while_acting!()
-        ))
-        .bind(millis(now))
-        .bind(acting.user_id)
-        .bind(acting.session_id)
-        .bind(device_id)
-        .execute(&self.pool)
-        .await?;
-        self.written(result.rows_affected() == 1, acting, now).await
+        let (acting, device_id) = (ActingSession::from(acting), device_id.to_owned());
+        self.writer
+            .write(move |connection| {
+                writes::remove_device(connection, &acting, &device_id, millis(now))
+            })
+            .await
     }
 }
 
