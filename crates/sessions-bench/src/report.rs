@@ -244,8 +244,8 @@ fn write_markdown(out: &mut String, r: &Results) -> std::fmt::Result {
         out,
         "- SQLite {}, through the service's own settings: WAL, `synchronous = FULL` (every \
          answered write is on disk); reads through rusqlite, inline on the request's thread \
-         (each read connection maps the file, `mmap_size` 256 MiB, and keeps a 16 MiB page \
-         cache); writes through sqlx's pool of 8.",
+         (an 8 MiB page cache each); the service's writes through one rusqlite writer thread \
+         that commits the writes queued meanwhile as one transaction.",
         r.sqlite_version
     )?;
     match (&r.postgres_version, &r.postgres_skipped) {
@@ -811,9 +811,11 @@ fn write_analysis(out: &mut String, r: &Results, baseline: &Outcome) -> std::fmt
             "SQLite" => writeln!(
                 out,
                 ", while each of the service's read connections keeps {} of pages \
-                 (`PRAGMA cache_size` = {}) and maps the file (`mmap_size` 256 MiB, so a page \
-                 past the cache is a memory read, not a `read()`: {} per request, against {} \
-                 with the small database of {}).{}",
+                 (`PRAGMA cache_size` = {}): a page past it is a `read()` from the operating \
+                 system's page cache ({} per request, against {} with the small database of \
+                 {}). `mmap_size` would save those calls, but every connection's mapping \
+                 counts in full towards the server's resident memory (+550 MiB in the soak \
+                 when it was tried).{}",
                 r.sqlite_cache
                     .map_or("n/a".to_owned(), |(_, bytes)| mib(bytes)),
                 r.sqlite_cache
