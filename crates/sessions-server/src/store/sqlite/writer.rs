@@ -148,12 +148,82 @@ fn commit_group(connection: &mut Connection, group: Vec<Job>) {
             return;
         }
     };
-    let answers: Vec<Answer> = group.into_iter().map(|job| job(Ok(&transaction))).collect();
-    let committed = transaction.commit().map_err(|err| err.to_string());
+    let mut answers = Vec::with_capacity(group.len());
+    let mut rolled_back: Option<String> = None;
+    for job in group {
+        if let Some(why) = &rolled_back {
+            job(Err(why.as_str()))(Err(why.clone()));
+            continue;
+        }
+        answers.push(job(Ok(&transaction)));
+        // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back
+        // at once: the writes before are gone, so none of the group may be answered as done.
+        if transaction.is_autocommit() {
+            rolled_back = Some("SQLite rolled the transaction back".to_owned());
+        }
+    }
+    let committed = match rolled_back {
+        Some(why) => Err(why),
+        None => transaction.commit().map_err(|err| err.to_string()),
+    };
     if let Err(why) = &committed {
         tracing::error!(error = %why, "a group of writes failed to commit");
     }
     for answer in answers {
         answer(committed.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails is rolled back alone; the others queued with it are committed, and
+    /// each is answered only once the commit is done.
+    #[tokio::test]
+    async fn a_failed_write_is_rolled_back_alone_and_the_others_are_committed() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("writes.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
+            .unwrap();
+        let writer = Writer::start(&path).unwrap();
+        let insert = |value: i64, fail: bool| {
+            let writer = writer.clone();
+            async move {
+                writer
+                    .write(move |connection| {
+                        connection.execute("INSERT INTO t (v) VALUES (?1)", [value])?;
+                        if fail {
+                            return Err(StoreError::SessionEnded);
+                        }
+                        Ok(value)
+                    })
+                    .await
+            }
+        };
+        let (first, failed, last) =
+            tokio::join!(insert(1, false), insert(2, true), insert(3, false));
+        assert_eq!(first.unwrap(), 1);
+        assert!(
+            matches!(failed, Err(StoreError::SessionEnded)),
+            "{failed:?}"
+        );
+        assert_eq!(last.unwrap(), 3);
+        writer.close().await;
+        let stored: Vec<i64> = Connection::open(&path)
+            .unwrap()
+            .prepare("SELECT v FROM t ORDER BY v")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, [1, 3]);
+        assert!(matches!(
+            writer.write(|_| Ok(())).await,
+            Err(StoreError::Closed)
+        ));
     }
 }
