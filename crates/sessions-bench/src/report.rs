@@ -4,6 +4,8 @@ use std::{fmt::Write as _, time::Duration};
 
 use sqlx::{PgPool, Row as _, SqlitePool};
 
+use sessions_server::store::sql;
+
 use crate::{Backend, Results, load::Outcome, seed};
 
 /// Targets, reported and never asserted: requests/s against the baseline's, per backend.
@@ -58,38 +60,37 @@ fn ratio(over: Duration, under: Duration) -> f64 {
     over.as_secs_f64() / under.as_secs_f64().max(1e-9)
 }
 
-/// The SQL `GET /sessions` runs, as in `crates/sessions-server/src/store/*.rs`: the token
-/// lookup, then the caller's active sessions.
-const SELECT: &str = "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, \
-    s.location, s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at \
-    FROM sessions s JOIN devices d ON d.id = s.device_id";
+/// The statements `GET /sessions` runs, the service's own (`sessions_server::store::sql`): the
+/// token lookup, then the caller's active sessions (a first page of up to 100).
+const PLANNED: [(&str, &str); 2] = [
+    ("token lookup", sql::SESSION_BY_TOKEN_HASH),
+    ("the caller's sessions", sql::ACTIVE_SESSIONS_PAGE),
+];
 
-fn plan_inputs() -> (String, String) {
-    let hash: String = sessions_server::token::hash(&seed::token(50, 0))
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+/// The values the plans are asked for: a user in the middle of the data set, and its token.
+fn plan_inputs() -> (String, Vec<u8>) {
+    let hash = sessions_server::token::hash(&seed::token(50, 0)).to_vec();
     (seed::user_id(50), hash)
 }
 
-/// SQLite's plans for the two queries, one line per step.
+/// SQLite's plans for the two statements, one line per step.
 pub async fn sqlite_plan(pool: &SqlitePool, now_ms: i64) -> anyhow::Result<String> {
     let (user, hash) = plan_inputs();
-    let queries = [
-        format!("{SELECT} WHERE s.token_hash = X'{hash}'"),
-        format!(
-            "{SELECT} WHERE s.user_id = '{user}' AND s.revoked_at IS NULL AND s.expires_at > {now_ms} \
-             ORDER BY s.last_activity DESC, s.id"
-        ),
-    ];
     let mut out = String::new();
-    for (name, query) in ["token lookup", "the caller's sessions"]
-        .iter()
-        .zip(queries)
-    {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {query}")))
-            .fetch_all(pool)
-            .await?;
+    for (index, (name, statement)) in PLANNED.iter().enumerate() {
+        let explain = format!("EXPLAIN QUERY PLAN {statement}");
+        let query = sqlx::query(sqlx::AssertSqlSafe(explain));
+        let query = if index == 0 {
+            query.bind(hash.clone())
+        } else {
+            query
+                .bind(user.clone())
+                .bind(now_ms)
+                .bind(i64::MAX)
+                .bind("")
+                .bind(100_i64)
+        };
+        let rows = query.fetch_all(pool).await?;
         writeln!(out, "{name}:")?;
         for row in rows {
             writeln!(out, "  {}", row.try_get::<String, _>("detail")?)?;
@@ -98,24 +99,24 @@ pub async fn sqlite_plan(pool: &SqlitePool, now_ms: i64) -> anyhow::Result<Strin
     Ok(out)
 }
 
-/// PostgreSQL's plans for the two queries.
+/// PostgreSQL's plans for the two statements.
 pub async fn postgres_plan(pool: &PgPool, now_ms: i64) -> anyhow::Result<String> {
     let (user, hash) = plan_inputs();
-    let queries = [
-        format!("{SELECT} WHERE s.token_hash = '\\x{hash}'::bytea"),
-        format!(
-            "{SELECT} WHERE s.user_id = '{user}' AND s.revoked_at IS NULL AND s.expires_at > {now_ms} \
-             ORDER BY s.last_activity DESC, s.id"
-        ),
-    ];
     let mut out = String::new();
-    for (name, query) in ["token lookup", "the caller's sessions"]
-        .iter()
-        .zip(queries)
-    {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {query}")))
-            .fetch_all(pool)
-            .await?;
+    for (index, (name, statement)) in PLANNED.iter().enumerate() {
+        let explain = format!("EXPLAIN (COSTS OFF) {statement}");
+        let query = sqlx::query(sqlx::AssertSqlSafe(explain));
+        let query = if index == 0 {
+            query.bind(hash.clone())
+        } else {
+            query
+                .bind(user.clone())
+                .bind(now_ms)
+                .bind(i64::MAX)
+                .bind("")
+                .bind(100_i64)
+        };
+        let rows = query.fetch_all(pool).await?;
         writeln!(out, "{name}:")?;
         for row in rows {
             writeln!(out, "  {}", row.try_get::<String, _>(0)?)?;

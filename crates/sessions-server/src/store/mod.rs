@@ -5,6 +5,7 @@
 
 mod postgres;
 mod rows;
+pub mod sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;

@@ -14,33 +14,10 @@ use sqlx::{
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
+    sql,
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// `SELECT` of every session column joined with its device, followed by `$rest`.
-macro_rules! select_sessions {
-    ($rest:literal) => {
-        concat!(
-            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
-            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
-            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
-            $rest
-        )
-    };
-}
-
-/// `SELECT` of every device column, followed by `$rest`.
-macro_rules! select_devices {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
-            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
-            "FROM devices ",
-            $rest
-        )
-    };
-}
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -394,7 +371,7 @@ impl Store for PostgresStore {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!("WHERE s.token_hash = $1"))
+        let row = sqlx::query(sql::SESSION_BY_TOKEN_HASH)
             .bind(&token_hash[..])
             .fetch_optional(&self.pool)
             .await?;
@@ -408,18 +385,14 @@ impl Store for PostgresStore {
         page: &Page,
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let (after_at, after_id, limit) = page.bounds();
-        let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             AND (s.last_activity < $3 OR (s.last_activity = $3 AND s.id > $4)) \
-             ORDER BY s.last_activity DESC, s.id LIMIT $5"
-        ))
-        .bind(user_id)
-        .bind(millis(now))
-        .bind(after_at)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::ACTIVE_SESSIONS_PAGE)
+            .bind(user_id)
+            .bind(millis(now))
+            .bind(after_at)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(session_from_row).collect()
     }
 
@@ -433,15 +406,12 @@ impl Store for PostgresStore {
         fingerprint: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(select_sessions!(
-            "WHERE s.user_id = $1 AND d.fingerprint = $2 AND s.revoked_at IS NULL \
-             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id LIMIT 1"
-        ))
-        .bind(user_id)
-        .bind(fingerprint)
-        .bind(millis(now))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sql::ACTIVE_SESSION_ON_DEVICE)
+            .bind(user_id)
+            .bind(fingerprint)
+            .bind(millis(now))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(session_from_row).transpose()
     }
 
@@ -491,16 +461,13 @@ impl Store for PostgresStore {
         page: &Page,
     ) -> Result<Vec<DeviceRecord>, StoreError> {
         let (after_at, after_id, limit) = page.bounds();
-        let rows = sqlx::query(select_devices!(
-            "WHERE user_id = $1 AND (last_seen < $2 OR (last_seen = $2 AND id > $3)) \
-             ORDER BY last_seen DESC, id LIMIT $4"
-        ))
-        .bind(user_id)
-        .bind(after_at)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::DEVICES_PAGE)
+            .bind(user_id)
+            .bind(after_at)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(device_from_row).collect()
     }
 
@@ -509,7 +476,7 @@ impl Store for PostgresStore {
         user_id: &str,
         device_id: &str,
     ) -> Result<Option<DeviceRecord>, StoreError> {
-        let row = sqlx::query(select_devices!("WHERE id = $1 AND user_id = $2"))
+        let row = sqlx::query(sql::DEVICE)
             .bind(device_id)
             .bind(user_id)
             .fetch_optional(&self.pool)
@@ -523,15 +490,13 @@ impl Store for PostgresStore {
         device_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        let rows = sqlx::query(select_sessions!(
-            "WHERE s.user_id = $1 AND s.device_id = $2 AND s.revoked_at IS NULL \
-             AND s.expires_at > $3 ORDER BY s.last_activity DESC, s.id LIMIT 100"
-        ))
-        .bind(user_id)
-        .bind(device_id)
-        .bind(millis(now))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql::ACTIVE_SESSIONS_OF_DEVICE)
+            .bind(user_id)
+            .bind(device_id)
+            .bind(millis(now))
+            .bind(super::DEVICE_SESSIONS_SHOWN as i64)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(session_from_row).collect()
     }
 

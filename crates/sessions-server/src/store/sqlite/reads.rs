@@ -19,6 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Row, config::DbCon
 use crate::store::{
     DeviceInfo, DeviceRecord, Page, SessionRecord, StoreError, StoredTrust,
     rows::{from_millis, millis},
+    sql,
 };
 
 /// Idle connections kept for reuse; more are opened when more threads read at once.
@@ -29,31 +30,6 @@ const MAX_IDLE: usize = 16;
 pub(super) struct Readers {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
-}
-
-/// `SELECT` of every session column joined with its device (read by [`session_from`]),
-/// followed by `$rest`: one `&'static str`, so no statement text is built per request.
-macro_rules! select_sessions {
-    ($rest:literal) => {
-        concat!(
-            "SELECT s.id, s.user_id, s.device_id, d.device_name, s.ip_address, s.location, ",
-            "s.login_method, s.started_at, s.last_activity, s.expires_at, s.revoked_at ",
-            "FROM sessions s JOIN devices d ON d.id = s.device_id ",
-            $rest
-        )
-    };
-}
-
-/// `SELECT` of every device column (read by [`device_from`]), followed by `$rest`.
-macro_rules! select_devices {
-    ($rest:literal) => {
-        concat!(
-            "SELECT id, user_id, fingerprint, device_name, device_type, os, browser, user_agent, ",
-            "ip_address, country, city, trust_level, trust_expires_at, created_at, last_seen ",
-            "FROM devices ",
-            $rest
-        )
-    };
 }
 
 impl Readers {
@@ -116,7 +92,7 @@ impl Readers {
     ) -> Result<Option<SessionRecord>, StoreError> {
         self.read(|connection| {
             connection
-                .prepare_cached(select_sessions!("WHERE s.token_hash = ?1"))?
+                .prepare_cached(sql::SESSION_BY_TOKEN_HASH)?
                 .query_row(params![&token_hash[..]], |row| Ok(session_from(row)))
                 .optional()?
                 .transpose()
@@ -132,12 +108,7 @@ impl Readers {
         let (after_at, after_id, limit) = page.bounds();
         self.read(|connection| {
             connection
-                .prepare_cached(select_sessions!(
-                    "WHERE s.user_id = ?1 AND s.revoked_at IS NULL \
-                     AND s.expires_at > ?2 \
-                     AND (s.last_activity < ?3 OR (s.last_activity = ?3 AND s.id > ?4)) \
-                     ORDER BY s.last_activity DESC, s.id LIMIT ?5"
-                ))?
+                .prepare_cached(sql::ACTIVE_SESSIONS_PAGE)?
                 .query_map(
                     params![user_id, millis(now), after_at, after_id, limit],
                     |row| Ok(session_from(row)),
@@ -155,11 +126,7 @@ impl Readers {
     ) -> Result<Option<SessionRecord>, StoreError> {
         self.read(|connection| {
             connection
-                .prepare_cached(select_sessions!(
-                    "WHERE s.user_id = ?1 AND d.fingerprint = ?2 \
-                     AND s.revoked_at IS NULL AND s.expires_at > ?3 \
-                     ORDER BY s.last_activity DESC, s.id LIMIT 1"
-                ))?
+                .prepare_cached(sql::ACTIVE_SESSION_ON_DEVICE)?
                 .query_row(params![user_id, fingerprint, millis(now)], |row| {
                     Ok(session_from(row))
                 })
@@ -177,11 +144,7 @@ impl Readers {
     ) -> Result<Vec<SessionRecord>, StoreError> {
         self.read(|connection| {
             connection
-                .prepare_cached(select_sessions!(
-                    "WHERE s.user_id = ?1 AND s.device_id = ?2 \
-                     AND s.revoked_at IS NULL AND s.expires_at > ?3 \
-                     ORDER BY s.last_activity DESC, s.id LIMIT ?4"
-                ))?
+                .prepare_cached(sql::ACTIVE_SESSIONS_OF_DEVICE)?
                 .query_map(
                     params![user_id, device_id, millis(now), limit as i64],
                     |row| Ok(session_from(row)),
@@ -199,11 +162,7 @@ impl Readers {
         let (after_at, after_id, limit) = page.bounds();
         self.read(|connection| {
             connection
-                .prepare_cached(select_devices!(
-                    "WHERE user_id = ?1 \
-                     AND (last_seen < ?2 OR (last_seen = ?2 AND id > ?3)) \
-                     ORDER BY last_seen DESC, id LIMIT ?4"
-                ))?
+                .prepare_cached(sql::DEVICES_PAGE)?
                 .query_map(params![user_id, after_at, after_id, limit], |row| {
                     Ok(device_from(row))
                 })?
@@ -219,7 +178,7 @@ impl Readers {
     ) -> Result<Option<DeviceRecord>, StoreError> {
         self.read(|connection| {
             connection
-                .prepare_cached(select_devices!("WHERE id = ?1 AND user_id = ?2"))?
+                .prepare_cached(sql::DEVICE)?
                 .query_row(params![device_id, user_id], |row| Ok(device_from(row)))
                 .optional()?
                 .transpose()
@@ -237,7 +196,7 @@ fn optional_time(row: &Row<'_>, column: usize) -> Result<Option<DateTime<Utc>>, 
         .transpose()
 }
 
-/// A row of `select_sessions!`.
+/// A row of a [`sql`] sessions query.
 fn session_from(row: &Row<'_>) -> Result<SessionRecord, StoreError> {
     Ok(SessionRecord {
         id: row.get(0)?,
@@ -254,7 +213,7 @@ fn session_from(row: &Row<'_>) -> Result<SessionRecord, StoreError> {
     })
 }
 
-/// A row of `select_devices!`.
+/// A row of a [`sql`] devices query.
 fn device_from(row: &Row<'_>) -> Result<DeviceRecord, StoreError> {
     let level: String = row.get(11)?;
     let trust = match (level.as_str(), optional_time(row, 12)?) {
