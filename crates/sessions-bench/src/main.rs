@@ -109,11 +109,24 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Cmd::Run(args) => {
-            let markdown = runtime.block_on(run(args))?;
+            let markdown = runtime.block_on(until_interrupted(run(args)))?;
             println!("{markdown}");
             Ok(())
         }
         Cmd::Baseline { bind, body_file } => runtime.block_on(baseline(bind, &body_file)),
+    }
+}
+
+/// Runs `work` unless SIGINT or SIGTERM comes first; then `work` is dropped, which stops its
+/// servers and removes its temporary directory (a gigabyte with the large data set).
+async fn until_interrupted<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        done = work => done,
+        _ = interrupt.recv() => bail!("interrupted (SIGINT); servers stopped, work directory removed"),
+        _ = terminate.recv() => bail!("terminated (SIGTERM); servers stopped, work directory removed"),
     }
 }
 
