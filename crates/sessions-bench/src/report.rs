@@ -715,9 +715,9 @@ fn write_analysis(out: &mut String, r: &Results, baseline: &Outcome) -> std::fmt
                     .sum();
                 write!(
                     out,
-                    " `perf` puts {kernel:.0} % of the server's samples in the kernel, led by \
-                     the scheduler's switch and wake-up paths (table above), and only \
-                     {sqlite:.0} % in SQLite's own functions among the hottest symbols."
+                    " `perf` puts {kernel:.0} % of the server's samples in the kernel (the \
+                     socket writes and the scheduler, table above) and {sqlite:.0} % in SQLite's \
+                     own functions among the hottest symbols."
                 )?;
             }
             write!(
