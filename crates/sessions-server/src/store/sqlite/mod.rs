@@ -365,17 +365,34 @@ mod tests {
         drop(store);
     }
 
-    /// An answered write is on disk: `synchronous=FULL` (2) on every connection, in WAL mode.
+    /// An answered write is on disk: `synchronous=FULL` (2) in WAL mode, on the connection the
+    /// service's writes go through and on sqlx's (migrations, the purge, the shared key).
     #[tokio::test]
     async fn commits_are_synced_before_they_are_answered() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
         let store = SqliteStore::connect(&url).await.unwrap();
+        let (synchronous, journal) = store
+            .writer
+            .write(|connection| {
+                let synchronous: i64 =
+                    connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+                let journal: String =
+                    connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+                Ok((synchronous, journal))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (synchronous, journal),
+            (2_i64, "wal".to_owned()),
+            "the writer"
+        );
         let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(synchronous, 2, "FULL");
+        assert_eq!(synchronous, 2, "sqlx's connections");
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(store.pool())
             .await
