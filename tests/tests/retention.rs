@@ -2,14 +2,15 @@
 //! retires the least recently active), and sessions that ended longer ago than the retention
 //! period are purged, in batches, by the running server too.
 
-use std::{num::NonZeroU32, sync::Arc, time::Duration as StdDuration};
+use std::{num::NonZeroU32, time::Duration as StdDuration};
 
 use chrono::{Duration, Utc};
 use contract_tests::{SessionOptions, TestApp, both_backends};
 use sessions_server::{
     purge::{Purged, Retention, purge_ended},
+    service::Policy,
     startup::Application,
-    store::{SqliteStore, Store},
+    store::Store,
     token,
 };
 
@@ -143,46 +144,21 @@ async fn sessions_ended_longer_ago_than_the_retention_are_purged_in_batches() {
 /// The running server purges on its own schedule.
 #[tokio::test]
 async fn the_server_purges_on_its_own() {
-    let folder = tempfile::tempdir().expect("a temp dir");
-    let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.expect("SQLite opens"));
-    let request = |device: &str, started: chrono::DateTime<Utc>| {
-        (
-            sessions_server::issue::SessionRequest {
-                user_id: "alice".to_owned(),
-                device_fingerprint: device.to_owned(),
-                device: sessions_server::store::DeviceInfo {
-                    name: device.to_owned(),
-                    device_type: "DESKTOP".to_owned(),
-                    os: "os".to_owned(),
-                    browser: "browser".to_owned(),
-                    user_agent: "agent".to_owned(),
-                    country: "PT".to_owned(),
-                    city: "Lisbon".to_owned(),
-                },
-                ip_address: "192.0.2.1".to_owned(),
-                location: "Lisbon".to_owned(),
-                login_method: "password".to_owned(),
-                lifetime: StdDuration::from_secs(24 * 60 * 60),
-                max_active_sessions: None,
-            },
-            started,
+    let app = TestApp::spawn().await;
+    let old = app
+        .issue_at(
+            "alice",
+            "Old",
+            Utc::now() - Duration::days(60),
+            Duration::days(1),
         )
-    };
-    let mut tokens = Vec::new();
-    for (device, started) in [
-        request("Old", Utc::now() - Duration::days(60)),
-        request("New", Utc::now()),
-    ] {
-        let (_, issued) = sessions_server::issue::issue_token(store.as_ref(), device, started)
-            .await
-            .expect("a session opens");
-        tokens.push(issued.as_str().to_owned());
-    }
+        .await;
+    let new = app.issue("alice", "New").await;
+    // A second server on the same database, purging every 50 ms.
     let application = Application::bind(
         "127.0.0.1:0".parse().expect("an address"),
-        store.clone(),
-        sessions_server::service::Policy::default(),
+        app.store.clone(),
+        Policy::default(),
     )
     .await
     .expect("port 0 binds")
@@ -191,9 +167,10 @@ async fn the_server_purges_on_its_own() {
         every: StdDuration::from_millis(50),
     });
     let serving = tokio::spawn(application.run_until(std::future::pending()));
+    let store = app.store.as_ref();
     let mut purged = false;
     for _ in 0..100 {
-        if !is_stored(store.as_ref(), &tokens[0]).await {
+        if !is_stored(store, &old.token).await {
             purged = true;
             break;
         }
@@ -201,8 +178,5 @@ async fn the_server_purges_on_its_own() {
     }
     serving.abort();
     assert!(purged, "the old session is purged within five seconds");
-    assert!(
-        is_stored(store.as_ref(), &tokens[1]).await,
-        "the active one stays"
-    );
+    assert!(is_stored(store, &new.token).await, "the active one stays");
 }

@@ -70,7 +70,10 @@ where
 /// Purges every `retention.every` until dropped. A failure is logged and the next round tries
 /// again; it never stops the service.
 pub async fn keep_purging(store: Arc<dyn Store>, retention: Retention) {
-    let mut rounds = tokio::time::interval(retention.every);
+    // The first round one period after the start, not at once: a restart loop must not turn
+    // into a purge loop.
+    let first = tokio::time::Instant::now() + retention.every;
+    let mut rounds = tokio::time::interval_at(first, retention.every);
     rounds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         rounds.tick().await;

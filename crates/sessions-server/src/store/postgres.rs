@@ -524,14 +524,11 @@ impl Store for PostgresStore {
         ended_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let ended: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM sessions \
-             WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1 LIMIT $2",
-        )
-        .bind(millis(ended_before))
-        .bind(i64::from(batch))
-        .fetch_all(&self.pool)
-        .await?;
+        let ended: Vec<String> = sqlx::query_scalar(sql::ENDED_SESSION_IDS)
+            .bind(millis(ended_before))
+            .bind(i64::from(batch))
+            .fetch_all(&self.pool)
+            .await?;
         if ended.is_empty() {
             return Ok(0);
         }
@@ -551,14 +548,11 @@ impl Store for PostgresStore {
         seen_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let abandoned: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM devices AS d WHERE last_seen < $1 \
-             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT $2",
-        )
-        .bind(millis(seen_before))
-        .bind(i64::from(batch))
-        .fetch_all(&self.pool)
-        .await?;
+        let abandoned: Vec<String> = sqlx::query_scalar(sql::ABANDONED_DEVICE_IDS)
+            .bind(millis(seen_before))
+            .bind(i64::from(batch))
+            .fetch_all(&self.pool)
+            .await?;
         if abandoned.is_empty() {
             return Ok(0);
         }

@@ -61,3 +61,11 @@ pub const DEVICES_PAGE: &str = select_devices!(
 
 /// One device (`$1`) of a user (`$2`).
 pub const DEVICE: &str = select_devices!("WHERE id = $1 AND user_id = $2");
+
+/// Up to `$2` sessions revoked or expired before `$1`: what the purge deletes next.
+pub const ENDED_SESSION_IDS: &str = "SELECT id FROM sessions \
+     WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1 LIMIT $2";
+
+/// Up to `$2` devices left without sessions and last seen before `$1`.
+pub const ABANDONED_DEVICE_IDS: &str = "SELECT id FROM devices AS d WHERE last_seen < $1 \
+     AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT $2";

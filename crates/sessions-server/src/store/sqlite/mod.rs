@@ -1,6 +1,7 @@
 //! The embedded default: SQLite in WAL mode, migrations applied at start (sqlx). Reads run
 //! through rusqlite inline on the calling thread ([`reads`] says why); the service's writes
-//! through rusqlite on one writer thread that commits them in groups ([`writer`]).
+//! through rusqlite on one writer thread that commits them in groups ([`writer`]). sqlx keeps
+//! the migrations, the purge's scans and the shared key.
 
 mod reads;
 mod writer;
@@ -19,6 +20,7 @@ use writes::ActingSession;
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     rows::{from_millis, millis},
+    sql,
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -249,28 +251,21 @@ impl Store for SqliteStore {
         ended_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let ended: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM sessions \
-             WHERE (revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1 LIMIT ?2",
-        )
-        .bind(millis(ended_before))
-        .bind(i64::from(batch))
-        .fetch_all(&self.pool)
-        .await?;
+        // Found by a read on sqlx's own thread (a scan must not hold a runtime thread, nor the
+        // writer), deleted by id through the writer like every other write.
+        let ended: Vec<String> = sqlx::query_scalar(sql::ENDED_SESSION_IDS)
+            .bind(millis(ended_before))
+            .bind(i64::from(batch))
+            .fetch_all(&self.pool)
+            .await?;
         if ended.is_empty() {
             return Ok(0);
         }
-        let ids =
-            serde_json::to_string(&ended).map_err(|err| StoreError::CorruptRow(err.to_string()))?;
-        let result = sqlx::query(
-            "DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?2)) \
-             AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1)",
-        )
-        .bind(millis(ended_before))
-        .bind(ids)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected())
+        self.writer
+            .write(move |connection| {
+                writes::delete_ended_sessions(connection, &ended, millis(ended_before))
+            })
+            .await
     }
 
     async fn purge_abandoned_devices(
@@ -278,28 +273,19 @@ impl Store for SqliteStore {
         seen_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let abandoned: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM devices AS d WHERE last_seen < ?1 \
-             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT ?2",
-        )
-        .bind(millis(seen_before))
-        .bind(i64::from(batch))
-        .fetch_all(&self.pool)
-        .await?;
+        let abandoned: Vec<String> = sqlx::query_scalar(sql::ABANDONED_DEVICE_IDS)
+            .bind(millis(seen_before))
+            .bind(i64::from(batch))
+            .fetch_all(&self.pool)
+            .await?;
         if abandoned.is_empty() {
             return Ok(0);
         }
-        let ids = serde_json::to_string(&abandoned)
-            .map_err(|err| StoreError::CorruptRow(err.to_string()))?;
-        let result = sqlx::query(
-            "DELETE FROM devices WHERE id IN (SELECT value FROM json_each(?2)) AND last_seen < ?1 \
-             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = devices.id)",
-        )
-        .bind(millis(seen_before))
-        .bind(ids)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected())
+        self.writer
+            .write(move |connection| {
+                writes::delete_abandoned_devices(connection, &abandoned, millis(seen_before))
+            })
+            .await
     }
 
     async fn close(&self) {

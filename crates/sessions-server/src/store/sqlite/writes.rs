@@ -306,3 +306,39 @@ pub(super) fn remove_device(
         .execute(params![now, acting.user_id, acting.session_id, device_id])?;
     written(connection, changed == 1, acting, now)
 }
+
+/// The purge's deletes, by id (`ids` as found by [`crate::store::sql::ENDED_SESSION_IDS`]),
+/// checked again against `ended_before`.
+pub(super) fn delete_ended_sessions(
+    connection: &Connection,
+    ids: &[String],
+    ended_before: i64,
+) -> Result<u64, StoreError> {
+    let deleted = connection
+        .prepare_cached(
+            "DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?2)) \
+             AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1)",
+        )?
+        .execute(params![ended_before, json_array(ids)?])?;
+    Ok(deleted as u64)
+}
+
+/// Deletes the devices `ids` that are still without sessions and unseen since `seen_before`.
+pub(super) fn delete_abandoned_devices(
+    connection: &Connection,
+    ids: &[String],
+    seen_before: i64,
+) -> Result<u64, StoreError> {
+    let deleted = connection
+        .prepare_cached(
+            "DELETE FROM devices WHERE id IN (SELECT value FROM json_each(?2)) AND last_seen < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = devices.id)",
+        )?
+        .execute(params![seen_before, json_array(ids)?])?;
+    Ok(deleted as u64)
+}
+
+/// A list of ids as one bound value, for `json_each`.
+fn json_array(ids: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(ids).map_err(|err| StoreError::CorruptRow(err.to_string()))
+}
