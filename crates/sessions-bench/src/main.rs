@@ -5,7 +5,14 @@
 //! generator in [`load`] and prints the figures as Markdown on stdout (progress on stderr).
 //! `sessions-bench baseline` is the baseline server: axum returning one static JSON body.
 
+/// Progress, on stderr: stdout carries only the report.
+macro_rules! progress {
+    ($($arg:tt)*) => { eprintln!("[sessions-bench] {}", format!($($arg)*)) };
+}
+
+mod launch;
 mod load;
+mod measure;
 mod profile;
 mod report;
 mod seed;
@@ -14,20 +21,17 @@ mod server;
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
-    process::Command,
-    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use reqwest::Url;
 use sessions_server::store::{PostgresStore, SqliteStore};
-use tokio::sync::Notify;
 
 use crate::{
-    load::{Load, Outcome, Workload},
-    server::ServerProcess,
+    launch::{Launcher, server_binary, sessions_url, stop},
+    load::{Outcome, Workload},
+    measure::Measure,
 };
 
 #[derive(Debug, Parser)]
@@ -158,11 +162,6 @@ async fn baseline(bind: SocketAddr, body_file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Progress, on stderr: stdout carries only the report.
-macro_rules! progress {
-    ($($arg:tt)*) => { eprintln!("[sessions-bench] {}", format!($($arg)*)) };
-}
-
 /// Everything measured, for the report.
 #[derive(Debug, Default)]
 pub struct Results {
@@ -254,313 +253,6 @@ fn now_ms() -> i64 {
         .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
-/// Builds `sessions-server` (release) and returns its path, beside this very binary.
-fn server_binary(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(path) = explicit {
-        return Ok(path);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    progress!("building sessions-server (release)");
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "sessions-server",
-            "--bin",
-            "sessions-server",
-        ])
-        .status()
-        .context("cannot run cargo build")?;
-    if !status.success() {
-        bail!("cargo build --release -p sessions-server failed");
-    }
-    let path = std::env::current_exe()?
-        .parent()
-        .context("this binary has a directory")?
-        .join("sessions-server");
-    if !path.is_file() {
-        bail!("no {} after the build; pass --server-bin", path.display());
-    }
-    Ok(path)
-}
-
-/// What starts servers, and where their logs go.
-#[derive(Debug)]
-struct Launcher {
-    server_bin: PathBuf,
-    log_filter: String,
-    work: PathBuf,
-    started: usize,
-}
-
-impl Launcher {
-    fn service(&mut self, database_url: &str) -> anyhow::Result<ServerProcess> {
-        let mut command = Command::new(&self.server_bin);
-        command
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                database_url,
-            ])
-            // The limiter on, as in production, with limits the load never reaches.
-            .args(["--rate-limit-per-token", "1000000000"])
-            .args(["--rate-limit-per-ip", "1000000000"])
-            // The load comes from one address; the per-IP cap would refuse most of it.
-            .args(["--max-connections-per-ip", "1024"])
-            .env("SESSIONS_LOG", &self.log_filter)
-            .env("SESSIONS_LOG_FORMAT", "text");
-        self.spawn(command)
-    }
-
-    fn baseline(&mut self, body_file: &Path) -> anyhow::Result<ServerProcess> {
-        let mut command = Command::new(std::env::current_exe()?);
-        command
-            .args(["baseline", "--bind", "127.0.0.1:0", "--body-file"])
-            .arg(body_file);
-        self.spawn(command)
-    }
-
-    fn spawn(&mut self, command: Command) -> anyhow::Result<ServerProcess> {
-        self.started += 1;
-        let log = self.work.join(format!("server-{}.log", self.started));
-        ServerProcess::spawn(command, &log)
-    }
-}
-
-/// Stops a server; anything unusual becomes an incident of the report.
-fn stop(
-    server: ServerProcess,
-    what: &str,
-    incidents: &mut Vec<String>,
-) -> anyhow::Result<server::Stopped> {
-    let stopped = server.stop()?;
-    if !stopped.clean_exit {
-        incidents.push(format!(
-            "{what}: the server did not exit cleanly on SIGTERM"
-        ));
-    }
-    if stopped.error_lines > 0 {
-        incidents.push(format!(
-            "{what}: {} ERROR log lines, the first: `{}`",
-            stopped.error_lines,
-            stopped.first_error.as_deref().unwrap_or_default()
-        ));
-    }
-    Ok(stopped)
-}
-
-fn sessions_url(server: &ServerProcess) -> anyhow::Result<Url> {
-    Ok(Url::parse(&format!("http://{}/sessions", server.addr))?)
-}
-
-struct Measure<'a> {
-    args: &'a RunArgs,
-    database_pid: Option<u32>,
-}
-
-impl Measure<'_> {
-    async fn load(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        connections: usize,
-        warmup: u64,
-        duration: u64,
-        what: &str,
-    ) -> anyhow::Result<Outcome> {
-        self.load_with(
-            server,
-            users,
-            (connections, Workload::List),
-            warmup,
-            duration,
-            what,
-            None,
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn load_with(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        (connections, workload): (usize, Workload),
-        warmup: u64,
-        duration: u64,
-        what: &str,
-        window_opens: Option<Arc<Notify>>,
-    ) -> anyhow::Result<Outcome> {
-        progress!("{what}: {connections} connection(s), {warmup} s warm-up + {duration} s");
-        let outcome = load::run(&Load {
-            base: Url::parse(&format!("http://{}/", server.addr))?,
-            workload,
-            sessions: seed::assign_sessions(connections, users, USERS_PER_CONNECTION),
-            warmup: Duration::from_secs(warmup),
-            duration: Duration::from_secs(duration),
-            expected_sessions: seed::SESSIONS_PER_USER,
-            server_pid: server.pid(),
-            database_pid: self.database_pid,
-            window_opens: window_opens.clone(),
-        })
-        .await
-        .with_context(|| what.to_owned())?;
-        progress!(
-            "{what}: {:.0} requests/s, p50 {}, p99 {}, {} errors",
-            outcome.rps(),
-            report::ms(outcome.percentile(50.0)),
-            report::ms(outcome.percentile(99.0)),
-            outcome.errors
-        );
-        Ok(outcome)
-    }
-
-    async fn throughput(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        what: &str,
-    ) -> anyhow::Result<Outcome> {
-        let args = self.args;
-        self.load(
-            server,
-            users,
-            args.connections,
-            args.warmup,
-            args.duration,
-            what,
-        )
-        .await
-    }
-
-    /// The write workloads at the throughput runs' connections, one after the other.
-    async fn writes(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        what: &str,
-    ) -> anyhow::Result<Vec<(Workload, Outcome)>> {
-        let args = self.args;
-        let mut outcomes = Vec::new();
-        for workload in [Workload::Heartbeat, Workload::Trust, Workload::Mixed] {
-            let outcome = self
-                .load_with(
-                    server,
-                    users,
-                    (args.connections, workload),
-                    args.warmup,
-                    args.duration,
-                    &format!("{what}, {}", workload.describe()),
-                    None,
-                )
-                .await?;
-            outcomes.push((workload, outcome));
-        }
-        Ok(outcomes)
-    }
-
-    async fn latency(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        what: &str,
-    ) -> anyhow::Result<Outcome> {
-        let args = self.args;
-        self.load(
-            server,
-            users,
-            1,
-            args.warmup.min(1),
-            args.latency_duration,
-            what,
-        )
-        .await
-    }
-
-    /// `perf` samples the server for [`PROFILE_SECONDS`] in the middle of a throughput run.
-    async fn profile(
-        &self,
-        server: &ServerProcess,
-        users: usize,
-        data: PathBuf,
-        what: &str,
-    ) -> anyhow::Result<Result<profile::Profile, String>> {
-        let args = self.args;
-        let pid = server.pid();
-        let window_opens = Arc::new(Notify::new());
-        let recording = tokio::spawn({
-            let window_opens = Arc::clone(&window_opens);
-            async move {
-                window_opens.notified().await;
-                tokio::task::spawn_blocking(move || {
-                    profile::record(pid, Duration::from_secs(PROFILE_SECONDS), &data)
-                })
-                .await
-            }
-        });
-        let load = self
-            .load_with(
-                server,
-                users,
-                (args.connections, Workload::List),
-                args.warmup,
-                PROFILE_SECONDS + 1,
-                what,
-                Some(window_opens),
-            )
-            .await;
-        if load.is_err() {
-            recording.abort();
-        }
-        load?;
-        let profile = recording
-            .await
-            .context("the profiler panicked")?
-            .context("the profiler panicked")?;
-        Ok(profile.map_err(|err| format!("{err:#}")))
-    }
-
-    /// A fresh server process under `soak_connections` for `soak_duration`, memory watched.
-    async fn soak(
-        &self,
-        server: ServerProcess,
-        users: usize,
-        what: &str,
-        incidents: &mut Vec<String>,
-    ) -> anyhow::Result<Soak> {
-        let args = self.args;
-        // Let the process settle, then take its idle RSS.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss_before = server.rss_bytes().context("no RSS for the server")?;
-        let outcome = self
-            .load(
-                &server,
-                users,
-                args.soak_connections,
-                0,
-                args.soak_duration,
-                what,
-            )
-            .await?;
-        // The clients are gone: what the server keeps once idle again.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let rss_after = server.rss_bytes();
-        let stopped = stop(server, what, incidents)?;
-        Ok(Soak {
-            outcome,
-            connections: args.soak_connections,
-            rss_before,
-            rss_after,
-            clean_exit: stopped.clean_exit,
-            error_lines: stopped.error_lines,
-        })
-    }
-}
-
 async fn run(args: RunArgs) -> anyhow::Result<String> {
     if args.connections == 0 || args.soak_connections == 0 || args.small_users == 0 {
         bail!("connections and users must be positive");
@@ -572,12 +264,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
     let work = tempfile::Builder::new()
         .prefix("sessions-bench-")
         .tempdir()?;
-    let mut launcher = Launcher {
-        server_bin,
-        log_filter: args.service_log.clone(),
-        work: work.path().to_owned(),
-        started: 0,
-    };
+    let mut launcher = Launcher::new(server_bin, args.service_log.clone(), work.path().to_owned());
     let now = now_ms();
     let small = args.small_users;
     let large = args.large_users;
