@@ -318,26 +318,25 @@ impl SessionsApi for SessionService {
             BearerAuth::Missing => return Err(refuse(MISSING_TOKEN)),
             BearerAuth::Malformed => return Err(refuse(MALFORMED_TOKEN)),
         };
-        let session = self
+        let owner = self
             .store
-            .session_by_token_hash(&token::hash(&token))
+            .token_owner(&token::hash(&token), Utc::now())
             .await
             .map_err(|err| {
                 ApiError::InternalServerError(internal_error(request.operation, &err))
             })?;
-        let session = match session {
-            Some(session) if session.is_active(Utc::now()) => session,
-            _ => return Err(refuse(INVALID_TOKEN)),
+        let Some(owner) = owner else {
+            return Err(refuse(INVALID_TOKEN));
         };
         // An authenticating token is limited per session, never for its IP's sake.
         if let Some(limiter) = &self.limiter
-            && let Err(wait) = limiter.check_session(&session.id)
+            && let Err(wait) = limiter.check_session(&owner.session_id)
         {
             return Err(rate_limit::too_many_requests(wait));
         }
         Ok(Caller {
-            user_id: session.user_id,
-            session_id: session.id,
+            user_id: owner.user_id,
+            session_id: owner.session_id,
         })
     }
 

@@ -11,7 +11,7 @@ use crate::seed;
 /// The statements `GET /sessions` runs, the service's own (`sessions_server::store::sql`): the
 /// token lookup, then the caller's active sessions (a first page of up to 100).
 const PLANNED: [(&str, &str); 2] = [
-    ("token lookup", sql::SESSION_BY_TOKEN_HASH),
+    ("token lookup", sql::ACTIVE_SESSION_BY_TOKEN_HASH),
     ("the caller's sessions", sql::ACTIVE_SESSIONS_PAGE),
 ];
 
@@ -27,7 +27,9 @@ where
     let (_, statement) = PLANNED[index];
     let query = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {statement}")));
     if index == 0 {
-        query.bind(sessions_server::token::hash(&seed::token(50, 0)).to_vec())
+        query
+            .bind(sessions_server::token::hash(&seed::token(50, 0)).to_vec())
+            .bind(now_ms)
     } else {
         query
             .bind(seed::user_id(50))

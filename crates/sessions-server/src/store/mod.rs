@@ -169,8 +169,23 @@ pub struct ExpiryPolicy {
     pub absolute_lifetime: chrono::Duration,
 }
 
+/// Who a token authenticates: its session, while that session is active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub session_id: String,
+    pub user_id: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// The session whose token hashes to `token_hash`, if it is active at `now`: what
+    /// authentication needs, and nothing more.
+    async fn token_owner(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenOwner>, StoreError>;
+
     /// The session whose token hashes to `token_hash`, active or not.
     async fn session_by_token_hash(
         &self,

@@ -13,6 +13,7 @@ use sqlx::{
 
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
+    TokenOwner,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
     sql,
 };
@@ -367,6 +368,22 @@ impl PostgresStore {
 
 #[async_trait]
 impl Store for PostgresStore {
+    async fn token_owner(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(sql::ACTIVE_SESSION_BY_TOKEN_HASH)
+            .bind(&token_hash[..])
+            .bind(millis(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(session_id, user_id)| TokenOwner {
+            session_id,
+            user_id,
+        }))
+    }
+
     async fn session_by_token_hash(
         &self,
         token_hash: &[u8; 32],

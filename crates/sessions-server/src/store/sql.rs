@@ -28,6 +28,11 @@ macro_rules! select_devices {
     };
 }
 
+/// The session (id, user) a token hash (`$1`) authenticates at `$2`: only while it is active.
+/// Authentication reads nothing more, and so touches neither the devices nor the other columns.
+pub const ACTIVE_SESSION_BY_TOKEN_HASH: &str = "SELECT id, user_id FROM sessions \
+     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+
 /// The session a token hash (`$1`) belongs to, active or not.
 pub const SESSION_BY_TOKEN_HASH: &str = select_sessions!("WHERE s.token_hash = $1");
 

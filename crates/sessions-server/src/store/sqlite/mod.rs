@@ -19,6 +19,7 @@ use writes::ActingSession;
 
 use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
+    TokenOwner,
     rows::{from_millis, millis},
     sql,
 };
@@ -96,6 +97,14 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn token_owner(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        self.readers.token_owner(token_hash, now)
+    }
+
     async fn session_by_token_hash(
         &self,
         token_hash: &[u8; 32],

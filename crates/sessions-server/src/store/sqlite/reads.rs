@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Row, config::DbConfig, params};
 
 use crate::store::{
-    DeviceInfo, DeviceRecord, Page, SessionRecord, StoreError, StoredTrust,
+    DeviceInfo, DeviceRecord, Page, SessionRecord, StoreError, StoredTrust, TokenOwner,
     rows::{from_millis, millis},
     sql,
 };
@@ -84,6 +84,24 @@ impl Readers {
     /// Closes every idle connection.
     pub(super) fn close(&self) {
         self.idle.lock().expect("never poisoned").clear();
+    }
+
+    pub(super) fn token_owner(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenOwner>, StoreError> {
+        self.read(|connection| {
+            Ok(connection
+                .prepare_cached(sql::ACTIVE_SESSION_BY_TOKEN_HASH)?
+                .query_row(params![&token_hash[..], millis(now)], |row| {
+                    Ok(TokenOwner {
+                        session_id: row.get(0)?,
+                        user_id: row.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
     }
 
     pub(super) fn session_by_token_hash(
