@@ -95,7 +95,7 @@ struct RunArgs {
     /// The service's log filter (`SESSIONS_LOG`); `info`, its default, logs every request.
     #[arg(long, default_value = "info")]
     service_log: String,
-    /// Skip the `perf` profile of the SQLite service.
+    /// Skip the `perf` profiles of the service.
     #[arg(long)]
     no_profile: bool,
 }
@@ -181,8 +181,6 @@ pub struct Results {
     pub postgres_skipped: Option<String>,
     pub baseline: Option<Outcome>,
     pub backends: Vec<Backend>,
-    /// The SQLite service under load, profiled by `perf`; or why there is no profile.
-    pub profile: Option<Result<profile::Profile, String>>,
 }
 
 /// One backend's figures.
@@ -198,6 +196,8 @@ pub struct Backend {
     pub throughput: Outcome,
     /// The write workloads, 64 connections, small data set.
     pub writes: Vec<(Workload, Outcome)>,
+    /// The service under the throughput load, profiled by `perf`; or why there is no profile.
+    pub profile: Option<Result<profile::Profile, String>>,
     /// One connection, small and large data set.
     pub latency_small: Outcome,
     pub latency_large: Option<Outcome>,
@@ -316,18 +316,9 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
         .latency(&service, small, "SQLite, small, latency")
         .await?;
     let throughput = measure.throughput(&service, small, "SQLite, small").await?;
-    results.profile = if args.no_profile {
-        None
-    } else if !profile::available() {
-        Some(Err("`perf` is not available on this machine".to_owned()))
-    } else {
-        let data = work.path().join("perf.data");
-        Some(
-            measure
-                .profile(&service, small, data, "SQLite, small, under perf")
-                .await?,
-        )
-    };
+    let profile = measure
+        .profile_if_wanted(&service, small, work.path(), "SQLite, small, under perf")
+        .await?;
     // Writes last on this data set: they move the timestamps the read runs' bodies show.
     let writes = measure.writes(&service, small, "SQLite, small").await?;
     stop(service, "SQLite throughput", &mut incidents)?;
@@ -366,6 +357,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
         size_large,
         throughput,
         writes,
+        profile,
         latency_small,
         latency_large: Some(latency_large),
         throughput_large: Some(throughput_large),
@@ -413,6 +405,9 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
             let throughput = measure
                 .throughput(&service, small, "PostgreSQL, small")
                 .await?;
+            let profile = measure
+                .profile_if_wanted(&service, small, work.path(), "PostgreSQL, small, under perf")
+                .await?;
             let writes = measure.writes(&service, small, "PostgreSQL, small").await?;
             stop(service, "PostgreSQL throughput", &mut incidents)?;
 
@@ -453,6 +448,7 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
                 size_large,
                 throughput,
                 writes,
+                profile,
                 latency_small,
                 latency_large: Some(latency_large),
                 throughput_large: Some(throughput_large),

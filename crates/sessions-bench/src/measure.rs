@@ -1,6 +1,10 @@
 //! The measurements of one server: throughput, latency, writes, the profile and the soak.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use reqwest::Url;
@@ -136,6 +140,24 @@ impl Measure<'_> {
             what,
         )
         .await
+    }
+
+    /// [`Self::profile`] unless `--no-profile`, or `perf` is missing (then why not).
+    pub(crate) async fn profile_if_wanted(
+        &self,
+        server: &ServerProcess,
+        users: usize,
+        work: &Path,
+        what: &str,
+    ) -> anyhow::Result<Option<Result<profile::Profile, String>>> {
+        if self.args.no_profile {
+            return Ok(None);
+        }
+        if !profile::available() {
+            return Ok(Some(Err("`perf` is not available on this machine".to_owned())));
+        }
+        let data = work.join("perf.data");
+        Ok(Some(self.profile(server, users, data, what).await?))
     }
 
     /// `perf` samples the server for [`PROFILE_SECONDS`] in the middle of a throughput run.

@@ -1,12 +1,28 @@
 //! A `perf` profile of a server process under load, where `perf` works: which share of the
-//! process's samples fell in the kernel, in the binary and in libc, and the hottest symbols.
+//! process's samples fell in the kernel, in the binary and in libc, the hottest symbols, and
+//! (from the call graphs) the share of each stage of a request, callees included.
 
 use std::{path::Path, process::Command, time::Duration};
 
 use anyhow::{Context as _, bail};
 
-/// Sampling frequency, per second and CPU.
-const FREQUENCY: &str = "999";
+/// Sampling frequency, per second and CPU: call graphs are 16 KiB of stack per sample.
+const FREQUENCY: &str = "499";
+
+/// The stages of a request, each found by the functions it runs in (callees included): a
+/// symbol containing any of the texts. The share of a stage is the largest of its symbols'.
+const STAGES: [(&str, &[&str]); 7] = [
+    ("authentication: the token lookup", &["Store>::token_owner"]),
+    ("the listing: the caller's sessions", &["Store>::active_sessions_page"]),
+    (
+        "the JSON body",
+        &["<axum::json::Json<T> as axum_core::response::into_response::IntoResponse>::into_response"],
+    ),
+    ("the log line", &["as tracing_core::subscriber::Subscriber>::event"]),
+    ("the rate limiter", &["RateLimiter::charge_ip", "RateLimiter::check_session"]),
+    ("socket writes (`writev`)", &["__GI___writev", "__writev"]),
+    ("socket reads (`recv`)", &["__libc_recv"]),
+];
 
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -15,6 +31,8 @@ pub struct Profile {
     pub objects: Vec<(f64, String)>,
     /// The hottest symbols by self time.
     pub symbols: Vec<(f64, String)>,
+    /// The share of each of [`STAGES`], callees included, in their order.
+    pub stages: Vec<(f64, &'static str)>,
 }
 
 /// Whether `perf` runs at all.
@@ -28,7 +46,8 @@ pub fn available() -> bool {
 /// Samples `pid` for `duration` (blocking) and summarizes the samples.
 pub fn record(pid: u32, duration: Duration, data: &Path) -> anyhow::Result<Profile> {
     let output = Command::new("perf")
-        .args(["record", "-F", FREQUENCY, "-p", &pid.to_string(), "-o"])
+        .args(["record", "-F", FREQUENCY, "--call-graph", "dwarf,16384"])
+        .args(["-p", &pid.to_string(), "-o"])
         .arg(data)
         .args(["--", "sleep", &duration.as_secs().to_string()])
         .output()
@@ -39,8 +58,20 @@ pub fn record(pid: u32, duration: Duration, data: &Path) -> anyhow::Result<Profi
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    let objects = report(data, "dso", 0.5)?;
-    let symbols = report(data, "symbol", 1.5)?;
+    let objects = report(data, "dso", 0.5, false)?;
+    let symbols = report(data, "symbol", 1.5, false)?;
+    let inclusive = report(data, "symbol", 0.1, true)?;
+    let stages = STAGES
+        .iter()
+        .map(|(stage, texts)| {
+            let share = inclusive
+                .iter()
+                .filter(|(_, name)| texts.iter().any(|text| name.contains(text)))
+                .map(|(percent, _)| *percent)
+                .fold(0.0, f64::max);
+            (share, *stage)
+        })
+        .collect();
     let _ = std::fs::remove_file(data);
     if objects.is_empty() {
         bail!("perf recorded no samples");
@@ -48,16 +79,24 @@ pub fn record(pid: u32, duration: Duration, data: &Path) -> anyhow::Result<Profi
     Ok(Profile {
         seconds: duration.as_secs(),
         objects,
-        symbols: symbols.into_iter().take(15).collect(),
+        symbols: symbols.into_iter().take(10).collect(),
+        stages,
     })
 }
 
-/// `perf report --sort KEY`, as (percent, name) lines at or above `limit` percent.
-fn report(data: &Path, key: &str, limit: f64) -> anyhow::Result<Vec<(f64, String)>> {
+/// `perf report --sort KEY`, as (percent, name) lines at or above `limit` percent: self time,
+/// or with `children` the time in the symbol and everything it called.
+fn report(
+    data: &Path,
+    key: &str,
+    limit: f64,
+    children: bool,
+) -> anyhow::Result<Vec<(f64, String)>> {
     let output = Command::new("perf")
         .args(["report", "-i"])
         .arg(data)
-        .args(["--stdio", "--no-children", "--sort", key])
+        .args(["--stdio", "-g", "none", "--sort", key])
+        .arg(if children { "--children" } else { "--no-children" })
         .output()
         .context("cannot run perf report")?;
     if !output.status.success() {
@@ -81,6 +120,10 @@ fn report(data: &Path, key: &str, limit: f64) -> anyhow::Result<Vec<(f64, String
         else {
             continue;
         };
+        if children {
+            // The self share follows the inclusive one.
+            words.next();
+        }
         // Some perf versions append placeholder columns ("-  -") after the name.
         let name: Vec<&str> = words.take_while(|word| *word != "-").collect();
         if percent >= limit && !name.is_empty() {

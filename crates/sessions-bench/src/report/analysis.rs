@@ -61,27 +61,27 @@ pub(super) fn write_analysis(
                 String::new()
             },
         )?;
+        if let Some(Ok(profile)) = &backend.profile {
+            let kernel: f64 = profile
+                .objects
+                .iter()
+                .filter(|(_, name)| name.contains("kernel"))
+                .map(|(percent, _)| percent)
+                .sum();
+            let stages: Vec<String> = profile
+                .stages
+                .iter()
+                .filter(|(percent, _)| *percent >= 1.0)
+                .map(|(percent, stage)| format!("{stage} {:.0} µs", percent / 100.0 * server))
+                .collect();
+            write!(
+                out,
+                " `perf` puts {kernel:.0} % of the server's samples in the kernel; by stage, \
+                 of the {server:.0} µs: {}.",
+                stages.join(", ")
+            )?;
+        }
         if backend.name == "SQLite" {
-            if let Some(Ok(profile)) = &r.profile {
-                let kernel: f64 = profile
-                    .objects
-                    .iter()
-                    .filter(|(_, name)| name.contains("kernel"))
-                    .map(|(percent, _)| percent)
-                    .sum();
-                let sqlite: f64 = profile
-                    .symbols
-                    .iter()
-                    .filter(|(_, name)| name.contains("sqlite3"))
-                    .map(|(percent, _)| percent)
-                    .sum();
-                write!(
-                    out,
-                    " `perf` puts {kernel:.0} % of the server's samples in the kernel (the \
-                     socket writes and the scheduler, table above) and {sqlite:.0} % in SQLite's \
-                     own functions among the hottest symbols."
-                )?;
-            }
             write!(
                 out,
                 " Reads run inline on the tokio worker that serves the request (rusqlite), so \
@@ -93,7 +93,9 @@ pub(super) fn write_analysis(
                 out,
                 " A request makes two round trips over loopback TCP to a PostgreSQL backend \
                  process (the token lookup, then the caller's sessions): each wakes that process, \
-                 and then the tokio worker waiting for its answer."
+                 and then the tokio worker waiting for its answer. The stages' shares are the \
+                 server's own CPU (sqlx encoding, decoding and its socket I/O); the time \
+                 PostgreSQL spends is in its own column above."
             )?;
         }
         writeln!(out)?;

@@ -556,32 +556,52 @@ fn write_markdown(out: &mut String, r: &Results) -> std::fmt::Result {
 }
 
 fn write_profile(out: &mut String, r: &Results) -> std::fmt::Result {
-    match &r.profile {
-        None => Ok(()),
-        Some(Err(why)) => writeln!(out, "No profile of the SQLite service: {why}.\n"),
-        Some(Ok(profile)) => {
-            writeln!(
-                out,
-                "Profile of the service on SQLite: `perf record -F 999` of the server process \
-                 for {} s of a second run like the one above; shares of the process's samples \
-                 (`[k]` kernel, `[.]` user space).\n",
-                profile.seconds
-            )?;
-            let objects: Vec<String> = profile
-                .objects
-                .iter()
-                .map(|(percent, name)| format!("{percent:.0} % `{name}`"))
-                .collect();
-            writeln!(out, "By object: {}.\n", objects.join(", "))?;
-            writeln!(out, "| self | symbol |\n|---|---|")?;
-            for (percent, name) in &profile.symbols {
-                let mut name = name.replace('|', "\\|");
-                if name.chars().count() > 110 {
-                    name = name.chars().take(110).collect::<String>() + "…";
-                }
-                writeln!(out, "| {percent:.1} % | `{name}` |")?;
-            }
-            writeln!(out)
+    for backend in &r.backends {
+        match &backend.profile {
+            None => {}
+            Some(Err(why)) => writeln!(out, "No profile of the service on {}: {why}.\n", backend.name)?,
+            Some(Ok(profile)) => write_one_profile(out, backend.name, profile)?,
         }
     }
+    Ok(())
+}
+
+fn write_one_profile(
+    out: &mut String,
+    backend: &str,
+    profile: &crate::profile::Profile,
+) -> std::fmt::Result {
+    writeln!(
+        out,
+        "Profile of the service on {backend}: `perf record -F 499 --call-graph dwarf` of the \
+         server process for {} s of a second run like the one above; shares of the process's \
+         samples (`[k]` kernel, `[.]` user space).\n",
+        profile.seconds
+    )?;
+    let objects: Vec<String> = profile
+        .objects
+        .iter()
+        .map(|(percent, name)| format!("{percent:.0} % `{name}`"))
+        .collect();
+    writeln!(out, "By object: {}.\n", objects.join(", "))?;
+    writeln!(
+        out,
+        "By stage of a request, each with everything it calls (kernel time included; the \
+         rest is hyper, axum, the middleware and the runtime):\n"
+    )?;
+    writeln!(out, "| stage | share |\n|---|---|")?;
+    for (percent, stage) in &profile.stages {
+        writeln!(out, "| {stage} | {percent:.1} % |")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "The hottest symbols, by self time:\n")?;
+    writeln!(out, "| self | symbol |\n|---|---|")?;
+    for (percent, name) in &profile.symbols {
+        let mut name = name.replace('|', "\\|");
+        if name.chars().count() > 110 {
+            name = name.chars().take(110).collect::<String>() + "…";
+        }
+        writeln!(out, "| {percent:.1} % | `{name}` |")?;
+    }
+    writeln!(out)
 }
