@@ -11,7 +11,7 @@ use crate::pointer::{Doc, join};
 use crate::progenitor;
 use crate::report::{Direction, Finding, FindingKind, Report, Severity};
 use crate::rules::{self, Scope};
-use crate::schema::{self, Additional, Node, Sub};
+use crate::schema::{self, Additional, Branch, Combinator, Node, Sub};
 
 /// Compare two documents: `spec` is the reference, `implementation` the candidate.
 ///
@@ -23,6 +23,9 @@ use crate::schema::{self, Additional, Node, Sub};
 pub fn compare(spec: &Value, implementation: &Value) -> Result<Report, DriftError> {
     check_version(spec, Some(Side::Spec))?;
     check_version(implementation, Some(Side::Implementation))?;
+    // Documents that did not come through `load_*` may still hold YAML's empty-key `null`s.
+    let (spec, implementation) = (tolerant(spec), tolerant(implementation));
+    let (spec, implementation) = (spec.as_ref(), implementation.as_ref());
     let mut cx = Comparer::new(
         Doc::new(spec, Side::Spec),
         Doc::new(implementation, Side::Implementation),
@@ -32,6 +35,7 @@ pub fn compare(spec: &Value, implementation: &Value) -> Result<Report, DriftErro
     cx.operations(&spec_api, &implementation_api)?;
     cx.components(&spec_api, &implementation_api);
     cx.security_schemes(&spec_api, &implementation_api);
+    cx.webhooks(&spec_api, &implementation_api);
     let mut findings = cx.findings;
     findings.extend(progenitor::unsupported(
         &cx.spec,
@@ -40,6 +44,17 @@ pub fn compare(spec: &Value, implementation: &Value) -> Result<Report, DriftErro
         &implementation_api,
     ));
     Ok(Report::new(findings))
+}
+
+/// `doc`, or a copy with its structural `null`s read as nothing there.
+fn tolerant(doc: &Value) -> std::borrow::Cow<'_, Value> {
+    if crate::tolerate::needed(doc) {
+        let mut copy = doc.clone();
+        crate::tolerate::tolerate(&mut copy);
+        std::borrow::Cow::Owned(copy)
+    } else {
+        std::borrow::Cow::Borrowed(doc)
+    }
 }
 
 /// Whether two schemas (of the same or of different documents) normalize to the same
@@ -312,6 +327,18 @@ impl<'a> Comparer<'a> {
                 required(i.required),
             );
         }
+        if s.serialization != i.serialization {
+            // The candidate reads the value written another way (`a,b` against `a=..&a=..`).
+            self.report(
+                FindingKind::ParameterChanged,
+                Severity::Breaking,
+                at.clone(),
+                Some(&s.pointer),
+                Some(&i.pointer),
+                s.serialization.clone(),
+                i.serialization.clone(),
+            );
+        }
         // A parameter value cannot be null on the wire (absence is omission), so utoipa's
         // `Option<T>` → `[T, "null"]` says nothing there.
         self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), true)
@@ -363,14 +390,21 @@ impl<'a> Comparer<'a> {
     }
 
     fn responses(&mut self, base: &str, s: &Operation, i: &Operation) -> Result<(), DriftError> {
+        let is_success = |status: &str| status.starts_with('2');
+        let candidate_succeeds = i.responses.keys().any(|status| is_success(status));
         for (status, sr) in &s.responses {
             let at = place(base, status);
             match i.responses.get(status) {
                 Some(ir) => self.response(&at, sr, ir)?,
-                // Reference clients handle a status the candidate never sends.
+                // Reference clients handle a status the candidate never sends, unless it was
+                // the last way to succeed: then no call can succeed as they expect.
                 None => self.report(
                     FindingKind::StatusMissing,
-                    Severity::Compatible,
+                    if is_success(status) && !candidate_succeeds {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    },
                     at,
                     Some(&sr.pointer),
                     Some(&join(&i.pointer, "responses")),
@@ -433,16 +467,12 @@ impl<'a> Comparer<'a> {
                     self.schema(&base, "", sm.schema.as_ref(), im.schema.as_ref())?;
                 }
                 None => {
-                    // A request in that media type is refused; a response simply comes in
-                    // another one the client knows, unless there is no body left at all.
-                    let response = if i.is_empty() {
-                        Severity::Breaking
-                    } else {
-                        Severity::Compatible
-                    };
+                    // A request in that media type is refused. A client that asks for a
+                    // response in it (`Accept: application/json`) gets no answer it can read,
+                    // whatever other media types remain.
                     self.report(
                         FindingKind::ContentTypeChanged,
-                        self.by_direction(Severity::Breaking, response),
+                        Severity::Breaking,
                         at.to_owned(),
                         Some(&sm.pointer),
                         Some(i_owner),
@@ -454,9 +484,12 @@ impl<'a> Comparer<'a> {
         }
         for (media, im) in i {
             if !s.contains_key(media) {
+                // A request may now come in one more media type. A response in a new one goes
+                // only to clients that ask for it (reference clients ask for what they know),
+                // and a body where the reference had none is one its clients do not read.
                 self.report(
                     FindingKind::ContentTypeChanged,
-                    self.by_direction(Severity::Compatible, Severity::Breaking),
+                    Severity::Compatible,
                     at.to_owned(),
                     Some(s_owner),
                     Some(&im.pointer),
@@ -468,7 +501,7 @@ impl<'a> Comparer<'a> {
         Ok(())
     }
 
-    /// Response headers: presence and type only, as their finer schema rarely matters to clients.
+    /// Response headers: presence, `required`, and their schema like any other value sent.
     fn headers(
         &mut self,
         at: &str,
@@ -479,19 +512,20 @@ impl<'a> Comparer<'a> {
             let here = place(at, &format!("header {}", sh.name));
             match i.get(key) {
                 Some(ih) => {
-                    let s_node = self.node(Side::Spec, sh.schema.as_ref())?;
-                    let i_node = self.node(Side::Implementation, ih.schema.as_ref())?;
-                    if s_node.type_label() != i_node.type_label() {
+                    // Like a property: a header the reference promised (`required: true`) may
+                    // no longer be left out; one it left optional may become promised.
+                    if sh.required != ih.required {
                         self.report(
-                            FindingKind::TypeChanged,
-                            self.scoped(rules::types(&s_node, &i_node)),
-                            here,
-                            Some(s_node.pointer.as_deref().unwrap_or(&sh.pointer)),
-                            Some(i_node.pointer.as_deref().unwrap_or(&ih.pointer)),
-                            s_node.type_label(),
-                            i_node.type_label(),
+                            FindingKind::RequiredChanged,
+                            self.scoped(rules::flag(!sh.required)),
+                            here.clone(),
+                            Some(&sh.pointer),
+                            Some(&ih.pointer),
+                            required(sh.required),
+                            required(ih.required),
                         );
                     }
+                    self.schema(&here, "", sh.schema.as_ref(), ih.schema.as_ref())?;
                 }
                 // Like a property: dropping what the reference promised (`required: true`)
                 // breaks; dropping what it left optional is sending less.
@@ -599,8 +633,12 @@ impl<'a> Comparer<'a> {
         let (sp, ip) = (s.pointer.as_deref(), i.pointer.as_deref());
 
         self.nullability(&at, s, i);
+        // A `oneOf`/`anyOf` against a plain schema: the plain one is a single branch.
+        if s.alternatives.is_some() != i.alternatives.is_some() {
+            return self.branches(base, path, s, i);
+        }
         // A different type makes every finer difference noise.
-        if s.type_label() != i.type_label() {
+        if s.base_type_label() != i.base_type_label() {
             self.report(
                 FindingKind::TypeChanged,
                 self.scoped(rules::types(s, i)),
@@ -644,6 +682,20 @@ impl<'a> Comparer<'a> {
                 label(&i.enum_values),
             );
         }
+        if s.default != i.default {
+            // What the server assumes for a value a client leaves out: a request changes
+            // meaning; in a response a default describes nothing a client relies on.
+            let label = |value: &Option<String>| value.clone().unwrap_or_else(|| "absent".into());
+            self.report(
+                FindingKind::DefaultChanged,
+                self.by_direction(Severity::Breaking, Severity::Compatible),
+                at.clone(),
+                sp,
+                ip,
+                label(&s.default),
+                label(&i.default),
+            );
+        }
         let keywords: BTreeSet<&String> =
             s.constraints.keys().chain(i.constraints.keys()).collect();
         for keyword in keywords {
@@ -664,21 +716,158 @@ impl<'a> Comparer<'a> {
                 );
             }
         }
+        self.unhandled(&at, s, i);
         if self.done() {
             return Ok(());
         }
-        if let (Some((combinator, s_branches)), Some((_, i_branches))) =
-            (&s.alternatives, &i.alternatives)
-        {
-            // Same combinator and branch count (the type labels matched): compare in order.
-            for (index, (sb, ib)) in s_branches.iter().zip(i_branches).enumerate() {
-                let branch = child(path, &format!("{}[{index}]", combinator.keyword()));
-                self.nodes(base, &branch, sb, ib)?;
-            }
+        if s.alternatives.is_some() {
+            self.branches(base, path, s, i)?;
         }
         self.properties(base, path, s, i)?;
         self.items(base, path, s, i)?;
         self.additional(base, path, s, i)
+    }
+
+    /// Keywords this checker cannot judge: any difference is for a person to weigh.
+    fn unhandled(&mut self, at: &str, s: &Node, i: &Node) {
+        let keywords: BTreeSet<&&str> = s.unhandled.keys().chain(i.unhandled.keys()).collect();
+        for keyword in keywords {
+            let (sv, iv) = (s.unhandled.get(keyword), i.unhandled.get(keyword));
+            if sv != iv {
+                let label = |v: Option<&String>| match v {
+                    Some(v) => format!("{keyword} {v}"),
+                    None => format!("no {keyword}"),
+                };
+                self.report(
+                    FindingKind::KeywordUnhandled,
+                    Severity::Unhandled,
+                    at.to_owned(),
+                    s.pointer.as_deref(),
+                    i.pointer.as_deref(),
+                    label(sv),
+                    label(iv),
+                );
+            }
+        }
+    }
+
+    /// Whether two schema levels are structurally the same (nullability aside).
+    fn same_node(&self, s: &Node, i: &Node) -> bool {
+        let mut cx = Comparer::new(self.spec, self.implementation);
+        cx.stop_at_first = true;
+        cx.direction = self.direction;
+        let (mut s, mut i) = (s.clone(), i.clone());
+        s.nullable = false;
+        i.nullable = false;
+        cx.nodes("", "", &s, &i).is_ok() && cx.findings.is_empty()
+    }
+
+    /// `oneOf`/`anyOf` branches, matched by content rather than position: a branch the same
+    /// on both sides, then one of the same type (compared further), and what is left is a
+    /// branch added (the candidate accepts or sends more) or removed (less). A plain schema
+    /// against alternatives is a single branch.
+    fn branches(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
+        let single = |node: &Node| {
+            vec![Branch {
+                pointer: node.pointer.clone().unwrap_or_default(),
+                node: node.clone(),
+            }]
+        };
+        let (s_combinator, s_branches) = match &s.alternatives {
+            Some((combinator, branches)) => (Some(*combinator), branches.clone()),
+            None => (None, single(s)),
+        };
+        let (i_combinator, i_branches) = match &i.alternatives {
+            Some((combinator, branches)) => (Some(*combinator), branches.clone()),
+            None => (None, single(i)),
+        };
+        let at = place(base, path);
+        let keyword = s_combinator
+            .or(i_combinator)
+            .map_or("oneOf", Combinator::keyword);
+        if let (Some(sc), Some(ic)) = (s_combinator, i_combinator)
+            && sc != ic
+        {
+            // anyOf also accepts a value that matches several branches; oneOf refuses it.
+            let scope = if sc == Combinator::OneOf {
+                Scope::Wider
+            } else {
+                Scope::Narrower
+            };
+            self.report(
+                FindingKind::AlternativesChanged,
+                self.scoped(scope),
+                at.clone(),
+                s.pointer.as_deref(),
+                i.pointer.as_deref(),
+                sc.keyword(),
+                ic.keyword(),
+            );
+        }
+        let mut s_left: Vec<usize> = (0..s_branches.len()).collect();
+        let mut i_left: Vec<usize> = (0..i_branches.len()).collect();
+        s_left.retain(|&si| {
+            match i_left
+                .iter()
+                .position(|&ii| self.same_node(&s_branches[si].node, &i_branches[ii].node))
+            {
+                Some(found) => {
+                    i_left.remove(found);
+                    false
+                }
+                None => true,
+            }
+        });
+        let mut unpaired_s = Vec::new();
+        for si in s_left {
+            let s_node = &s_branches[si].node;
+            let twin = i_left
+                .iter()
+                .position(|&ii| i_branches[ii].node.type_label() == s_node.type_label());
+            match twin {
+                Some(found) => {
+                    let ii = i_left.remove(found);
+                    let here = if s_combinator.is_some() {
+                        child(path, &format!("{keyword}[{si}]"))
+                    } else {
+                        child(path, &format!("{keyword}[{ii}]"))
+                    };
+                    self.nodes(base, &here, s_node, &i_branches[ii].node)?;
+                }
+                None => unpaired_s.push(si),
+            }
+        }
+        // One branch left on each side: the same branch, changed.
+        if let ([si], [ii]) = (unpaired_s.as_slice(), i_left.as_slice()) {
+            let (si, ii) = (*si, *ii);
+            let here = child(path, &format!("{keyword}[{si}]"));
+            return self.nodes(base, &here, &s_branches[si].node, &i_branches[ii].node);
+        }
+        for si in unpaired_s {
+            let branch = &s_branches[si];
+            self.report(
+                FindingKind::AlternativesChanged,
+                self.scoped(Scope::Narrower),
+                at.clone(),
+                Some(&branch.pointer),
+                i.pointer.as_deref(),
+                format!("{keyword} branch {}", branch.node.type_label()),
+                "absent",
+            );
+        }
+        for ii in i_left {
+            let branch = &i_branches[ii];
+            self.report(
+                FindingKind::AlternativesChanged,
+                self.scoped(Scope::Wider),
+                at.clone(),
+                s.pointer.as_deref(),
+                Some(&branch.pointer),
+                "absent",
+                format!("{keyword} branch {}", branch.node.type_label()),
+            );
+        }
+        Ok(())
     }
 
     fn properties(&mut self, base: &str, path: &str, s: &Node, i: &Node) -> Result<(), DriftError> {
@@ -695,7 +884,28 @@ impl<'a> Comparer<'a> {
             }
             let here = child(path, name);
             let at = place(base, &here);
-            let (sp, ip) = (s.properties.get(name), i.properties.get(name));
+            // A `readOnly` property is no part of a request, a `writeOnly` one of a response.
+            let (s_hidden, i_hidden) = match self.direction {
+                Some(Direction::Request) => {
+                    (s.read_only.contains(name), i.read_only.contains(name))
+                }
+                Some(Direction::Response) => {
+                    (s.write_only.contains(name), i.write_only.contains(name))
+                }
+                None => (false, false),
+            };
+            if s_hidden && i_hidden {
+                continue;
+            }
+            let hidden_label = match self.direction {
+                Some(Direction::Request) => "readOnly",
+                _ => "writeOnly",
+            };
+            let absent = |hidden: bool| if hidden { hidden_label } else { "absent" };
+            let (sp, ip) = (
+                s.properties.get(name).filter(|_| !s_hidden),
+                i.properties.get(name).filter(|_| !i_hidden),
+            );
             let s_pointer = sp
                 .and_then(|sub| sub.first())
                 .map(String::as_str)
@@ -704,7 +914,10 @@ impl<'a> Comparer<'a> {
                 .and_then(|sub| sub.first())
                 .map(String::as_str)
                 .or(i.pointer.as_deref());
-            let (s_required, i_required) = (s.required.contains(name), i.required.contains(name));
+            let (s_required, i_required) = (
+                s.required.contains(name) && !s_hidden,
+                i.required.contains(name) && !i_hidden,
+            );
             match (sp, ip) {
                 (Some(_), None) => {
                     // Request: reference clients send it and the candidate no longer reads
@@ -721,7 +934,7 @@ impl<'a> Comparer<'a> {
                         s_pointer,
                         i_pointer,
                         "present",
-                        "absent",
+                        absent(i_hidden),
                     );
                     continue;
                 }
@@ -745,7 +958,7 @@ impl<'a> Comparer<'a> {
                         at,
                         s_pointer,
                         i_pointer,
-                        "absent",
+                        absent(s_hidden),
                         "present",
                     );
                     continue;
@@ -920,6 +1133,50 @@ impl<'a> Comparer<'a> {
                 "absent",
                 "present",
             );
+        }
+    }
+
+    /// Webhooks are requests the API sends to its clients. A webhook gone is events its
+    /// subscribers no longer get; one added is compatible; a changed one is not judged yet
+    /// (its directions are the reverse of an operation's), so it is unhandled.
+    fn webhooks(&mut self, spec: &Api, implementation: &Api) {
+        self.direction = None;
+        for (name, (s_pointer, s_item)) in &spec.webhooks {
+            let place = format!("webhooks.{name}");
+            match implementation.webhooks.get(name) {
+                None => self.report(
+                    FindingKind::WebhookMissing,
+                    Severity::Breaking,
+                    place,
+                    Some(s_pointer),
+                    None,
+                    "present",
+                    "absent",
+                ),
+                Some((i_pointer, i_item)) if i_item != s_item => self.report(
+                    FindingKind::KeywordUnhandled,
+                    Severity::Unhandled,
+                    place,
+                    Some(s_pointer),
+                    Some(i_pointer),
+                    "webhook as written",
+                    "webhook changed",
+                ),
+                Some(_) => {}
+            }
+        }
+        for (name, (i_pointer, _)) in &implementation.webhooks {
+            if !spec.webhooks.contains_key(name) {
+                self.report(
+                    FindingKind::WebhookExtra,
+                    Severity::Compatible,
+                    format!("webhooks.{name}"),
+                    None,
+                    Some(i_pointer),
+                    "absent",
+                    "present",
+                );
+            }
         }
     }
 

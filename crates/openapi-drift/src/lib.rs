@@ -137,6 +137,7 @@ mod progenitor;
 mod report;
 mod rules;
 mod schema;
+mod tolerate;
 
 #[cfg(test)]
 mod tests;

@@ -8,12 +8,14 @@ use crate::error::{DriftError, Side};
 
 /// Parse a document from JSON or YAML text (JSON is tried first, then YAML).
 ///
-/// The result must be an OpenAPI 3.0.x or 3.1.x document.
+/// The result must be an OpenAPI 3.0.x or 3.1.x document. A `null` where structure belongs
+/// (a YAML key left empty) is read as nothing there, as other OpenAPI tools read it.
 pub fn load_str(text: &str) -> Result<Value, DriftError> {
-    let doc = parse(text).map_err(|message| DriftError::Parse {
+    let mut doc = parse(text).map_err(|message| DriftError::Parse {
         origin: None,
         message,
     })?;
+    crate::tolerate::tolerate(&mut doc);
     check_version(&doc, None)?;
     Ok(doc)
 }
@@ -24,10 +26,11 @@ pub fn load_path(path: &Path) -> Result<Value, DriftError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let doc = parse(&text).map_err(|message| DriftError::Parse {
+    let mut doc = parse(&text).map_err(|message| DriftError::Parse {
         origin: Some(path.to_path_buf()),
         message,
     })?;
+    crate::tolerate::tolerate(&mut doc);
     check_version(&doc, None)?;
     Ok(doc)
 }
@@ -105,6 +108,8 @@ pub(crate) fn check_version(doc: &Value, side: Option<Side>) -> Result<(), Drift
     match object.get("openapi") {
         Some(Value::String(v)) if is_supported_version(v) => Ok(()),
         Some(Value::String(v)) => Err(not_openapi(format!("unsupported `openapi: {v}`"))),
+        // Unquoted in YAML, `openapi: 3.0` is a number; other tools read it as the version.
+        Some(Value::Number(v)) if is_supported_version(&v.to_string()) => Ok(()),
         Some(other) => Err(not_openapi(format!("`openapi` is {}", kind_of(other)))),
         None if object.contains_key("swagger") => Err(not_openapi("Swagger 2.0 document".into())),
         None => Err(not_openapi("no `openapi` field".into())),

@@ -21,6 +21,8 @@ pub(crate) struct Api {
     /// `components.schemas` name → pointer.
     pub schema_names: BTreeMap<String, String>,
     pub security_schemes: BTreeMap<String, SecurityScheme>,
+    /// OpenAPI 3.1 `webhooks`: name → (pointer, canonical JSON of the path item).
+    pub webhooks: BTreeMap<String, (String, String)>,
 }
 
 #[derive(Debug)]
@@ -67,6 +69,9 @@ pub(crate) struct Parameter {
     pub required: bool,
     pub schema: Option<Sub>,
     pub pointer: String,
+    /// How the value is written into the request (`style`, `explode`, `allowReserved`, with
+    /// OpenAPI's defaults filled in), e.g. `style form, explode true`.
+    pub serialization: String,
 }
 
 impl Parameter {
@@ -215,10 +220,25 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
         }
     }
 
+    let webhooks = root
+        .get("webhooks")
+        .and_then(Value::as_object)
+        .map(|webhooks| {
+            webhooks
+                .iter()
+                .map(|(name, item)| {
+                    let pointer = join("/webhooks", name);
+                    (name.clone(), (pointer, crate::schema::canonical(item)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
     Ok(Api {
         operations,
         schema_names,
         security_schemes,
+        webhooks,
     })
 }
 
@@ -287,6 +307,7 @@ fn parameters(
         }
         let required = location == "path" || param.get("required") == Some(&Value::Bool(true));
         let schema = schema_of(param, &pointer);
+        let serialization = serialization(param, location);
         out.insert(
             (location.to_owned(), name.to_owned()),
             Parameter {
@@ -295,10 +316,37 @@ fn parameters(
                 required,
                 schema,
                 pointer,
+                serialization,
             },
         );
     }
     Ok(out)
+}
+
+/// `style`, `explode` and `allowReserved` with their defaults (OpenAPI 3.x, "Style Values"):
+/// `form` in the query and cookies, `simple` in the path and headers; `explode` only for `form`.
+fn serialization(param: &Map<String, Value>, location: &str) -> String {
+    let default_style = match location {
+        "query" | "cookie" => "form",
+        _ => "simple",
+    };
+    let style = param
+        .get("style")
+        .and_then(Value::as_str)
+        .unwrap_or(default_style);
+    let explode = param
+        .get("explode")
+        .and_then(Value::as_bool)
+        .unwrap_or(style == "form");
+    let allow_reserved = param.get("allowReserved") == Some(&Value::Bool(true));
+    format!(
+        "style {style}, explode {explode}{}",
+        if allow_reserved {
+            ", allowReserved"
+        } else {
+            ""
+        }
+    )
 }
 
 /// A parameter or header schema: `schema`, or the schema of its single `content` entry.

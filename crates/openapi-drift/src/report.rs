@@ -18,6 +18,10 @@ pub enum Severity {
     /// A difference the direction allows (e.g. the candidate accepts more in a request, or sends
     /// less of what was optional in a response).
     Compatible,
+    /// A difference in something this checker cannot judge (a JSON Schema keyword such as
+    /// `if`/`then`/`else` or `patternProperties`, a parameter's serialization style, a
+    /// webhook's content): it may or may not break clients, so a person must look.
+    Unhandled,
 }
 
 impl Severity {
@@ -27,6 +31,7 @@ impl Severity {
             Severity::Breaking => "breaking",
             Severity::ClientSurface => "client_surface",
             Severity::Compatible => "compatible",
+            Severity::Unhandled => "unhandled",
         }
     }
 
@@ -36,6 +41,7 @@ impl Severity {
             Severity::Breaking => "[breaking]",
             Severity::ClientSurface => "[client]",
             Severity::Compatible => "[compatible]",
+            Severity::Unhandled => "[unhandled]",
         }
     }
 
@@ -45,6 +51,7 @@ impl Severity {
             Severity::Breaking => "breaking",
             Severity::ClientSurface => "client-surface",
             Severity::Compatible => "compatible",
+            Severity::Unhandled => "unhandled",
         }
     }
 }
@@ -126,6 +133,18 @@ pub enum FindingKind {
     /// An operation of the candidate uses a construct progenitor cannot generate a client
     /// for, and the reference's operation did not already use it.
     ProgenitorUnsupported,
+    /// A `oneOf`/`anyOf` branch (or a plain schema's single "branch") on one side only, or the
+    /// combinator changed.
+    AlternativesChanged,
+    /// A `default` added, removed or changed: what the server assumes when a client omits
+    /// the value.
+    DefaultChanged,
+    /// A webhook (OpenAPI 3.1 `webhooks`) in the reference only.
+    WebhookMissing,
+    /// A webhook in the candidate only.
+    WebhookExtra,
+    /// A keyword this checker does not judge differs (see [`Severity::Unhandled`]).
+    KeywordUnhandled,
 }
 
 impl FindingKind {
@@ -162,6 +181,11 @@ impl FindingKind {
             FindingKind::ComponentExtra => "component_extra",
             FindingKind::ComponentRenamed => "component_renamed",
             FindingKind::ProgenitorUnsupported => "progenitor_unsupported",
+            FindingKind::AlternativesChanged => "alternatives_changed",
+            FindingKind::DefaultChanged => "default_changed",
+            FindingKind::WebhookMissing => "webhook_missing",
+            FindingKind::WebhookExtra => "webhook_extra",
+            FindingKind::KeywordUnhandled => "keyword_unhandled",
         }
     }
 
@@ -193,6 +217,10 @@ impl FindingKind {
             FindingKind::ComponentMissing | FindingKind::ComponentExtra => "component",
             FindingKind::ComponentRenamed => "component name",
             FindingKind::ProgenitorUnsupported => "progenitor",
+            FindingKind::AlternativesChanged => "alternatives",
+            FindingKind::DefaultChanged => "default",
+            FindingKind::WebhookMissing | FindingKind::WebhookExtra => "webhook",
+            FindingKind::KeywordUnhandled => "unhandled keyword",
         }
     }
 }
@@ -327,8 +355,13 @@ impl Report {
         self.of_severity(Severity::Compatible)
     }
 
-    /// Whether any finding is breaking or breaks the source of a generated client: the
-    /// usual failure condition of a compatibility check.
+    /// The [`Severity::Unhandled`] findings.
+    pub fn unhandled(&self) -> impl Iterator<Item = &Finding> {
+        self.of_severity(Severity::Unhandled)
+    }
+
+    /// Whether any finding is breaking, breaks the source of a generated client, or could
+    /// not be judged: the usual failure condition of a compatibility check.
     pub fn has_breaking_or_client_surface(&self) -> bool {
         self.findings
             .iter()
@@ -401,6 +434,7 @@ impl fmt::Display for Labelled<'_> {
         let split: Vec<String> = [
             Severity::Breaking,
             Severity::ClientSurface,
+            Severity::Unhandled,
             Severity::Compatible,
         ]
         .into_iter()

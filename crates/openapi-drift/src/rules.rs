@@ -76,9 +76,6 @@ fn types_within(a: &Option<BTreeSet<&str>>, b: &Option<BTreeSet<&str>>) -> bool 
 }
 
 pub(crate) fn types(reference: &Node, candidate: &Node) -> Scope {
-    if reference.alternatives.is_some() || candidate.alternatives.is_some() {
-        return Scope::Other;
-    }
     let (r, c) = (allowed_types(reference), allowed_types(candidate));
     Scope::of(types_within(&r, &c), types_within(&c, &r))
 }

@@ -41,6 +41,50 @@ impl Combinator {
     }
 }
 
+/// JSON Schema keywords this checker does not judge. A difference in one is reported as
+/// [`crate::Severity::Unhandled`], never passed over in silence.
+pub(crate) const UNHANDLED_KEYWORDS: [&str; 17] = [
+    "not",
+    "if",
+    "then",
+    "else",
+    "prefixItems",
+    "additionalItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "dependentRequired",
+    "dependentSchemas",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "discriminator",
+    "$dynamicRef",
+];
+
+/// Patterns that match every string: dropping a pattern and loosening it to one of these
+/// are the same relaxation.
+const MATCH_ALL_PATTERNS: [&str; 10] = [
+    "",
+    ".*",
+    "^.*$",
+    "^.*",
+    ".*$",
+    "(.*)",
+    "^(.*)$",
+    ".*?",
+    "[\\s\\S]*",
+    "^[\\s\\S]*$",
+];
+
+/// One `oneOf`/`anyOf` branch: where it is written, and what it says.
+#[derive(Debug, Clone)]
+pub(crate) struct Branch {
+    pub pointer: String,
+    pub node: Node,
+}
+
 /// One normalized schema level.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
@@ -64,7 +108,15 @@ pub(crate) struct Node {
     /// Keyword → canonical value, 3.0 and 3.1 exclusive bounds folded together.
     pub constraints: BTreeMap<String, String>,
     /// Multi-branch `oneOf`/`anyOf` left after null branches are removed.
-    pub alternatives: Option<(Combinator, Vec<Node>)>,
+    pub alternatives: Option<(Combinator, Vec<Branch>)>,
+    /// `default`, as canonical JSON.
+    pub default: Option<String>,
+    /// Properties marked `readOnly` (not part of requests) or `writeOnly` (not part of
+    /// responses) where they are declared.
+    pub read_only: BTreeSet<String>,
+    pub write_only: BTreeSet<String>,
+    /// [`UNHANDLED_KEYWORDS`] present, with their values as canonical JSON.
+    pub unhandled: BTreeMap<&'static str, String>,
     /// The schema objects that contributed content (not bare `$ref` or nullable wrappers):
     /// the node's identity for the recursion guard, the same wherever the node is reached from.
     pub sources: BTreeSet<String>,
@@ -86,6 +138,10 @@ impl Node {
             additional: Additional::Any,
             constraints: BTreeMap::new(),
             alternatives: None,
+            default: None,
+            read_only: BTreeSet::new(),
+            write_only: BTreeSet::new(),
+            unhandled: BTreeMap::new(),
             sources: BTreeSet::new(),
         }
     }
@@ -102,6 +158,7 @@ impl Node {
             || self.additional != Additional::Any
             || !self.constraints.is_empty()
             || self.alternatives.is_some()
+            || !self.unhandled.is_empty()
     }
 
     /// Accepts every value (`{}`, `true`, a schema with only metadata).
@@ -126,6 +183,17 @@ impl Node {
                     branches.len()
                 )
             }
+        } else {
+            self.base_type_label()
+        }
+    }
+
+    /// The type outside any `oneOf`/`anyOf`: what the node's own `type` allows.
+    pub fn base_type_label(&self) -> String {
+        if self.never {
+            "never".to_owned()
+        } else if self.only_null {
+            "null".to_owned()
         } else if self.types.is_empty() {
             "any".to_owned()
         } else {
@@ -216,11 +284,15 @@ fn raw_unguarded(
         let mut rest = Vec::new();
         let mut saw_null = false;
         for index in 0..branches.len() {
-            let branch = raw(doc, &join(&base, &index.to_string()), stack)?;
+            let branch_pointer = join(&base, &index.to_string());
+            let branch = raw(doc, &branch_pointer, stack)?;
             if branch.only_null && !branch.has_content() {
                 saw_null = true;
             } else {
-                rest.push(branch);
+                rest.push(Branch {
+                    pointer: branch_pointer,
+                    node: branch,
+                });
             }
         }
         if saw_null {
@@ -229,7 +301,7 @@ fn raw_unguarded(
         match rest.len() {
             0 if saw_null && !own.has_content() => own.only_null = true,
             0 => {}
-            1 => own = merge(own, rest.remove(0)),
+            1 => own = merge(own, rest.remove(0).node),
             _ if own.alternatives.is_none() => {
                 own.sources.insert(pointer.to_owned());
                 own.alternatives = Some((combinator, rest));
@@ -307,9 +379,28 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
 
     if let Some(properties) = object.get("properties").and_then(Value::as_object) {
         let base = join(pointer, "properties");
-        for name in properties.keys() {
+        for (name, property) in properties {
             node.properties
                 .insert(name.clone(), vec![join(&base, name)]);
+            if property.get("readOnly") == Some(&Value::Bool(true)) {
+                node.read_only.insert(name.clone());
+            }
+            if property.get("writeOnly") == Some(&Value::Bool(true)) {
+                node.write_only.insert(name.clone());
+            }
+        }
+    }
+    node.default = object.get("default").map(canonical);
+    for keyword in UNHANDLED_KEYWORDS {
+        if let Some(value) = object.get(keyword) {
+            let value = canonical(value);
+            // Every property name is a string: this says nothing (utoipa writes it for maps).
+            if keyword == "propertyNames"
+                && ["{}", "true", r#"{"type":"string"}"#].contains(&value.as_str())
+            {
+                continue;
+            }
+            node.unhandled.insert(keyword, value);
         }
     }
     if let Some(required) = object.get("required").and_then(Value::as_array) {
@@ -371,7 +462,9 @@ fn read_constraints(object: &Map<String, Value>, out: &mut BTreeMap<String, Stri
             _ => {}
         }
     }
-    if let Some(Value::String(pattern)) = object.get("pattern") {
+    if let Some(Value::String(pattern)) = object.get("pattern")
+        && !MATCH_ALL_PATTERNS.contains(&pattern.as_str())
+    {
         out.insert("pattern".to_owned(), pattern.clone());
     }
     // `uniqueItems: false` is the default, so only `true` is a constraint.
@@ -465,6 +558,14 @@ fn merge(a: Node, b: Node) -> Node {
         additional,
         constraints,
         alternatives: a.alternatives.or(b.alternatives),
+        default: a.default.or(b.default),
+        read_only: a.read_only.union(&b.read_only).cloned().collect(),
+        write_only: a.write_only.union(&b.write_only).cloned().collect(),
+        unhandled: {
+            let mut unhandled = b.unhandled;
+            unhandled.extend(a.unhandled);
+            unhandled
+        },
         sources: a.sources.union(&b.sources).cloned().collect(),
     }
 }

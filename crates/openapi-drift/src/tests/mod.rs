@@ -5,6 +5,7 @@ mod equivalence;
 mod errors;
 mod kinds;
 mod output;
+mod rule_sets;
 mod severity;
 
 use serde_json::Value;
