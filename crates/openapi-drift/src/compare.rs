@@ -753,6 +753,9 @@ impl<'a> Comparer<'a> {
 
     /// Whether two schema levels are structurally the same (nullability aside).
     fn same_node(&self, s: &Node, i: &Node) -> bool {
+        if s.type_label() != i.type_label() {
+            return false;
+        }
         let mut cx = Comparer::new(self.spec, self.implementation);
         cx.stop_at_first = true;
         cx.direction = self.direction;

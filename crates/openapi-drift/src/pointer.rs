@@ -16,8 +16,21 @@ impl<'a> Doc<'a> {
         Self { root, side }
     }
 
+    /// The value at `pointer` (RFC 6901). Like `Value::pointer`, without allocating a string
+    /// per token unless the token is escaped: lookups are most of a large comparison's work.
     pub fn get(&self, pointer: &str) -> Option<&'a Value> {
-        self.root.pointer(pointer)
+        if pointer.is_empty() {
+            return Some(self.root);
+        }
+        let mut current = self.root;
+        for token in pointer.strip_prefix('/')?.split('/') {
+            current = if token.contains('~') {
+                step(current, &token.replace("~1", "/").replace("~0", "~"))?
+            } else {
+                step(current, token)?
+            };
+        }
+        Some(current)
     }
 
     /// The pointer a `$ref` string (found in the object at `at`) designates; it must exist.
@@ -73,9 +86,31 @@ impl<'a> Doc<'a> {
     }
 }
 
+fn step<'a>(value: &'a Value, token: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => map.get(token),
+        Value::Array(items) => {
+            // RFC 6901: no leading zeros, no signs.
+            if token.len() > 1 && token.starts_with('0') || token.starts_with('+') {
+                return None;
+            }
+            items.get(token.parse::<usize>().ok()?)
+        }
+        _ => None,
+    }
+}
+
 /// Append one reference token to a pointer, escaping `~` and `/` (RFC 6901).
 pub(crate) fn join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
+    let mut joined = String::with_capacity(pointer.len() + token.len() + 1);
+    joined.push_str(pointer);
+    joined.push('/');
+    if token.contains(['~', '/']) {
+        joined.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        joined.push_str(token);
+    }
+    joined
 }
 
 /// `$ref` fragments are URI fragments, so `{` may arrive as `%7B`.
@@ -109,6 +144,21 @@ mod tests {
     #[test]
     fn join_escapes_tokens() {
         assert_eq!(join("/paths", "/a~b"), "/paths/~1a~0b");
+    }
+
+    #[test]
+    fn lookups_follow_rfc_6901() {
+        let root = serde_json::json!({"a/b": {"c~d": [10, 20]}, "": 1});
+        let doc = Doc::new(&root, Side::Spec);
+        assert_eq!(doc.get("/a~1b/c~0d/1"), Some(&serde_json::json!(20)));
+        assert_eq!(doc.get(""), Some(&root));
+        assert_eq!(doc.get("/"), Some(&serde_json::json!(1)));
+        assert_eq!(doc.get("/a~1b/c~0d/01"), None);
+        assert_eq!(doc.get("/a~1b/c~0d/2"), None);
+        assert_eq!(doc.get("a"), None);
+        for pointer in ["/a~1b/c~0d/0", "/missing", "/a~1b"] {
+            assert_eq!(doc.get(pointer), root.pointer(pointer), "{pointer}");
+        }
     }
 
     #[test]

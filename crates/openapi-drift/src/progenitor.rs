@@ -268,8 +268,25 @@ fn body(content: &BTreeMap<String, Media>) -> Body<'_> {
 fn same(doc: Doc<'_>, a: &Body<'_>, b: &Body<'_>) -> bool {
     match (a, b) {
         (Body::Empty, Body::Empty) | (Body::Raw, Body::Raw) => true,
-        (Body::Json(x), Body::Json(y)) => x == y || identical(doc, *x, doc, *y),
+        (Body::Json(x), Body::Json(y)) => {
+            x == y
+                || bare_ref_target(doc, x).is_some_and(|t| bare_ref_target(doc, y) == Some(t))
+                || identical(doc, *x, doc, *y)
+        }
         _ => false,
+    }
+}
+
+/// Where a schema that is nothing but a `$ref` (the usual response body) leads: two bodies
+/// naming the same component are the same type without comparing it to itself.
+fn bare_ref_target(doc: Doc<'_>, sub: &Option<&Sub>) -> Option<String> {
+    let [pointer] = (*sub)?.as_slice() else {
+        return None;
+    };
+    let object = doc.get(pointer)?.as_object()?;
+    match (object.len(), object.get("$ref").and_then(|r| r.as_str())) {
+        (1, Some(reference)) => doc.ref_target(reference, pointer).ok(),
+        _ => None,
     }
 }
 

@@ -406,7 +406,12 @@ async fn run(args: RunArgs) -> anyhow::Result<String> {
                 .throughput(&service, small, "PostgreSQL, small")
                 .await?;
             let profile = measure
-                .profile_if_wanted(&service, small, work.path(), "PostgreSQL, small, under perf")
+                .profile_if_wanted(
+                    &service,
+                    small,
+                    work.path(),
+                    "PostgreSQL, small, under perf",
+                )
                 .await?;
             let writes = measure.writes(&service, small, "PostgreSQL, small").await?;
             stop(service, "PostgreSQL throughput", &mut incidents)?;

@@ -154,7 +154,9 @@ impl Measure<'_> {
             return Ok(None);
         }
         if !profile::available() {
-            return Ok(Some(Err("`perf` is not available on this machine".to_owned())));
+            return Ok(Some(Err(
+                "`perf` is not available on this machine".to_owned()
+            )));
         }
         let data = work.join("perf.data");
         Ok(Some(self.profile(server, users, data, what).await?))

@@ -13,13 +13,24 @@ const FREQUENCY: &str = "499";
 /// symbol containing any of the texts. The share of a stage is the largest of its symbols'.
 const STAGES: [(&str, &[&str]); 7] = [
     ("authentication: the token lookup", &["Store>::token_owner"]),
-    ("the listing: the caller's sessions", &["Store>::active_sessions_page"]),
+    (
+        "the listing: the caller's sessions",
+        &["Store>::active_sessions_page"],
+    ),
     (
         "the JSON body",
-        &["<axum::json::Json<T> as axum_core::response::into_response::IntoResponse>::into_response"],
+        &[
+            "<axum::json::Json<T> as axum_core::response::into_response::IntoResponse>::into_response",
+        ],
     ),
-    ("the log line", &["as tracing_core::subscriber::Subscriber>::event"]),
-    ("the rate limiter", &["RateLimiter::charge_ip", "RateLimiter::check_session"]),
+    (
+        "the log line",
+        &["as tracing_core::subscriber::Subscriber>::event"],
+    ),
+    (
+        "the rate limiter",
+        &["RateLimiter::charge_ip", "RateLimiter::check_session"],
+    ),
     ("socket writes (`writev`)", &["__GI___writev", "__writev"]),
     ("socket reads (`recv`)", &["__libc_recv"]),
 ];
@@ -96,7 +107,11 @@ fn report(
         .args(["report", "-i"])
         .arg(data)
         .args(["--stdio", "-g", "none", "--sort", key])
-        .arg(if children { "--children" } else { "--no-children" })
+        .arg(if children {
+            "--children"
+        } else {
+            "--no-children"
+        })
         .output()
         .context("cannot run perf report")?;
     if !output.status.success() {

@@ -585,3 +585,11 @@ fn unhandled_shows_in_both_outputs_and_fails_the_check() {
     assert!(report.has_breaking_or_client_surface());
     assert_eq!(report.unhandled().count(), 1);
 }
+
+#[test]
+fn a_large_real_document_loads_and_agrees_with_itself() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/large-spec/box-platform-api.yaml");
+    let doc = crate::load_path(&path).expect("the Box Platform API description loads");
+    assert_consistent(&compare(&doc, &doc).expect("it compares with itself"));
+}

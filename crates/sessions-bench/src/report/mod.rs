@@ -559,7 +559,11 @@ fn write_profile(out: &mut String, r: &Results) -> std::fmt::Result {
     for backend in &r.backends {
         match &backend.profile {
             None => {}
-            Some(Err(why)) => writeln!(out, "No profile of the service on {}: {why}.\n", backend.name)?,
+            Some(Err(why)) => writeln!(
+                out,
+                "No profile of the service on {}: {why}.\n",
+                backend.name
+            )?,
             Some(Ok(profile)) => write_one_profile(out, backend.name, profile)?,
         }
     }
