@@ -1,5 +1,5 @@
-//! Project automation: `cargo xtask codegen [--check]`, `check`, `diff`, `bench`, `fuzz` and
-//! `ci`.
+//! Project automation: `cargo xtask codegen [--check]`, `check`, `release`, `diff`, `bench`,
+//! `fuzz` and `ci`.
 //!
 //! Kept light on purpose: it never links the server, so a broken stub never blocks regenerating it.
 
@@ -8,6 +8,7 @@ mod check;
 mod codegen;
 mod compat;
 mod diff;
+mod release;
 
 use std::{
     path::{Path, PathBuf},
@@ -42,15 +43,21 @@ enum Task {
         #[arg(long = "trait", requires = "spec", value_name = "NAME", default_value = codegen::standalone::DEFAULT_TRAIT)]
         api_trait: String,
     },
-    /// Prove spec and implementation agree (fresh stubs, no drift) and that the spec breaks no
-    /// existing client. Exit 0 ok, 1 findings, 2 the tool failed.
+    /// Prove that the spec breaks no client of the last released contract, and that spec and
+    /// implementation agree (fresh stubs, no drift). All three steps always run. Exit 0 ok, 1
+    /// findings, 2 a step could not run.
     Check {
-        /// Compare the spec with its version at REV instead of the merge-base of HEAD and main.
+        /// Compare the spec with its version at git revision REV instead of the last released
+        /// contract (openapi/released/).
         #[arg(long, value_name = "REV")]
         base: Option<String>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Freeze the spec as the released contract of its info.version
+    /// (openapi/released/sessions-<version>.yaml) and clear the acknowledgments. A release that
+    /// breaks clients of the previous one must raise the major version (0.x: the minor).
+    Release,
     /// Compare any two OpenAPI documents (3.0 or 3.1, JSON or YAML): the first is the reference,
     /// the second the candidate. Exit 0 no findings, 1 findings, 2 the tool failed.
     Diff {
@@ -117,7 +124,7 @@ fn main() -> ExitCode {
         }),
         Task::Check { base, format } => {
             let base = base.map_or(
-                compat::BaseChoice::MergeBaseWithMain,
+                compat::BaseChoice::LastRelease,
                 compat::BaseChoice::Explicit,
             );
             check::run(&root, &base, format)
@@ -127,6 +134,30 @@ fn main() -> ExitCode {
             candidate,
             format,
         } => diff::run(&reference, &candidate, format),
+        Task::Release => release::run(&root).map(|released| {
+            match released {
+                release::Released::Written {
+                    version,
+                    path,
+                    after,
+                    cleared,
+                } => {
+                    match after {
+                        Some(previous) => println!("released {version} (after {previous})"),
+                        None => println!("released {version}, the first release"),
+                    }
+                    println!("wrote {}", path.display());
+                    println!(
+                        "cleared {} ({cleared} acknowledgment(s) now part of the release)",
+                        compat::ACKNOWLEDGMENTS
+                    );
+                }
+                release::Released::AlreadyReleased { path } => {
+                    println!("already released as {}; nothing to do", path.display());
+                }
+            }
+            ExitCode::SUCCESS
+        }),
         Task::Ci => ci(&root),
         Task::Bench => bench::run(&root).map(|()| ExitCode::SUCCESS),
         Task::Fuzz { seed, examples } => fuzz(&root, seed, examples),
@@ -153,35 +184,46 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Every step runs, whatever failed before it, so one failure never hides another; the
+/// contract check comes first because its compatibility step needs no build.
 fn ci(root: &Path) -> anyhow::Result<ExitCode> {
-    let lint_steps: [&[&str]; 2] = [
-        &["fmt", "--all", "--check"],
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    ];
-    for args in lint_steps {
-        if !cargo(root, args)? {
-            return Ok(ExitCode::FAILURE);
-        }
-    }
+    let mut failed: Vec<&str> = Vec::new();
     println!("==> cargo xtask check");
-    let checked = check::run(
-        root,
-        &compat::BaseChoice::MergeBaseWithMain,
-        OutputFormat::Human,
-    )?;
-    if checked != ExitCode::SUCCESS {
-        return Ok(checked);
+    if check::run(root, &compat::BaseChoice::LastRelease, OutputFormat::Human)? != ExitCode::SUCCESS
+    {
+        failed.push("cargo xtask check");
+    }
+    let lint_steps: [(&str, &[&str]); 2] = [
+        ("cargo fmt --check", &["fmt", "--all", "--check"]),
+        (
+            "cargo clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    ];
+    for (name, args) in lint_steps {
+        if !cargo(root, args)? {
+            failed.push(name);
+        }
     }
     println!("==> schemathesis {SCHEMATHESIS_VERSION} into {SCHEMATHESIS_VENV}");
     install_schemathesis(root)?;
-    Ok(passed(cargo(root, &["test", "--workspace"])?))
+    if !cargo(root, &["test", "--workspace"])? {
+        failed.push("cargo test --workspace");
+    }
+    if failed.is_empty() {
+        println!("==> ci passed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("==> ci failed: {}", failed.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Runs the contract tests' schemathesis test with the given seed and examples per operation.

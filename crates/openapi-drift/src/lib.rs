@@ -8,9 +8,10 @@
 //! [`Finding`] has `spec`/`implementation` values and pointers for the reference and the
 //! candidate respectively.
 //!
-//! Both documents are normalized into one model — `$ref`s followed, every spelling of
-//! nullability folded together, metadata such as descriptions and examples dropped — and
-//! the models are compared. The result is a [`Report`] of [`Finding`]s, each naming the
+//! Both documents are read as other OpenAPI tools read them (a `null` where an object or a
+//! list belongs, a YAML key left empty, means nothing there), normalized into one model —
+//! `$ref`s followed, every spelling of nullability folded together, metadata such as
+//! descriptions and examples dropped — and the models are compared. The result is a [`Report`] of [`Finding`]s, each naming the
 //! place (`GET /sessions → 200 → sessions[].deviceName`), JSON pointers into both
 //! documents, a [`Direction`] and a [`Severity`].
 //!
@@ -26,13 +27,20 @@
 //!
 //! `Display` for [`Report`] prints the findings grouped by operation, one line each,
 //! `[breaking] PLACE: ASPECT: spec X, implementation Y` (tags `[breaking]`, `[client]`,
-//! `[compatible]`), then a count such as `3 findings: 1 breaking, 1 client-surface,
-//! 1 compatible`; an empty report prints `consistent: no drift found`. The report
+//! `[unhandled]`, `[compatible]`), then a count such as `3 findings: 1 breaking, 1
+//! client-surface, 1 compatible`; an empty report prints `consistent: no drift found`. The report
 //! serializes with serde (every field of every finding, snake_case names);
 //! [`Report::to_json_pretty`] is `serde_json::to_string_pretty(&report)`.
-//! [`Report::breaking`], [`Report::client_surface`] and [`Report::compatible`] filter by
-//! severity, and [`Report::has_breaking_or_client_surface`] is the usual failure condition
-//! of a compatibility check ([`Report::is_consistent`] of a drift check).
+//! [`Report::breaking`], [`Report::client_surface`], [`Report::unhandled`] and
+//! [`Report::compatible`] filter by severity, and [`Report::has_breaking_or_client_surface`]
+//! (anything but compatible) is the usual failure condition of a compatibility check
+//! ([`Report::is_consistent`] of a drift check).
+//!
+//! [`Severity::Unhandled`] marks a difference the engine cannot judge: a JSON Schema keyword
+//! it does not model (`not`, `if`/`then`/`else`, `prefixItems`, `additionalItems`, `contains`,
+//! `minContains`/`maxContains`, `dependentRequired`, `dependentSchemas`, `patternProperties`,
+//! `propertyNames`, `unevaluatedProperties`, `unevaluatedItems`, `discriminator`,
+//! `$dynamicRef`) differs, or a webhook changed. It is never passed over in silence.
 //!
 //! # Severity rules
 //!
@@ -59,6 +67,9 @@
 //! | Component schema added (`component_extra`) | compatible |
 //! | Component renamed (`component_renamed`) | client surface |
 //! | Operation without operationId in C (`progenitor_unsupported`) | client surface |
+//! | Webhook gone (`webhook_missing`) | breaking |
+//! | Webhook added (`webhook_extra`) | compatible |
+//! | Webhook changed (`keyword_unhandled` on `webhooks.X`) | unhandled |
 //!
 //! Findings with a direction:
 //!
@@ -70,14 +81,15 @@
 //! | Parameter optional → required (`parameter_changed`) | breaking | — |
 //! | Parameter required → optional (`parameter_changed`) | compatible | — |
 //! | Parameter moved to another location (`parameter_changed`) | breaking | — |
+//! | Parameter `style`/`explode`/`allowReserved` changed, defaults filled in (`parameter_changed`) | breaking | — |
 //! | Request body gone (`request_body_missing`) | breaking, like a parameter | — |
 //! | Request body added (`request_body_extra`) | optional: compatible; required: breaking | — |
 //! | Request body optional ↔ required (`request_body_changed`) | like a parameter | — |
 //! | Status added (`status_extra`) | — | an error status (4xx, 5xx, `4XX`, `5XX`): compatible, since every client already handles failures it was not told of; a success status or `default`: breaking, R clients do not expect it |
-//! | Status removed (`status_missing`) | — | compatible |
-//! | Media type added (`content_type_changed`) | compatible | breaking |
-//! | Media type removed (`content_type_changed`) | breaking | compatible while C still has a body; breaking when C has no content left |
-//! | Property gone (`property_missing`) | breaking (as for parameters) | required in R: breaking; optional: compatible |
+//! | Status removed (`status_missing`) | — | compatible, unless C has no success status (2xx, `2XX`) left: breaking |
+//! | Media type added (`content_type_changed`) | compatible | compatible: only clients that ask for it (`Accept`) get it |
+//! | Media type removed (`content_type_changed`) | breaking | breaking: clients that ask for it get no answer they can read |
+//! | Property gone (`property_missing`); a `readOnly` property is no part of a request, a `writeOnly` one no part of a response | breaking (as for parameters) | required in R: breaking; optional: compatible |
 //! | Property added (`property_extra`) | optional: compatible; required in C: breaking | compatible if R's object is open (`additionalProperties` absent/`true`/`{}`); breaking if R's object is closed or constrains additional properties |
 //! | Property optional → required (`required_changed`) | breaking | compatible |
 //! | Property required → optional (`required_changed`) | compatible | breaking |
@@ -94,11 +106,16 @@
 //! | Items schema dropped (any items) / added (`items_changed`) | compatible / breaking | breaking / compatible |
 //! | `additionalProperties` more permissive (`false` < schema < `true`) (`additional_properties_changed`) | compatible | breaking |
 //! | `additionalProperties` less permissive | breaking | compatible |
-//! | Constraint relaxed: lower bound lowered or dropped, upper bound raised or dropped, `pattern`/`uniqueItems` dropped, `multipleOf` a divisor of R's (`constraint_changed`) | compatible | breaking |
+//! | Constraint relaxed: lower bound lowered or dropped, upper bound raised or dropped, `pattern` dropped or loosened to one matching everything (`.*`), `uniqueItems` dropped, `multipleOf` a divisor of R's (`constraint_changed`) | compatible | breaking |
 //! | Constraint tightened, or a `pattern` added or changed | breaking | compatible if tightened or added; breaking if a pattern changed |
 //! | Response header gone (`header_missing`) | — | `required: true` in R: breaking; otherwise compatible |
 //! | Response header added (`header_extra`) | — | compatible (clients ignore unknown headers) |
-//! | Response header type changed (`type_changed`) | — | as for types |
+//! | Response header required → optional / optional → required (`required_changed`) | — | breaking / compatible |
+//! | Response header schema (type, nullable, format, enum, constraints) | — | as for any value sent |
+//! | `oneOf`/`anyOf` branch added, or `oneOf` → `anyOf` (`alternatives_changed`); branches match by content, a plain schema is one branch | compatible | breaking |
+//! | `oneOf`/`anyOf` branch removed, or `anyOf` → `oneOf` (`alternatives_changed`) | breaking | compatible |
+//! | `default` added, removed or changed (`default_changed`) | breaking | compatible |
+//! | A keyword the engine does not model differs (`keyword_unhandled`) | unhandled | unhandled |
 //! | Operation security (`security_changed`) | compatible when every credential set R accepts is still accepted by C (requirement dropped, alternative added); breaking otherwise (scheme added to a requirement, alternative removed or replaced) | — |
 //! | Security scheme definition changed (`security_changed` on `components.securitySchemes.X`) | breaking (e.g. `http bearer` → `http basic`); a scheme undefined on one side is breaking when that side's operations use it, otherwise compatible (its use is judged on the operations) | — |
 //! | Construct progenitor cannot generate (`progenitor_unsupported`): cookie parameter, non-JSON body, several success or error response types | client surface | client surface |

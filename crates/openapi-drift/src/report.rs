@@ -291,6 +291,18 @@ impl fmt::Display for Finding {
 }
 
 impl Finding {
+    /// The human line without its tag, naming the two sides `reference` and `candidate`:
+    /// `PLACE: ASPECT: released X, spec Y`.
+    pub fn describe(&self, reference: &str, candidate: &str) -> String {
+        format!(
+            "{}: {}: {reference} {}, {candidate} {}",
+            self.place,
+            self.kind.aspect(),
+            self.spec,
+            self.implementation
+        )
+    }
+
     /// Like `Display`, naming the two sides `reference` and `candidate` (e.g. "base", "head").
     fn write_labelled(
         &self,
@@ -298,14 +310,7 @@ impl Finding {
         reference: &str,
         candidate: &str,
     ) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {reference} {}, {candidate} {}",
-            self.place,
-            self.kind.aspect(),
-            self.spec,
-            self.implementation
-        )
+        f.write_str(&self.describe(reference, candidate))
     }
 }
 

@@ -1,11 +1,17 @@
-//! Breaking-change detection: the spec against its own version at a base revision (the git
-//! merge-base of HEAD and `main`, or `--base REV`).
+//! Breaking-change detection: the spec against the last released contract
+//! (`openapi/released/sessions-<version>.yaml`, see [`released`]), or against its own version
+//! at a git revision (`--base REV`, for ad-hoc comparisons).
 //!
-//! The old spec is the reference and the new one the candidate, so the direction rules of
-//! `openapi-drift` say exactly what breaks existing clients: a request the old spec allowed must
-//! still be accepted, and a response must not carry what old clients do not expect. Breaking and
-//! client-surface findings fail unless `openapi/acknowledged-breaking-changes.yaml` names them;
+//! The released contract is the reference and the spec the candidate, so the direction rules of
+//! `openapi-drift` say exactly what breaks existing clients: a request the released contract
+//! allowed must still be accepted, and a response must not carry what its clients do not expect.
+//! Because the base is a checked-in file, a break fails the same way before a commit, after it,
+//! on `main` and in CI, until it is acknowledged (in [`ACKNOWLEDGMENTS`], with a reason) or
+//! released as a new major version. Breaking, client-surface and unhandled findings fail;
 //! compatible ones are listed.
+
+mod acknowledgments;
+pub mod released;
 
 use std::{
     fmt::Write as _,
@@ -15,57 +21,18 @@ use std::{
 
 use anyhow::{Context as _, bail};
 use openapi_drift::{Finding, Report, Severity};
-use serde::Deserialize;
+
+pub use acknowledgments::{ACKNOWLEDGMENTS, Acknowledgments, EMPTY_FILE, PLACEHOLDER_REASON};
 
 use crate::codegen::SPEC;
 
-/// The checked-in list of accepted breaking changes, relative to the workspace root.
-pub const ACKNOWLEDGMENTS: &str = "openapi/acknowledged-breaking-changes.yaml";
-
-/// Which revision the spec is compared with.
+/// Which contract the spec is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BaseChoice {
-    /// `--base REV`.
+    /// The newest file under `openapi/released/`.
+    LastRelease,
+    /// `--base REV`: the spec as it was at a git revision.
     Explicit(String),
-    /// The merge-base of HEAD and `main`.
-    MergeBaseWithMain,
-}
-
-/// The base version of the spec, or why there is none to compare with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BaseSpec {
-    Found {
-        revision: String,
-        text: String,
-    },
-    /// The clone has no `main` branch to take a merge-base with.
-    NoMainRef,
-    /// The spec did not exist at that revision.
-    NotInBase {
-        revision: String,
-    },
-}
-
-/// One accepted breaking change: the finding's kind and place, and why it is acceptable.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Acknowledgment {
-    kind: String,
-    place: String,
-    reason: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Acknowledgments {
-    #[serde(default)]
-    acknowledged: Vec<Acknowledgment>,
-}
-
-impl Acknowledgment {
-    fn accepts(&self, finding: &Finding) -> bool {
-        self.kind == finding.kind.as_str() && self.place == finding.place
-    }
 }
 
 fn git(root: &Path, args: &[&str]) -> anyhow::Result<Output> {
@@ -76,62 +43,38 @@ fn git(root: &Path, args: &[&str]) -> anyhow::Result<Output> {
         .with_context(|| format!("cannot run git {}", args.join(" ")))
 }
 
-/// Finds the base revision and reads the spec as it was there.
-pub fn base_spec(root: &Path, choice: &BaseChoice) -> anyhow::Result<BaseSpec> {
-    let revision = match choice {
-        BaseChoice::Explicit(revision) => {
-            let verified = git(
-                root,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("{revision}^{{commit}}"),
-                ],
-            )?;
-            if !verified.status.success() {
-                bail!("--base {revision}: no such revision in this clone");
-            }
-            String::from_utf8(verified.stdout)?.trim().to_owned()
-        }
-        BaseChoice::MergeBaseWithMain => {
-            let main = git(
-                root,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    "refs/heads/main^{commit}",
-                ],
-            )?;
-            if !main.status.success() {
-                return Ok(BaseSpec::NoMainRef);
-            }
-            let merge_base = git(root, &["merge-base", "HEAD", "main"])?;
-            if !merge_base.status.success() {
-                bail!(
-                    "git merge-base HEAD main failed: {}",
-                    String::from_utf8_lossy(&merge_base.stderr).trim()
-                );
-            }
-            String::from_utf8(merge_base.stdout)?.trim().to_owned()
-        }
-    };
-    let shown = git(root, &["show", &format!("{revision}:{SPEC}")])?;
+/// The spec's text at `revision`, with the full commit id; `None` when it did not exist there.
+pub fn spec_at_revision(root: &Path, revision: &str) -> anyhow::Result<(String, Option<String>)> {
+    let verified = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{revision}^{{commit}}"),
+        ],
+    )?;
+    if !verified.status.success() {
+        bail!("--base {revision}: no such revision in this clone");
+    }
+    let commit = String::from_utf8(verified.stdout)?.trim().to_owned();
+    let shown = git(root, &["show", &format!("{commit}:{SPEC}")])?;
     if !shown.status.success() {
-        return Ok(BaseSpec::NotInBase { revision });
+        return Ok((commit, None));
     }
     let text = String::from_utf8(shown.stdout).context("the base spec is not UTF-8")?;
-    Ok(BaseSpec::Found { revision, text })
+    Ok((commit, Some(text)))
 }
 
 /// The outcome of comparing the spec with its base.
 #[derive(Debug)]
 pub struct Compatibility {
     pub report: Report,
-    /// Breaking or client-surface findings no acknowledgment accepts.
+    /// Breaking, client-surface or unhandled findings no acknowledgment accepts.
     pub unacknowledged: Vec<Finding>,
-    /// Acknowledgments that accept nothing any more: (kind, place).
+    /// Findings an acknowledgment accepts, with its reason.
+    pub acknowledged: Vec<(Finding, String)>,
+    /// Acknowledgments that accept nothing: (kind, place).
     pub stale: Vec<(String, String)>,
 }
 
@@ -141,36 +84,22 @@ pub fn assess(
     current: &serde_json::Value,
     acknowledgments_yaml: Option<&str>,
 ) -> anyhow::Result<Compatibility> {
-    let acknowledgments: Acknowledgments = match acknowledgments_yaml {
-        Some(text) => {
-            serde_yaml::from_str(text).with_context(|| format!("{ACKNOWLEDGMENTS} is malformed"))?
-        }
+    let acknowledgments = match acknowledgments_yaml {
+        Some(text) => Acknowledgments::parse(text)?,
         None => Acknowledgments::default(),
     };
-    if let Some(empty) = acknowledgments
-        .acknowledged
-        .iter()
-        .find(|ack| ack.reason.trim().is_empty())
-    {
-        bail!(
-            "{ACKNOWLEDGMENTS}: the acknowledgment of {} at {} gives no reason",
-            empty.kind,
-            empty.place
-        );
-    }
     let report = openapi_drift::compare(base, current)?;
-    let unacknowledged = report
-        .findings
-        .iter()
-        .filter(|finding| finding.severity != Severity::Compatible)
-        .filter(|finding| {
-            !acknowledgments
-                .acknowledged
-                .iter()
-                .any(|ack| ack.accepts(finding))
-        })
-        .cloned()
-        .collect();
+    let mut unacknowledged = Vec::new();
+    let mut acknowledged = Vec::new();
+    for finding in &report.findings {
+        if finding.severity == Severity::Compatible {
+            continue;
+        }
+        match acknowledgments.accepting(finding) {
+            Some(entry) => acknowledged.push((finding.clone(), entry.reason.clone())),
+            None => unacknowledged.push(finding.clone()),
+        }
+    }
     let stale = acknowledgments
         .acknowledged
         .iter()
@@ -180,6 +109,7 @@ pub fn assess(
     Ok(Compatibility {
         report,
         unacknowledged,
+        acknowledged,
         stale,
     })
 }
@@ -188,7 +118,10 @@ pub fn assess(
 #[derive(Debug)]
 pub enum CompatCheck {
     Compared {
+        /// What the spec was compared with, e.g. `openapi/released/sessions-0.1.0.yaml`.
         described_base: String,
+        /// The word for the base's side in findings: `released` or `base`.
+        base_label: &'static str,
         outcome: Compatibility,
     },
     Skipped {
@@ -208,10 +141,12 @@ impl CompatCheck {
         match self {
             Self::Compared {
                 described_base,
+                base_label,
                 outcome,
-            } => {
-                format!("against {SPEC} at {described_base}\n{}", describe(outcome))
-            }
+            } => format!(
+                "against {described_base}\n{}",
+                describe(outcome, base_label)
+            ),
             Self::Skipped { reason } => format!("skipped: {reason}\n"),
         }
     }
@@ -221,10 +156,14 @@ impl CompatCheck {
             Self::Compared {
                 described_base,
                 outcome,
+                ..
             } => serde_json::json!({
                 "base": described_base,
                 "report": outcome.report,
                 "unacknowledged": outcome.unacknowledged,
+                "acknowledged": outcome.acknowledged.iter().map(|(finding, reason)| {
+                    serde_json::json!({"finding": finding, "reason": reason})
+                }).collect::<Vec<_>>(),
                 "staleAcknowledgments": outcome.stale,
             }),
             Self::Skipped { reason } => serde_json::json!({ "skipped": reason }),
@@ -232,34 +171,45 @@ impl CompatCheck {
     }
 }
 
-/// Compares the working tree's spec with the base's.
+/// Compares the working tree's spec with the chosen base.
 pub fn check(root: &Path, choice: &BaseChoice) -> anyhow::Result<CompatCheck> {
-    let (revision, base_text) = match base_spec(root, choice)? {
-        BaseSpec::Found { revision, text } => (revision, text),
-        BaseSpec::NoMainRef => {
-            return Ok(CompatCheck::Skipped {
-                reason: format!(
-                    "this clone has no `main` branch to take a merge-base with; \
-                     pass --base REV to compare {SPEC} with a revision"
-                ),
-            });
+    let (described_base, base_label, base) = match choice {
+        BaseChoice::LastRelease => {
+            let Some(release) = released::latest(root)? else {
+                return Ok(CompatCheck::Skipped {
+                    reason: format!(
+                        "no released contract under {}/ yet; `cargo xtask release` writes the \
+                         first one",
+                        released::RELEASED_DIR
+                    ),
+                });
+            };
+            let base = openapi_drift::load_path(&root.join(&release.path))
+                .with_context(|| format!("{} does not load", release.path.display()))?;
+            (
+                format!("{} (the last released contract)", release.path.display()),
+                "released",
+                base,
+            )
         }
-        BaseSpec::NotInBase { revision } => {
-            return Ok(CompatCheck::Skipped {
-                reason: format!(
-                    "{SPEC} does not exist at {}; nothing to break",
-                    short(&revision)
-                ),
-            });
+        BaseChoice::Explicit(revision) => {
+            let (commit, text) = spec_at_revision(root, revision)?;
+            let Some(text) = text else {
+                return Ok(CompatCheck::Skipped {
+                    reason: format!(
+                        "{SPEC} does not exist at {}; nothing to break",
+                        short(&commit)
+                    ),
+                });
+            };
+            let base = openapi_drift::load_str(&text).context("the base spec does not load")?;
+            (
+                format!("{SPEC} at {revision} ({})", short(&commit)),
+                "base",
+                base,
+            )
         }
     };
-    let described_base = match choice {
-        BaseChoice::Explicit(given) => format!("{given} ({})", short(&revision)),
-        BaseChoice::MergeBaseWithMain => {
-            format!("{} (merge-base of HEAD and main)", short(&revision))
-        }
-    };
-    let base = openapi_drift::load_str(&base_text).context("the base spec does not load")?;
     let current = openapi_drift::load_path(&root.join(SPEC))?;
     let acknowledgments = match std::fs::read_to_string(root.join(ACKNOWLEDGMENTS)) {
         Ok(text) => Some(text),
@@ -269,17 +219,73 @@ pub fn check(root: &Path, choice: &BaseChoice) -> anyhow::Result<CompatCheck> {
     let outcome = assess(&base, &current, acknowledgments.as_deref())?;
     Ok(CompatCheck::Compared {
         described_base,
+        base_label,
         outcome,
     })
 }
 
-/// The human summary: the report, then what fails and how to accept it.
-pub fn describe(outcome: &Compatibility) -> String {
+/// The human summary: every finding by operation (acknowledged ones marked, with their
+/// reason), a count with the acknowledged apart, then what fails and how to accept it.
+pub fn describe(outcome: &Compatibility, base_label: &str) -> String {
     let mut text = String::new();
-    if outcome.report.findings.is_empty() {
+    let findings = &outcome.report.findings;
+    if findings.is_empty() {
         text.push_str("no changes to the contract\n");
-    } else {
-        let _ = writeln!(text, "{}", outcome.report.labelled("base", "head"));
+    }
+    let reason_of = |finding: &Finding| {
+        outcome
+            .acknowledged
+            .iter()
+            .find(|(acknowledged, _)| acknowledged == finding)
+            .map(|(_, reason)| reason.as_str())
+    };
+    let mut group: Option<&str> = None;
+    for finding in findings {
+        if group != Some(finding.group()) {
+            group = Some(finding.group());
+            let _ = writeln!(text, "{}", finding.group());
+        }
+        let line = finding.describe(base_label, "spec");
+        match reason_of(finding) {
+            Some(reason) => {
+                let _ = writeln!(
+                    text,
+                    "  [acknowledged {}] {line}\n      reason: {reason}",
+                    finding.severity
+                );
+            }
+            None => {
+                let _ = writeln!(text, "  {} {line}", finding.severity.tag());
+            }
+        }
+    }
+    if !findings.is_empty() {
+        let mut counts = Vec::new();
+        for severity in [
+            Severity::Breaking,
+            Severity::ClientSurface,
+            Severity::Unhandled,
+            Severity::Compatible,
+        ] {
+            let count = outcome
+                .report
+                .of_severity(severity)
+                .filter(|finding| reason_of(finding).is_none())
+                .count();
+            if count > 0 {
+                counts.push(format!("{count} {severity}"));
+            }
+        }
+        if !outcome.acknowledged.is_empty() {
+            counts.push(format!("{} acknowledged", outcome.acknowledged.len()));
+        }
+        let _ = writeln!(
+            text,
+            "{} finding{}: {}",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            counts.join(", ")
+        );
     }
     for (kind, place) in &outcome.stale {
         let _ = writeln!(
@@ -290,14 +296,16 @@ pub fn describe(outcome: &Compatibility) -> String {
     if !outcome.unacknowledged.is_empty() {
         let _ = writeln!(
             text,
-            "{} change(s) break existing clients. If that is intended, acknowledge each in {ACKNOWLEDGMENTS}:",
+            "{} change(s) may break existing clients. If that is intended, acknowledge each in \
+             {ACKNOWLEDGMENTS}, giving the real reason in place of the placeholder (which is \
+             refused), or release a new major version (`cargo xtask release`):",
             outcome.unacknowledged.len()
         );
         let _ = writeln!(text, "acknowledged:");
         for finding in &outcome.unacknowledged {
             let _ = writeln!(
                 text,
-                "  - kind: {}\n    place: \"{}\"\n    reason: \"why existing clients can live with it\"",
+                "  - kind: {}\n    place: \"{}\"\n    reason: \"{PLACEHOLDER_REASON}\"",
                 finding.kind.as_str(),
                 finding.place
             );
@@ -341,7 +349,7 @@ mod tests {
         assert_eq!(outcome.unacknowledged.len(), 1, "{}", outcome.report);
         let finding = &outcome.unacknowledged[0];
         assert_eq!(finding.place, "GET /things → 200 → location");
-        assert!(describe(&outcome).contains("kind: required_changed"));
+        assert!(describe(&outcome, "released").contains("kind: required_changed"));
 
         let acknowledgment = format!(
             "acknowledged:\n  - kind: {}\n    place: \"{}\"\n    reason: \"no client reads it\"\n",
@@ -356,6 +364,17 @@ mod tests {
         .unwrap();
         assert!(accepted.unacknowledged.is_empty());
         assert!(accepted.stale.is_empty());
+        // Shown as acknowledged, with the reason, and counted apart.
+        let shown = describe(&accepted, "released");
+        assert!(
+            shown.contains("[acknowledged breaking] GET /things → 200 → location: required: released required, spec optional"),
+            "{shown}"
+        );
+        assert!(shown.contains("reason: no client reads it"), "{shown}");
+        assert!(shown.contains("1 finding: 1 acknowledged"), "{shown}");
+        // The placeholder the check suggests is refused.
+        let pasted = acknowledgment.replace("no client reads it", PLACEHOLDER_REASON);
+        assert!(assess(&spec(false, true), &spec(false, false), Some(&pasted)).is_err());
     }
 
     #[test]
@@ -368,10 +387,10 @@ mod tests {
 
     #[test]
     fn stale_and_unexplained_acknowledgments_are_reported() {
-        let stale = "acknowledged:\n  - kind: status_missing\n    place: \"GET /nowhere → 200\"\n    reason: \"old\"\n";
+        let stale = "acknowledged:\n  - kind: status_missing\n    place: \"GET /nowhere → 200\"\n    reason: \"an old acknowledgment\"\n";
         let outcome = assess(&spec(false, true), &spec(false, true), Some(stale)).unwrap();
         assert_eq!(outcome.stale.len(), 1);
-        assert!(describe(&outcome).contains("no longer occurs"));
+        assert!(describe(&outcome, "released").contains("no longer occurs"));
 
         let unexplained = "acknowledged:\n  - kind: status_missing\n    place: \"GET /things → 200\"\n    reason: \" \"\n";
         assert!(assess(&spec(false, true), &spec(false, true), Some(unexplained)).is_err());
@@ -392,56 +411,74 @@ mod tests {
         std::fs::write(dir.join(SPEC), serde_json::to_string_pretty(value).unwrap()).unwrap();
     }
 
+    fn release(dir: &Path, version: &str, value: &serde_json::Value) {
+        let released = dir.join(released::RELEASED_DIR);
+        std::fs::create_dir_all(&released).unwrap();
+        std::fs::write(
+            released.join(format!("sessions-{version}.yaml")),
+            serde_json::to_string_pretty(value).unwrap(),
+        )
+        .unwrap();
+    }
+
     #[test]
-    fn the_base_is_the_merge_base_with_main_or_an_explicit_revision() {
+    fn the_base_is_the_last_released_contract_committed_or_not() {
         let repo = tempfile::tempdir().unwrap();
         let dir = repo.path();
         git_in(dir, &["init", "-q", "-b", "main"]);
         write_spec(dir, &spec(false, true));
-        git_in(dir, &["add", "."]);
-        git_in(dir, &["commit", "-q", "-m", "base"]);
-        git_in(dir, &["checkout", "-q", "-b", "feature"]);
-        write_spec(dir, &spec(false, false));
-        git_in(dir, &["commit", "-q", "-am", "loosen"]);
-
-        let BaseSpec::Found { text, .. } = base_spec(dir, &BaseChoice::MergeBaseWithMain).unwrap()
-        else {
-            panic!("the merge-base has the spec");
-        };
-        assert_eq!(openapi_drift::load_str(&text).unwrap(), spec(false, true));
         assert!(
-            !check(dir, &BaseChoice::MergeBaseWithMain).unwrap().passed(),
-            "the breaking change fails"
+            check(dir, &BaseChoice::LastRelease)
+                .unwrap()
+                .describe()
+                .contains("no released contract"),
+            "nothing released yet: skipped, and said so"
         );
+        release(dir, "0.1.0", &spec(false, false));
+        release(dir, "0.2.0", &spec(false, true));
+        git_in(dir, &["add", "."]);
+        git_in(dir, &["commit", "-q", "-m", "release 0.2.0"]);
+        assert!(check(dir, &BaseChoice::LastRelease).unwrap().passed());
+
+        // A break fails before the commit, after it, and on main: the base does not move.
+        write_spec(dir, &spec(false, false));
+        let uncommitted = check(dir, &BaseChoice::LastRelease).unwrap();
+        assert!(!uncommitted.passed(), "{}", uncommitted.describe());
+        assert!(
+            uncommitted
+                .describe()
+                .contains("against openapi/released/sessions-0.2.0.yaml"),
+            "{}",
+            uncommitted.describe()
+        );
+        git_in(dir, &["commit", "-q", "-am", "break on main"]);
+        assert!(!check(dir, &BaseChoice::LastRelease).unwrap().passed());
+
+        // --base REV still compares with a git revision: HEAD against itself passes.
         assert!(
             check(dir, &BaseChoice::Explicit("HEAD".to_owned()))
                 .unwrap()
-                .passed(),
-            "HEAD against itself passes"
-        );
-        assert!(base_spec(dir, &BaseChoice::Explicit("no-such-rev".to_owned())).is_err());
-
-        // On main itself, the working tree is compared with HEAD.
-        git_in(dir, &["checkout", "-q", "main"]);
-        assert!(check(dir, &BaseChoice::MergeBaseWithMain).unwrap().passed());
-        write_spec(dir, &spec(false, false));
-        assert!(
-            !check(dir, &BaseChoice::MergeBaseWithMain).unwrap().passed(),
-            "an uncommitted break fails"
-        );
-        git_in(dir, &["checkout", "-q", "--", "."]);
-
-        // A clone without `main` says so and skips.
-        git_in(dir, &["branch", "-q", "-m", "main", "trunk"]);
-        assert_eq!(
-            base_spec(dir, &BaseChoice::MergeBaseWithMain).unwrap(),
-            BaseSpec::NoMainRef
+                .passed()
         );
         assert!(
-            check(dir, &BaseChoice::MergeBaseWithMain)
+            !check(dir, &BaseChoice::Explicit("HEAD~1".to_owned()))
                 .unwrap()
-                .describe()
-                .contains("no `main` branch")
+                .passed()
         );
+        assert!(check(dir, &BaseChoice::Explicit("no-such-rev".to_owned())).is_err());
+    }
+
+    /// The real spec against its last released contract, with the real acknowledgments: the
+    /// same comparison as `cargo xtask check`, as a plain test.
+    #[test]
+    fn the_spec_breaks_no_client_of_the_released_contract() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let outcome = check(root, &BaseChoice::LastRelease).unwrap();
+        assert!(
+            matches!(outcome, CompatCheck::Compared { .. }),
+            "openapi/released/ holds the released contract: {}",
+            outcome.describe()
+        );
+        assert!(outcome.passed(), "{}", outcome.describe());
     }
 }
