@@ -4,8 +4,9 @@
 //! statement costs thread hops (a wake-up and a context switch each way), more than an indexed
 //! read from the page cache itself costs. rusqlite calls SQLite directly, so a read runs inline
 //! on the request's own thread, in microseconds. In WAL mode a reader never waits for a writer.
-//! Writes stay on sqlx: they wait for the disk (`synchronous=FULL`), which must not hold a
-//! runtime thread. Both link the one SQLite that `libsqlite3-sys` builds.
+//! Writes go to one writer thread ([`super::writer`]): they wait for the disk
+//! (`synchronous=FULL`), which must not hold a runtime thread. rusqlite and sqlx link the one
+//! SQLite that `libsqlite3-sys` builds.
 
 use std::{
     path::PathBuf,
