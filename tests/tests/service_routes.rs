@@ -1,4 +1,5 @@
-//! The routes outside the API: `/healthz`, `/openapi.json`, and the error shape of strays.
+//! The routes outside the API: `/healthz`, `/openapi.json`, `/docs`, and the error shape of
+//! strays.
 
 use contract_tests::TestApp;
 use contract_tests::both_backends;
@@ -18,6 +19,64 @@ async fn openapi_json_serves_the_checked_in_spec() {
     let response = app.raw(Method::GET, "/openapi.json", None).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json(), contract_tests::spec());
+}
+
+/// The docs page and its files come from the binary, its copy of the spec names this server
+/// first (so "Try it out" calls it), and neither is ever rate limited.
+#[both_backends]
+async fn the_docs_page_is_served_offline_and_never_rate_limited() {
+    use sessions_server::{rate_limit::RateLimits, service::Policy};
+    let tight = RateLimits {
+        per_token_per_minute: std::num::NonZeroU32::new(1).unwrap(),
+        per_ip_per_minute: std::num::NonZeroU32::new(1).unwrap(),
+    };
+    let app = TestApp::spawn_with(Policy {
+        rate_limits: Some(tight),
+        ..Policy::default()
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str| {
+        http.get(format!("http://{}{path}", app.server_address))
+            .send()
+    };
+    let redirect = get("/docs").await.unwrap();
+    assert_eq!(redirect.status(), 303);
+    assert_eq!(redirect.headers()["location"], "/docs/");
+    for _ in 0..5 {
+        let page = get("/docs/").await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("swagger-ui-bundle.js"), "{html}");
+        assert!(!html.contains("//"), "no absolute URL in the page: {html}");
+        let script = get("/docs/swagger-ui-bundle.js").await.unwrap();
+        assert_eq!(script.status(), 200);
+        let initializer = get("/docs/swagger-initializer.js")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            initializer.contains(r#""url": "/docs/openapi.json""#),
+            "{initializer}"
+        );
+        assert!(
+            initializer.contains(r#""validatorUrl": "none""#),
+            "{initializer}"
+        );
+        let copy: serde_json::Value = get("/docs/openapi.json")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(copy["servers"][0]["url"], "/");
+        assert_eq!(copy["paths"], contract_tests::spec()["paths"]);
+    }
 }
 
 #[both_backends]

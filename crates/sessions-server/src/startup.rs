@@ -58,6 +58,7 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         .with_state(api)
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .merge(docs_page())
         .fallback(|| async { sessions_api::error_reply(StatusCode::NOT_FOUND, "Not found") })
         .method_not_allowed_fallback(|| async { sessions_api::error_reply(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -84,6 +85,33 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         ))
         // Outermost: a client's id reaches the logs and the echo only if it is a short token.
         .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+}
+
+/// `/docs`: Swagger UI over the checked-in spec, served from files compiled into the binary, so
+/// the page works on a machine without a network. Its copy of the spec
+/// (`/docs/openapi.json`) names first the server the page comes from, so "Try it out" calls this
+/// very server whatever its address. The online validator is off: it would send the spec's
+/// address to validator.swagger.io.
+fn docs_page() -> Router {
+    use utoipa_swagger_ui::{Config, SwaggerUi};
+    let mut spec = SPEC_JSON.clone();
+    let this_server =
+        serde_json::json!({"url": "/", "description": "This server, which serves this page"});
+    match spec
+        .get_mut("servers")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        Some(servers) => servers.insert(0, this_server),
+        None => spec["servers"] = serde_json::json!([this_server]),
+    }
+    SwaggerUi::new("/docs")
+        .external_url_unchecked("/docs/openapi.json", spec)
+        .config(
+            Config::from("/docs/openapi.json")
+                .validator_url("none")
+                .persist_authorization(false),
+        )
+        .into()
 }
 
 /// Drops an `x-request-id` that is not 1 to 64 of `A-Z a-z 0-9 . _ -`, so a generated one takes
