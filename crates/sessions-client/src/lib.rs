@@ -20,6 +20,40 @@
 
 include!(concat!(env!("OUT_DIR"), "/sessions_client.rs"));
 
+/// progenitor's command line over this client: one clap subcommand per operation. The
+/// `sessions` binary (crates/sessions-cli) wires it to `--base-url` and a token.
+#[cfg(feature = "cli")]
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused)]
+pub mod cli {
+    include!(concat!(env!("OUT_DIR"), "/sessions_cli.rs"));
+}
+
+/// progenitor's typed httpmock helpers: `MockServerExt` gives an `httpmock::MockServer` one
+/// method per operation, with typed request matchers and typed responses.
+///
+/// ```
+/// use sessions_client::mock::MockServerExt as _;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let server = httpmock::MockServer::start_async().await;
+/// let refused: sessions_client::types::ErrorResponse =
+///     serde_json::from_value(serde_json::json!({"success": false, "error": "Invalid token"}))
+///         .unwrap();
+/// let mock = server.get_sessions(|when, then| {
+///     when.limit(None).cursor(None);
+///     then.unauthorized(&refused);
+/// });
+/// let client = sessions_client::Client::with_bearer_token(&server.base_url(), "t").unwrap();
+/// let error = client.get_sessions().send().await.unwrap_err();
+/// assert_eq!(error.status().map(|status| status.as_u16()), Some(401));
+/// mock.assert_async().await;
+/// # }
+/// ```
+#[cfg(feature = "mock")]
+#[allow(clippy::all, clippy::pedantic, dead_code, missing_docs)]
+pub mod mock {
+    include!(concat!(env!("OUT_DIR"), "/sessions_httpmock.rs"));
+}
+
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, InvalidHeaderValue};
 
 /// Why a client could not be built.
