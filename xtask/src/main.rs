@@ -117,9 +117,7 @@ fn main() -> ExitCode {
             for change in &written.changes {
                 println!("  {change}");
             }
-            if written.files.is_empty() {
-                println!("generated files already up to date");
-            }
+            println!("{}", written.summary());
             ExitCode::SUCCESS
         }),
         Task::Check { base, format } => {
