@@ -39,7 +39,13 @@ fn main() {
     let client = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|err| fail("client", err));
+    let schemas = wire_schemas(&client);
     write(&out.join("sessions_client.rs"), client, "the client");
+    write(
+        &out.join("sessions_client_schemas.rs"),
+        schemas,
+        "the types' JSON Schemas",
+    );
     let cli = generator
         .cli(&spec, "crate")
         .unwrap_or_else(|err| fail("CLI", err));
@@ -56,6 +62,50 @@ fn main() {
         mocks,
         "the httpmock helpers (`mock` feature)",
     );
+}
+
+/// `wire_schemas()`: the JSON Schema (OpenAPI 3.0 flavour) schemars derives for every type of the
+/// generated `types` module, by type name, so `cargo xtask check` can compare what the client
+/// really accepts and sends with the spec. The types are read from the generated code itself.
+fn wire_schemas(client: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let file: syn::File = syn::parse2(client.clone()).expect("progenitor emits valid Rust");
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+            _ => None,
+        })
+        .expect("the client has a `types` module");
+    let idents: Vec<&syn::Ident> = types
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(item) => Some(&item.ident),
+            syn::Item::Enum(item) => Some(&item.ident),
+            _ => None,
+        })
+        .collect();
+    let names = idents.iter().map(ToString::to_string);
+    quote::quote! {
+        /// Every generated type's JSON Schema as schemars derives it (OpenAPI 3.0 flavour), by
+        /// type name.
+        pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
+            let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+            let mut schemas = serde_json::Map::new();
+            #(
+                schemas.insert(
+                    #names.to_owned(),
+                    serde_json::to_value(generator.subschema_for::<crate::types::#idents>())
+                        .expect("a schema serializes"),
+                );
+            )*
+            for (name, schema) in generator.take_definitions() {
+                schemas.insert(name, serde_json::to_value(schema).expect("a schema serializes"));
+            }
+            schemas
+        }
+    }
 }
 
 fn write(path: &std::path::Path, tokens: proc_macro2::TokenStream, what: &str) {

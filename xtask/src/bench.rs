@@ -74,6 +74,7 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
         .sum();
     let options = crate::codegen::generator::Options {
         require_extractor_statuses: false,
+        derive_json_schema: false,
     };
     let mut in_memory = Vec::new();
     let mut whole_crate = Vec::new();

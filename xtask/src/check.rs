@@ -2,8 +2,10 @@
 //! 1. compatibility: the spec breaks no client of the last released contract (no build needed,
 //!    so it runs first);
 //! 2. freshness: the generated stubs are what codegen writes now;
-//! 3. drift: the implementation's own utoipa document agrees with the spec (this one builds the
-//!    server, with cargo's progress shown).
+//! 3. drift: three views of the implementation agree with the spec (this one builds, with
+//!    cargo's progress shown): the document utoipa derives from the routes' annotations; the
+//!    schemas schemars derives from the server's models (serde's attributes: what the server
+//!    really sends and reads); the schemas schemars derives from the progenitor client's types.
 //!
 //! Every comparison goes through `openapi-drift`. A step that cannot run (a spec that does not
 //! load, a server that does not build) is reported as such and the others still run.
@@ -54,13 +56,13 @@ pub fn run(
     }
 
     say(&format!(
-        "-- drift: {} against the implementation's utoipa document",
+        "-- drift: {} against three views of the implementation",
         codegen::SPEC
     ));
     let drift = drift(root, human);
     if human {
         match &drift {
-            Ok(report) => println!("{report}"),
+            Ok(views) => print!("{}", views.describe()),
             Err(err) => println!("could not run: {err:#}"),
         }
     }
@@ -70,9 +72,7 @@ pub fn run(
         .as_ref()
         .is_ok_and(compat::CompatCheck::passed)
         && stale.as_ref().is_ok_and(Vec::is_empty)
-        && drift
-            .as_ref()
-            .is_ok_and(openapi_drift::Report::is_consistent);
+        && drift.as_ref().is_ok_and(Views::consistent);
     if human {
         println!(
             "-- {}",
@@ -92,7 +92,7 @@ pub fn run(
             "staleFiles": stale.as_ref().map_or_else(error, |stale| serde_json::json!(
                 stale.iter().map(|file| file.relative_path.display().to_string()).collect::<Vec<_>>()
             )),
-            "drift": drift.as_ref().map_or_else(error, |report| serde_json::json!(report)),
+            "drift": drift.as_ref().map_or_else(error, Views::to_json),
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     }
@@ -105,55 +105,137 @@ pub fn run(
     })
 }
 
-fn drift(root: &Path, human: bool) -> anyhow::Result<openapi_drift::Report> {
-    let spec = openapi_drift::load_path(&root.join(codegen::SPEC))?;
-    let implementation = implementation_document(root, human)?;
-    Ok(openapi_drift::compare(&spec, &implementation)?)
+/// One view of the implementation compared with the spec.
+struct View {
+    /// What the view is, as its findings name it: `utoipa`, `server serde`, `client`.
+    name: &'static str,
+    /// Where it comes from, for the heading.
+    source: &'static str,
+    /// The findings' two sides, reference first (the client's view is the reference: it must
+    /// read whatever the spec lets the server send).
+    sides: (&'static str, &'static str),
+    report: openapi_drift::Report,
 }
 
-/// Builds the server (cargo's progress on the terminal: a first build takes minutes) and asks
-/// it for the document utoipa derives from its routes.
-fn implementation_document(root: &Path, human: bool) -> anyhow::Result<serde_json::Value> {
+/// The three views, each compared with the spec.
+struct Views(Vec<View>);
+
+impl Views {
+    fn consistent(&self) -> bool {
+        self.0.iter().all(|view| view.report.is_consistent())
+    }
+
+    /// A heading per view, then its findings with the view's name on each line.
+    fn describe(&self) -> String {
+        let mut text = String::new();
+        for view in &self.0 {
+            text.push_str(&format!("view `{}`: {}\n", view.name, view.source));
+            text.push_str(&view.report.labelled(view.sides.0, view.sides.1).to_string());
+        }
+        text
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.0
+            .iter()
+            .map(|view| (view.name.to_owned(), serde_json::json!(view.report)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+}
+
+fn drift(root: &Path, human: bool) -> anyhow::Result<Views> {
+    use openapi_drift::views;
+    let spec = openapi_drift::load_path(&root.join(codegen::SPEC))?;
+    let implementation = implementation_document(root, human)?;
+    let server_types = printed_json(
+        root,
+        human,
+        "sessions-server",
+        "sessions-server",
+        &["wire-schemas"],
+    )?;
+    let client_types = printed_json(
+        root,
+        human,
+        "sessions-client",
+        "sessions-client-schemas",
+        &[],
+    )?;
+    let derived = |schemas: serde_json::Value, role| -> anyhow::Result<openapi_drift::Report> {
+        let schemas = schemas
+            .as_object()
+            .context("the schemas are not a JSON object")?;
+        Ok(views::judge(&spec, schemas, role)?)
+    };
+    Ok(Views(vec![
+        View {
+            name: "utoipa",
+            source: "the document utoipa derives from the routes' annotations (`sessions-server implementation-openapi`); any finding fails",
+            sides: ("spec", "utoipa"),
+            report: openapi_drift::compare(&spec, &implementation)?,
+        },
+        View {
+            name: "server serde",
+            source: "schemars' schemas of the server's models, from their serde attributes (`sessions-server wire-schemas`); what breaks a client fails",
+            sides: ("spec", "server serde"),
+            report: derived(server_types, views::Role::Server)?,
+        },
+        View {
+            name: "client",
+            source: "schemars' schemas of the progenitor client's types (`sessions-client-schemas`); what the client cannot read or the server would refuse fails",
+            sides: ("client", "spec"),
+            report: derived(client_types, views::Role::Client)?,
+        },
+    ]))
+}
+
+/// Builds `bin` of `package` (cargo's progress shown) and reads the JSON it prints.
+fn printed_json(
+    root: &Path,
+    human: bool,
+    package: &str,
+    bin: &str,
+    args: &[&str],
+) -> anyhow::Result<serde_json::Value> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     if human {
-        println!("building sessions-server to read its utoipa document (cargo's progress below)");
+        println!("building {bin} (cargo's progress below)");
     }
     let built = Command::new(&cargo)
-        .args([
-            "build",
-            "--package",
-            "sessions-server",
-            "--bin",
-            "sessions-server",
-        ])
+        .args(["build", "--package", package, "--bin", bin])
         .current_dir(root)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .status()
         .context("cannot run cargo build")?;
     if !built.success() {
-        bail!("sessions-server does not build (cargo's errors above)");
+        bail!("{bin} does not build (cargo's errors above)");
     }
     let output = Command::new(&cargo)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "sessions-server",
-            "--bin",
-            "sessions-server",
-            "--",
-            "implementation-openapi",
-        ])
+        .args(["run", "--quiet", "--package", package, "--bin", bin, "--"])
+        .args(args)
         .current_dir(root)
         .output()
-        .context("cannot run sessions-server")?;
+        .with_context(|| format!("cannot run {bin}"))?;
     if !output.status.success() {
         bail!(
-            "`sessions-server implementation-openapi` failed:\n{}",
+            "`{bin} {}` failed:\n{}",
+            args.join(" "),
             String::from_utf8_lossy(&output.stderr)
         );
     }
     serde_json::from_slice(&output.stdout)
-        .context("sessions-server printed something other than JSON")
+        .with_context(|| format!("{bin} printed something other than JSON"))
+}
+
+/// The document utoipa derives from the server's routes.
+fn implementation_document(root: &Path, human: bool) -> anyhow::Result<serde_json::Value> {
+    printed_json(
+        root,
+        human,
+        "sessions-server",
+        "sessions-server",
+        &["implementation-openapi"],
+    )
 }

@@ -155,6 +155,7 @@ mod report;
 mod rules;
 mod schema;
 mod tolerate;
+pub mod views;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,15 @@
 // change the spec and run `cargo xtask codegen` again.
 
 /// One active session of the authenticated user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct Session {
     /// Session identifier
     pub id: String,
@@ -34,7 +42,15 @@ impl crate::Validate for Session {
     }
 }
 /// The authenticated user's active sessions, most recent activity first.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct SessionsResponse {
     /// Operation success status
     pub success: bool,
@@ -57,7 +73,15 @@ impl crate::Validate for SessionsResponse {
     }
 }
 /// A successful operation that returns only a message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct MessageResponse {
     /// Operation success status
     pub success: bool,
@@ -71,7 +95,15 @@ impl crate::Validate for MessageResponse {
     }
 }
 /// The session was kept alive.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct HeartbeatResponse {
     /// Operation success status
     pub success: bool,
@@ -89,7 +121,16 @@ impl crate::Validate for HeartbeatResponse {
 }
 /// The kind of device.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
 )]
 pub enum DeviceType {
     #[serde(rename = "DESKTOP")]
@@ -104,7 +145,16 @@ impl crate::Validate for DeviceType {}
 /// How far the device is trusted: HIGH while a trust is in force, LOW once trust was
 /// withdrawn, UNKNOWN when never trusted or when a trust expired.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
 )]
 pub enum TrustLevel {
     #[serde(rename = "HIGH")]
@@ -119,7 +169,15 @@ pub enum TrustLevel {
 /// The enum itself is the only constraint, and serde enforces it.
 impl crate::Validate for TrustLevel {}
 /// A device the authenticated user has signed in from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct Device {
     /// Device identifier
     pub id: String,
@@ -170,7 +228,15 @@ impl crate::Validate for Device {
     }
 }
 /// An active session of a device (a Session without the device's name).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct DeviceSession {
     /// Session identifier
     pub id: String,
@@ -199,7 +265,15 @@ impl crate::Validate for DeviceSession {
     }
 }
 /// A device with its fingerprint, user agent and active sessions.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct DeviceDetails {
     #[serde(flatten)]
     pub device: Device,
@@ -224,7 +298,15 @@ impl crate::Validate for DeviceDetails {
     }
 }
 /// The authenticated user's devices, most recently seen first.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct DevicesResponse {
     /// Operation success status
     pub success: bool,
@@ -247,7 +329,15 @@ impl crate::Validate for DevicesResponse {
     }
 }
 /// One device of the authenticated user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct DeviceDetailsResponse {
     /// Operation success status
     pub success: bool,
@@ -264,7 +354,15 @@ impl crate::Validate for DeviceDetailsResponse {
     }
 }
 /// Which of the caller's devices to trust.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct TrustDeviceRequest {
     /// The device's fingerprint: 1 to 256 characters, none of them NUL (which no database column can hold).
     #[schema(min_length = 1usize, max_length = 256usize, pattern = "^[^\\u0000]*$")]
@@ -288,7 +386,15 @@ impl crate::Validate for TrustDeviceRequest {
     }
 }
 /// The device is trusted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct TrustDeviceResponse {
     /// Operation success status
     pub success: bool,
@@ -305,7 +411,15 @@ impl crate::Validate for TrustDeviceResponse {
     }
 }
 /// The error shape shared by every operation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    schemars::JsonSchema,
+)]
 pub struct ErrorResponse {
     /// Operation success status (always false)
     pub success: bool,
@@ -317,4 +431,84 @@ impl crate::Validate for ErrorResponse {
     fn validate(&self) -> Result<(), crate::ValidationError> {
         Ok(())
     }
+}
+/// Every model's JSON Schema (OpenAPI 3.0 flavour) as schemars derives it from the
+/// serde attributes, by type name: what serde really puts on the wire. `cargo xtask
+/// check` compares them with the spec's components.
+pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
+    let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+    let mut schemas = serde_json::Map::new();
+    schemas.insert(
+        "Session".to_owned(),
+        serde_json::to_value(generator.subschema_for::<Session>()).expect("a schema serializes"),
+    );
+    schemas.insert(
+        "SessionsResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<SessionsResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "MessageResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<MessageResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "HeartbeatResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<HeartbeatResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "DeviceType".to_owned(),
+        serde_json::to_value(generator.subschema_for::<DeviceType>()).expect("a schema serializes"),
+    );
+    schemas.insert(
+        "TrustLevel".to_owned(),
+        serde_json::to_value(generator.subschema_for::<TrustLevel>()).expect("a schema serializes"),
+    );
+    schemas.insert(
+        "Device".to_owned(),
+        serde_json::to_value(generator.subschema_for::<Device>()).expect("a schema serializes"),
+    );
+    schemas.insert(
+        "DeviceSession".to_owned(),
+        serde_json::to_value(generator.subschema_for::<DeviceSession>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "DeviceDetails".to_owned(),
+        serde_json::to_value(generator.subschema_for::<DeviceDetails>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "DevicesResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<DevicesResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "DeviceDetailsResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<DeviceDetailsResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "TrustDeviceRequest".to_owned(),
+        serde_json::to_value(generator.subschema_for::<TrustDeviceRequest>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "TrustDeviceResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<TrustDeviceResponse>())
+            .expect("a schema serializes"),
+    );
+    schemas.insert(
+        "ErrorResponse".to_owned(),
+        serde_json::to_value(generator.subschema_for::<ErrorResponse>())
+            .expect("a schema serializes"),
+    );
+    for (name, schema) in generator.take_definitions() {
+        schemas.insert(
+            name,
+            serde_json::to_value(schema).expect("a schema serializes"),
+        );
+    }
+    schemas
 }

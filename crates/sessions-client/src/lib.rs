@@ -20,6 +20,13 @@
 
 include!(concat!(env!("OUT_DIR"), "/sessions_client.rs"));
 
+/// The JSON Schemas of the generated types, as schemars derives them: what this client really
+/// accepts and sends. `cargo xtask check` compares them with the spec (its third view); the
+/// `sessions-client-schemas` binary prints them.
+pub mod schemas {
+    include!(concat!(env!("OUT_DIR"), "/sessions_client_schemas.rs"));
+}
+
 /// progenitor's command line over this client: one clap subcommand per operation. The
 /// `sessions` binary (crates/sessions-cli) wires it to `--base-url` and a token.
 #[cfg(feature = "cli")]

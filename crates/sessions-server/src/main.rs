@@ -31,6 +31,9 @@ enum Command {
     IssueToken(IssueTokenArgs),
     /// Print the OpenAPI document utoipa derives from the implementation (what `cargo xtask check` compares).
     ImplementationOpenapi,
+    /// Print the JSON Schemas schemars derives from the models' serde attributes: what the
+    /// server really sends and reads (the drift check's second view).
+    WireSchemas,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +340,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ImplementationOpenapi => {
             println!("{}", implementation_openapi().to_pretty_json()?);
+            Ok(())
+        }
+        Command::WireSchemas => {
+            let schemas = serde_json::Value::Object(sessions_api::models::wire_schemas());
+            println!("{}", serde_json::to_string_pretty(&schemas)?);
             Ok(())
         }
     }

@@ -35,6 +35,7 @@ pub fn render(root: &Path) -> anyhow::Result<Vec<GeneratedFile>> {
                   // change the spec and run `cargo xtask codegen` again.\n\n";
     let options = generator::Options {
         require_extractor_statuses: true,
+        derive_json_schema: true,
     };
     render_stubs(&text, SPEC, API_TRAIT, options, header)?
         .into_iter()

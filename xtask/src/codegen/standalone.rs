@@ -96,6 +96,7 @@ pub fn render_crate(
     // Any document: statuses the extractors answer need not be documented.
     let options = super::generator::Options {
         require_extractor_statuses: false,
+        derive_json_schema: false,
     };
     for (name, contents) in super::render_stubs(&text, &spec_name, api_trait, options, &header)? {
         files.push((Path::new("src").join(name), contents));

@@ -89,6 +89,11 @@ pub struct Options {
     /// On for this workspace's own spec, whose every answer must be documented; off for any
     /// other document, which rarely documents them.
     pub require_extractor_statuses: bool,
+    /// Derive `schemars::JsonSchema` on every model too, and emit `wire_schemas()`: the schemas
+    /// schemars reads from the serde attributes, which `cargo xtask check` compares with the
+    /// spec (what serde really puts on the wire, beside what utoipa's annotations claim). On for
+    /// this workspace's stubs.
+    pub derive_json_schema: bool,
 }
 
 /// Generates the stubs with every requirement on; `api_trait` names the trait the service
@@ -100,6 +105,7 @@ pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError>
         api_trait,
         Options {
             require_extractor_statuses: true,
+            derive_json_schema: false,
         },
     )
 }
@@ -123,13 +129,77 @@ pub fn generate_with(
     let models = generate_models(components, &mut hoisted)?;
     let operations = collect_operations(spec, components, options, &mut hoisted)?;
     let hoisted = &hoisted.items;
-    let models = quote! { #models #(#hoisted)* };
+    let mut models = quote! { #models #(#hoisted)* };
+    if options.derive_json_schema {
+        models = json_schema::derive(models)?;
+    }
     let api_trait = Ident::new(api_trait, Span::call_site());
     Ok(Stubs {
         models,
         operations: generate_operations(&operations, &api_trait),
         router: generate_router(&operations, components, &api_trait)?,
     })
+}
+
+mod json_schema {
+    //! `schemars::JsonSchema` beside `utoipa::ToSchema` on every model, and `wire_schemas()`.
+
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::{GenerateError, Pointer, invalid};
+
+    /// Adds the derive to every item that derives `utoipa::ToSchema`, and lists them all in
+    /// `wire_schemas()`.
+    pub(super) fn derive(models: TokenStream) -> Result<TokenStream, GenerateError> {
+        let mut file: syn::File = syn::parse2(models)
+            .map_err(|err| invalid(&Pointer::default(), format!("generated models: {err}")))?;
+        let mut idents = Vec::new();
+        for item in &mut file.items {
+            let (attrs, ident) = match item {
+                syn::Item::Struct(item) => (&mut item.attrs, item.ident.clone()),
+                syn::Item::Enum(item) => (&mut item.attrs, item.ident.clone()),
+                _ => continue,
+            };
+            for attr in attrs.iter_mut() {
+                if !attr.path().is_ident("derive") {
+                    continue;
+                }
+                let syn::Meta::List(list) = &mut attr.meta else {
+                    continue;
+                };
+                if list.tokens.to_string().contains("ToSchema") {
+                    let tokens = &list.tokens;
+                    list.tokens = quote! { #tokens, schemars::JsonSchema };
+                    idents.push(ident.clone());
+                }
+            }
+        }
+        let names = idents.iter().map(ToString::to_string);
+        Ok(quote! {
+            #file
+
+            /// Every model's JSON Schema (OpenAPI 3.0 flavour) as schemars derives it from the
+            /// serde attributes, by type name: what serde really puts on the wire. `cargo xtask
+            /// check` compares them with the spec's components.
+            pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
+                let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+                let mut schemas = serde_json::Map::new();
+                #(
+                    schemas.insert(
+                        #names.to_owned(),
+                        serde_json::to_value(generator.subschema_for::<#idents>())
+                            .expect("a schema serializes"),
+                    );
+                )*
+                // A type schemars names is a definition; the entry above is only its `$ref`.
+                for (name, schema) in generator.take_definitions() {
+                    schemas.insert(name, serde_json::to_value(schema).expect("a schema serializes"));
+                }
+                schemas
+            }
+        })
+    }
 }
 
 fn doc_attrs(text: Option<&str>) -> TokenStream {
