@@ -147,21 +147,20 @@ impl Views {
 fn drift(root: &Path, human: bool) -> anyhow::Result<Views> {
     use openapi_drift::views;
     let spec = openapi_drift::load_path(&root.join(codegen::SPEC))?;
-    let implementation = implementation_document(root, human)?;
-    let server_types = printed_json(
+    build_view_binaries(root, human)?;
+    let implementation = printed_json(
+        "sessions-server",
+        "sessions-server",
+        &["implementation-openapi"],
         root,
-        human,
+    )?;
+    let server_types = printed_json(
         "sessions-server",
         "sessions-server",
         &["wire-schemas"],
-    )?;
-    let client_types = printed_json(
         root,
-        human,
-        "sessions-client",
-        "sessions-client-schemas",
-        &[],
     )?;
+    let client_types = printed_json("sessions-client", "sessions-client-schemas", &[], root)?;
     let derived = |schemas: serde_json::Value, role| -> anyhow::Result<openapi_drift::Report> {
         let schemas = schemas
             .as_object()
@@ -190,28 +189,46 @@ fn drift(root: &Path, human: bool) -> anyhow::Result<Views> {
     ]))
 }
 
-/// Builds `bin` of `package` (cargo's progress shown) and reads the JSON it prints.
-fn printed_json(
-    root: &Path,
-    human: bool,
-    package: &str,
-    bin: &str,
-    args: &[&str],
-) -> anyhow::Result<serde_json::Value> {
+/// Builds the binaries the views come from, once (cargo's progress shown: a first build takes
+/// minutes).
+fn build_view_binaries(root: &Path, human: bool) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     if human {
-        println!("building {bin} (cargo's progress below)");
+        println!("building sessions-server and sessions-client-schemas (cargo's progress below)");
     }
     let built = Command::new(&cargo)
-        .args(["build", "--package", package, "--bin", bin])
+        .args([
+            "build",
+            "--package",
+            "sessions-server",
+            "--bin",
+            "sessions-server",
+        ])
+        .args([
+            "--package",
+            "sessions-client",
+            "--bin",
+            "sessions-client-schemas",
+        ])
         .current_dir(root)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .status()
         .context("cannot run cargo build")?;
     if !built.success() {
-        bail!("{bin} does not build (cargo's errors above)");
+        bail!("the implementation does not build (cargo's errors above)");
     }
+    Ok(())
+}
+
+/// Runs `bin` of `package` (built already) and reads the JSON it prints.
+fn printed_json(
+    package: &str,
+    bin: &str,
+    args: &[&str],
+    root: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(&cargo)
         .args(["run", "--quiet", "--package", package, "--bin", bin, "--"])
         .args(args)
@@ -227,15 +244,4 @@ fn printed_json(
     }
     serde_json::from_slice(&output.stdout)
         .with_context(|| format!("{bin} printed something other than JSON"))
-}
-
-/// The document utoipa derives from the server's routes.
-fn implementation_document(root: &Path, human: bool) -> anyhow::Result<serde_json::Value> {
-    printed_json(
-        root,
-        human,
-        "sessions-server",
-        "sessions-server",
-        &["implementation-openapi"],
-    )
 }
