@@ -51,7 +51,8 @@ pub enum DriftError {
         /// JSON pointer of the object holding the `$ref`.
         at: String,
     },
-    /// A `$ref` into another file or URL; only same-document references are supported.
+    /// A `$ref` to a URL, or into another file of a document given as text: references into
+    /// other files are followed only for a document read from disk ([`crate::load_path`]).
     #[error("unsupported external $ref `{reference}` at {at} in the {side} document")]
     ExternalRef {
         side: Side,

@@ -145,6 +145,7 @@
 //!   reference's operation does not already have are reported (a new operation reports all
 //!   of its own), so a document compared with itself stays clean.
 
+mod bundle;
 mod compare;
 mod error;
 mod load;

@@ -32,10 +32,11 @@ pub fn load_path(path: &Path) -> Result<Value, DriftError> {
     })?;
     crate::tolerate::tolerate(&mut doc);
     check_version(&doc, None)?;
+    crate::bundle::bundle(&mut doc, path)?;
     Ok(doc)
 }
 
-fn parse(text: &str) -> Result<Value, String> {
+pub(crate) fn parse(text: &str) -> Result<Value, String> {
     let json_error = match serde_json::from_str::<Value>(text) {
         Ok(doc) => return Ok(doc),
         Err(e) => e,

@@ -155,7 +155,8 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
         let paths = paths
             .as_object()
             .ok_or_else(|| doc.malformed("/paths", "not an object"))?;
-        for path in paths.keys() {
+        // `x-` keys are specification extensions, not paths.
+        for path in paths.keys().filter(|key| !key.starts_with("x-")) {
             let (item_pointer, item) = doc.deref(&join("/paths", path))?;
             let item = as_object(doc, item, &item_pointer)?;
             let (template, path_params) = path_template(path);
@@ -442,7 +443,8 @@ fn responses(
     };
     let responses_pointer = join(op_pointer, "responses");
     let responses = as_object(doc, responses, &responses_pointer)?;
-    for status in responses.keys() {
+    // `x-` keys are specification extensions, not statuses.
+    for status in responses.keys().filter(|key| !key.starts_with("x-")) {
         let (pointer, response) = doc.deref(&join(&responses_pointer, status))?;
         let response = as_object(doc, response, &pointer)?;
         let mut headers = BTreeMap::new();

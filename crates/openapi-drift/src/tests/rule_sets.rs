@@ -35,6 +35,14 @@ fn empty_yaml_keys_are_read_as_nothing_there() {
 }
 
 #[test]
+fn extensions_beside_paths_and_statuses_are_no_paths_or_statuses() {
+    let mut doc = base();
+    set(&mut doc, "/paths/x-owner", json!("team-sessions"));
+    set(&mut doc, &format!("{OP}/responses/x-retry"), json!(true));
+    assert_consistent(&compare(&base(), &doc).expect("extensions are read as such"));
+}
+
+#[test]
 fn a_truly_unreadable_document_says_where() {
     let mut broken = base();
     set(&mut broken, "/paths/~1things/post/responses", json!([1, 2]));
