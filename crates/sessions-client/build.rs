@@ -92,14 +92,13 @@ fn wire_schemas(client: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         /// type name.
         pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
             let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+            let roots = [
+                #((#names, generator.subschema_for::<crate::types::#idents>()),)*
+            ];
             let mut schemas = serde_json::Map::new();
-            #(
-                schemas.insert(
-                    #names.to_owned(),
-                    serde_json::to_value(generator.subschema_for::<crate::types::#idents>())
-                        .expect("a schema serializes"),
-                );
-            )*
+            for (name, schema) in roots {
+                schemas.insert(name.to_owned(), serde_json::to_value(schema).expect("a schema serializes"));
+            }
             for (name, schema) in generator.take_definitions() {
                 schemas.insert(name, serde_json::to_value(schema).expect("a schema serializes"));
             }

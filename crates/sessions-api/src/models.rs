@@ -437,73 +437,50 @@ impl crate::Validate for ErrorResponse {
 /// check` compares them with the spec's components.
 pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
     let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+    let roots = [
+        ("Session", generator.subschema_for::<Session>()),
+        (
+            "SessionsResponse",
+            generator.subschema_for::<SessionsResponse>(),
+        ),
+        (
+            "MessageResponse",
+            generator.subschema_for::<MessageResponse>(),
+        ),
+        (
+            "HeartbeatResponse",
+            generator.subschema_for::<HeartbeatResponse>(),
+        ),
+        ("DeviceType", generator.subschema_for::<DeviceType>()),
+        ("TrustLevel", generator.subschema_for::<TrustLevel>()),
+        ("Device", generator.subschema_for::<Device>()),
+        ("DeviceSession", generator.subschema_for::<DeviceSession>()),
+        ("DeviceDetails", generator.subschema_for::<DeviceDetails>()),
+        (
+            "DevicesResponse",
+            generator.subschema_for::<DevicesResponse>(),
+        ),
+        (
+            "DeviceDetailsResponse",
+            generator.subschema_for::<DeviceDetailsResponse>(),
+        ),
+        (
+            "TrustDeviceRequest",
+            generator.subschema_for::<TrustDeviceRequest>(),
+        ),
+        (
+            "TrustDeviceResponse",
+            generator.subschema_for::<TrustDeviceResponse>(),
+        ),
+        ("ErrorResponse", generator.subschema_for::<ErrorResponse>()),
+    ];
     let mut schemas = serde_json::Map::new();
-    schemas.insert(
-        "Session".to_owned(),
-        serde_json::to_value(generator.subschema_for::<Session>()).expect("a schema serializes"),
-    );
-    schemas.insert(
-        "SessionsResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<SessionsResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "MessageResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<MessageResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "HeartbeatResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<HeartbeatResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "DeviceType".to_owned(),
-        serde_json::to_value(generator.subschema_for::<DeviceType>()).expect("a schema serializes"),
-    );
-    schemas.insert(
-        "TrustLevel".to_owned(),
-        serde_json::to_value(generator.subschema_for::<TrustLevel>()).expect("a schema serializes"),
-    );
-    schemas.insert(
-        "Device".to_owned(),
-        serde_json::to_value(generator.subschema_for::<Device>()).expect("a schema serializes"),
-    );
-    schemas.insert(
-        "DeviceSession".to_owned(),
-        serde_json::to_value(generator.subschema_for::<DeviceSession>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "DeviceDetails".to_owned(),
-        serde_json::to_value(generator.subschema_for::<DeviceDetails>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "DevicesResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<DevicesResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "DeviceDetailsResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<DeviceDetailsResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "TrustDeviceRequest".to_owned(),
-        serde_json::to_value(generator.subschema_for::<TrustDeviceRequest>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "TrustDeviceResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<TrustDeviceResponse>())
-            .expect("a schema serializes"),
-    );
-    schemas.insert(
-        "ErrorResponse".to_owned(),
-        serde_json::to_value(generator.subschema_for::<ErrorResponse>())
-            .expect("a schema serializes"),
-    );
+    for (name, schema) in roots {
+        schemas.insert(
+            name.to_owned(),
+            serde_json::to_value(schema).expect("a schema serializes"),
+        );
+    }
     for (name, schema) in generator.take_definitions() {
         schemas.insert(
             name,

@@ -33,6 +33,32 @@ fn serde_view_with_session<T: schemars::JsonSchema>() -> Report {
     views::judge(&spec(), &schemas, views::Role::Server).expect("the comparison runs")
 }
 
+/// A copy of the generated `Session` whose `location` field has the given attributes and type.
+macro_rules! session_with_location {
+    ($(#[$attribute:meta])* $location:ty) => {
+        #[derive(serde::Serialize, utoipa::ToSchema, schemars::JsonSchema)]
+        #[schemars(rename = "Session")]
+        #[allow(dead_code)]
+        struct Session {
+            id: String,
+            #[serde(rename = "deviceName")]
+            device_name: String,
+            #[serde(rename = "ipAddress")]
+            ip_address: String,
+            $(#[$attribute])*
+            location: $location,
+            #[serde(rename = "startedAt")]
+            started_at: chrono::DateTime<chrono::Utc>,
+            #[serde(rename = "lastActivity")]
+            last_activity: chrono::DateTime<chrono::Utc>,
+            #[serde(rename = "expiresAt")]
+            expires_at: chrono::DateTime<chrono::Utc>,
+            #[serde(rename = "loginMethod")]
+            login_method: String,
+        }
+    };
+}
+
 #[test]
 fn the_real_models_agree_with_the_spec_in_both_views() {
     let utoipa = utoipa_view_with_session::<sessions_api::models::Session>();
@@ -46,26 +72,10 @@ fn the_real_models_agree_with_the_spec_in_both_views() {
 /// (utoipa 6 follows serde's `skip*` attributes, so a skipped field is caught by both views.)
 #[test]
 fn a_type_serde_writes_but_the_annotation_hides_is_caught_by_the_serde_view_only() {
-    #[derive(serde::Serialize, utoipa::ToSchema, schemars::JsonSchema)]
-    #[schemars(rename = "Session")]
-    #[allow(dead_code)]
-    struct Session {
-        id: String,
-        #[serde(rename = "deviceName")]
-        device_name: String,
-        #[serde(rename = "ipAddress")]
-        ip_address: String,
+    session_with_location!(
         #[schema(value_type = String)]
-        location: u64,
-        #[serde(rename = "startedAt")]
-        started_at: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "lastActivity")]
-        last_activity: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "expiresAt")]
-        expires_at: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "loginMethod")]
-        login_method: String,
-    }
+        u64
+    );
     let utoipa = utoipa_view_with_session::<Session>();
     assert!(
         utoipa.is_consistent(),
@@ -86,26 +96,10 @@ fn a_type_serde_writes_but_the_annotation_hides_is_caught_by_the_serde_view_only
 /// What an annotation claims, serde does not do: only the utoipa view sees the claim.
 #[test]
 fn an_annotation_serde_does_not_follow_is_caught_by_the_utoipa_view_only() {
-    #[derive(serde::Serialize, utoipa::ToSchema, schemars::JsonSchema)]
-    #[schemars(rename = "Session")]
-    #[allow(dead_code)]
-    struct Session {
-        id: String,
-        #[serde(rename = "deviceName")]
-        device_name: String,
-        #[serde(rename = "ipAddress")]
-        ip_address: String,
+    session_with_location!(
         #[schema(value_type = i64)]
-        location: String,
-        #[serde(rename = "startedAt")]
-        started_at: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "lastActivity")]
-        last_activity: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "expiresAt")]
-        expires_at: chrono::DateTime<chrono::Utc>,
-        #[serde(rename = "loginMethod")]
-        login_method: String,
-    }
+        String
+    );
     let utoipa = utoipa_view_with_session::<Session>();
     assert!(
         utoipa

@@ -184,14 +184,13 @@ mod json_schema {
             /// check` compares them with the spec's components.
             pub fn wire_schemas() -> serde_json::Map<String, serde_json::Value> {
                 let mut generator = schemars::r#gen::SchemaSettings::openapi3().into_generator();
+                let roots = [
+                    #((#names, generator.subschema_for::<#idents>()),)*
+                ];
                 let mut schemas = serde_json::Map::new();
-                #(
-                    schemas.insert(
-                        #names.to_owned(),
-                        serde_json::to_value(generator.subschema_for::<#idents>())
-                            .expect("a schema serializes"),
-                    );
-                )*
+                for (name, schema) in roots {
+                    schemas.insert(name.to_owned(), serde_json::to_value(schema).expect("a schema serializes"));
+                }
                 // A type schemars names is a definition; the entry above is only its `$ref`.
                 for (name, schema) in generator.take_definitions() {
                     schemas.insert(name, serde_json::to_value(schema).expect("a schema serializes"));
