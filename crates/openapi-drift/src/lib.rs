@@ -82,6 +82,7 @@
 //! | Parameter required → optional (`parameter_changed`) | compatible | — |
 //! | Parameter moved to another location (`parameter_changed`) | breaking | — |
 //! | Parameter `style`/`explode`/`allowReserved` changed, defaults filled in (`parameter_changed`) | breaking | — |
+//! | Callback gone / added / changed (`callback_missing` / `callback_extra` / `keyword_unhandled`) | breaking / compatible / unhandled (no direction: the server makes these requests) | |
 //! | Request body gone (`request_body_missing`) | breaking, like a parameter | — |
 //! | Request body added (`request_body_extra`) | optional: compatible; required: breaking | — |
 //! | Request body optional ↔ required (`request_body_changed`) | like a parameter | — |

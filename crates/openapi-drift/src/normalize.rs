@@ -45,6 +45,8 @@ pub(crate) struct Operation {
     pub request_body: Option<RequestBody>,
     pub responses: BTreeMap<String, Response>,
     pub security: Security,
+    /// `callbacks`: name → (pointer, canonical JSON of the callback object).
+    pub callbacks: BTreeMap<String, (String, String)>,
 }
 
 impl Operation {
@@ -190,6 +192,7 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
                     request_body: request_body(doc, op, &pointer)?,
                     responses: responses(doc, op, &pointer)?,
                     security,
+                    callbacks: callbacks(op, &pointer),
                     path_params: path_params.clone(),
                     pointer,
                 };
@@ -241,6 +244,23 @@ pub(crate) fn api(doc: &Doc<'_>) -> Result<Api, DriftError> {
         security_schemes,
         webhooks,
     })
+}
+
+/// The operation's callbacks, each as canonical JSON: requests the server makes to its
+/// client, compared for presence and, beyond that, flagged when changed.
+fn callbacks(op: &Map<String, Value>, pointer: &str) -> BTreeMap<String, (String, String)> {
+    op.get("callbacks")
+        .and_then(Value::as_object)
+        .map(|callbacks| {
+            callbacks
+                .iter()
+                .map(|(name, callback)| {
+                    let at = join(&join(pointer, "callbacks"), name);
+                    (name.clone(), (at, crate::schema::canonical(callback)))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn as_object<'a>(

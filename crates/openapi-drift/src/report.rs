@@ -143,6 +143,10 @@ pub enum FindingKind {
     WebhookMissing,
     /// A webhook in the candidate only.
     WebhookExtra,
+    /// An operation's callback in the reference only.
+    CallbackMissing,
+    /// An operation's callback in the candidate only.
+    CallbackExtra,
     /// A keyword this checker does not judge differs (see [`Severity::Unhandled`]).
     KeywordUnhandled,
 }
@@ -185,6 +189,8 @@ impl FindingKind {
             FindingKind::DefaultChanged => "default_changed",
             FindingKind::WebhookMissing => "webhook_missing",
             FindingKind::WebhookExtra => "webhook_extra",
+            FindingKind::CallbackMissing => "callback_missing",
+            FindingKind::CallbackExtra => "callback_extra",
             FindingKind::KeywordUnhandled => "keyword_unhandled",
         }
     }
@@ -220,6 +226,7 @@ impl FindingKind {
             FindingKind::AlternativesChanged => "alternatives",
             FindingKind::DefaultChanged => "default",
             FindingKind::WebhookMissing | FindingKind::WebhookExtra => "webhook",
+            FindingKind::CallbackMissing | FindingKind::CallbackExtra => "callback",
             FindingKind::KeywordUnhandled => "unhandled keyword",
         }
     }

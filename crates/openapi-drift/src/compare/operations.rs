@@ -75,10 +75,56 @@ impl Comparer<'_> {
                 i.security.label(),
             );
         }
+        self.callbacks(&base, s, i);
         self.direction = Some(Direction::Response);
         let result = self.responses(&base, s, i);
         self.direction = None;
         result
+    }
+
+    /// Callbacks are requests the server makes to its client, like webhooks: one gone is calls
+    /// the client no longer gets (breaking), one added is compatible, a changed one is not
+    /// judged (its directions are the reverse of an operation's), so it is unhandled.
+    pub(super) fn callbacks(&mut self, base: &str, s: &Operation, i: &Operation) {
+        let direction = self.direction.take();
+        for (name, (s_pointer, s_callback)) in &s.callbacks {
+            let at = place(base, &format!("callback {name}"));
+            match i.callbacks.get(name) {
+                None => self.report(
+                    FindingKind::CallbackMissing,
+                    Severity::Breaking,
+                    at,
+                    Some(s_pointer),
+                    Some(&i.pointer),
+                    "present",
+                    "absent",
+                ),
+                Some((i_pointer, i_callback)) if i_callback != s_callback => self.report(
+                    FindingKind::KeywordUnhandled,
+                    Severity::Unhandled,
+                    at,
+                    Some(s_pointer),
+                    Some(i_pointer),
+                    "callback as written",
+                    "callback changed",
+                ),
+                Some(_) => {}
+            }
+        }
+        for (name, (i_pointer, _)) in &i.callbacks {
+            if !s.callbacks.contains_key(name) {
+                self.report(
+                    FindingKind::CallbackExtra,
+                    Severity::Compatible,
+                    place(base, &format!("callback {name}")),
+                    Some(&s.pointer),
+                    Some(i_pointer),
+                    "absent",
+                    "present",
+                );
+            }
+        }
+        self.direction = direction;
     }
 
     /// Paths matched with parameter names erased; a different name changes nothing on the

@@ -396,6 +396,44 @@ fn webhooks_gone_added_and_changed() {
 }
 
 #[test]
+fn callbacks_gone_added_and_changed() {
+    let with_callback = |url: &str| {
+        let mut doc = base();
+        set(
+            &mut doc,
+            &format!("{OP}/callbacks"),
+            json!({"onCreated": {url: {"post": {"requestBody": {"content": {"application/json":
+                {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "responses": {"200": {"description": "ok"}}}}}}),
+        );
+        doc
+    };
+    let a = with_callback("{$request.body#/hook}");
+    let report = compare(&a, &base()).unwrap();
+    let f = assert_single(
+        &report,
+        K::CallbackMissing,
+        "POST /things → callback onCreated",
+    );
+    assert_eq!(f.severity, Breaking);
+    let report = compare(&base(), &a).unwrap();
+    let f = assert_single(
+        &report,
+        K::CallbackExtra,
+        "POST /things → callback onCreated",
+    );
+    assert_eq!(f.severity, Compatible);
+    let report = compare(&a, &with_callback("{$request.body#/other}")).unwrap();
+    let f = assert_single(
+        &report,
+        K::KeywordUnhandled,
+        "POST /things → callback onCreated",
+    );
+    assert_eq!(f.severity, Unhandled);
+    assert_consistent(&compare(&a, &a).unwrap());
+}
+
+#[test]
 fn json_schema_2020_keywords_are_unhandled_never_silent() {
     let cases = [
         ("if", json!({"properties": {"kind": {"const": "a"}}})),
