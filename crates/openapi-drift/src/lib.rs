@@ -115,7 +115,7 @@
 //! | Response header schema (type, nullable, format, enum, constraints) | — | as for any value sent |
 //! | `oneOf`/`anyOf` branch added, or `oneOf` → `anyOf` (`alternatives_changed`); branches match by content, a plain schema is one branch | compatible | breaking |
 //! | `oneOf`/`anyOf` branch removed, or `anyOf` → `oneOf` (`alternatives_changed`) | breaking | compatible |
-//! | `default` added, removed or changed (`default_changed`) | breaking | compatible |
+//! | `default` added, removed or changed (`default_changed`), unless the value is required on both sides | breaking | compatible |
 //! | A keyword the engine does not model differs (`keyword_unhandled`) | unhandled | unhandled |
 //! | Operation security (`security_changed`) | compatible when every credential set R accepts is still accepted by C (requirement dropped, alternative added); breaking otherwise (scheme added to a requirement, alternative removed or replaced) | — |
 //! | Security scheme definition changed (`security_changed` on `components.securitySchemes.X`) | breaking (e.g. `http bearer` → `http basic`); a scheme undefined on one side is breaking when that side's operations use it, otherwise compatible (its use is judged on the operations) | — |

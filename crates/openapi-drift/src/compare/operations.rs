@@ -252,7 +252,12 @@ impl Comparer<'_> {
         }
         // A parameter value cannot be null on the wire (absence is omission), so utoipa's
         // `Option<T>` → `[T, "null"]` says nothing there.
-        self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), true)
+        let before = self.findings.len();
+        self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), true)?;
+        if s.required && i.required {
+            self.drop_defaults_at(before, &at);
+        }
+        Ok(())
     }
 
     pub(super) fn request_body(

@@ -184,6 +184,20 @@ impl Comparer<'_> {
         self.additional(base, path, s, i)
     }
 
+    /// A `default` on a value every client must send (required on both sides) changes nothing
+    /// any client sees: the findings about it, reported since `since`, at `at`, are dropped.
+    pub(super) fn drop_defaults_at(&mut self, since: usize, at: &str) {
+        let mut index = since;
+        while index < self.findings.len() {
+            let finding = &self.findings[index];
+            if finding.kind == FindingKind::DefaultChanged && finding.place == at {
+                self.findings.remove(index);
+            } else {
+                index += 1;
+            }
+        }
+    }
+
     /// Keywords this checker cannot judge: any difference is for a person to weigh.
     pub(super) fn unhandled(&mut self, at: &str, s: &Node, i: &Node) {
         let keywords: BTreeSet<&&str> = s.unhandled.keys().chain(i.unhandled.keys()).collect();
@@ -440,7 +454,7 @@ impl Comparer<'_> {
                 self.report(
                     FindingKind::RequiredChanged,
                     self.scoped(rules::flag(!s_required)),
-                    at,
+                    at.clone(),
                     s_pointer,
                     i_pointer,
                     required(s_required),
@@ -448,7 +462,11 @@ impl Comparer<'_> {
                 );
             }
             if let (Some(sp), Some(ip)) = (sp, ip) {
+                let before = self.findings.len();
                 self.schema(base, &here, Some(sp), Some(ip))?;
+                if s_required && i_required {
+                    self.drop_defaults_at(before, &at);
+                }
             }
         }
         Ok(())

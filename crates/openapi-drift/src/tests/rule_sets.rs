@@ -259,6 +259,22 @@ fn default_added_changed_or_removed() {
         "POST /things → parameter query.dryRun",
     );
     assert_eq!(f.severity, Breaking);
+    // On a value every client must send, a default changes nothing anyone sees.
+    for doc in [&mut reference, &mut candidate] {
+        set(doc, &format!("{OP}/parameters/0/required"), json!(true));
+        set(doc, &format!("{REQUEST}/required"), json!(["name", "size"]));
+    }
+    set(
+        &mut reference,
+        &format!("{REQUEST}/properties/size/default"),
+        json!(1),
+    );
+    set(
+        &mut candidate,
+        &format!("{REQUEST}/properties/size/default"),
+        json!(2),
+    );
+    assert_consistent(&compare(&reference, &candidate).unwrap());
 }
 
 #[test]
