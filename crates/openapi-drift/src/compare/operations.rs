@@ -8,7 +8,7 @@ use crate::pointer::join;
 use crate::report::{Direction, FindingKind, Severity};
 use crate::rules::{self};
 
-use super::{Comparer, place, required};
+use super::{Comparer, place, required, schemas::Unused};
 
 impl Comparer<'_> {
     pub(super) fn operations(
@@ -252,12 +252,11 @@ impl Comparer<'_> {
         }
         // A parameter value cannot be null on the wire (absence is omission), so utoipa's
         // `Option<T>` → `[T, "null"]` says nothing there.
-        let before = self.findings.len();
-        self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), true)?;
-        if s.required && i.required {
-            self.drop_defaults_at(before, &at);
-        }
-        Ok(())
+        let unused = Unused {
+            nullability: true,
+            default: s.required && i.required,
+        };
+        self.schema_with(&at, "", s.schema.as_ref(), i.schema.as_ref(), unused)
     }
 
     pub(super) fn request_body(

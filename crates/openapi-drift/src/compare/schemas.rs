@@ -10,6 +10,16 @@ use crate::schema::{self, Additional, Branch, Combinator, Node, Sub};
 
 use super::{Comparer, child, place, required};
 
+/// What the top level of a compared value cannot mean, whatever its schema says.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Unused {
+    /// A parameter's value is never `null` on the wire: absence is omission (and utoipa writes
+    /// `Option<T>` as `[T, "null"]`).
+    pub nullability: bool,
+    /// A value every client sends (required on both sides) never falls back to its default.
+    pub default: bool,
+}
+
 impl Comparer<'_> {
     pub(super) fn node(&self, side: Side, sub: Option<&Sub>) -> Result<Node, DriftError> {
         let doc = match side {
@@ -30,25 +40,30 @@ impl Comparer<'_> {
         s: Option<&Sub>,
         i: Option<&Sub>,
     ) -> Result<(), DriftError> {
-        self.schema_with(base, path, s, i, false)
+        self.schema_with(base, path, s, i, Unused::default())
     }
 
+    /// Like [`Self::schema`], with what the top level of this value cannot mean left out.
     pub(super) fn schema_with(
         &mut self,
         base: &str,
         path: &str,
         s: Option<&Sub>,
         i: Option<&Sub>,
-        ignore_root_nullability: bool,
+        unused: Unused,
     ) -> Result<(), DriftError> {
         if self.done() {
             return Ok(());
         }
         let mut s_node = self.node(Side::Spec, s)?;
         let mut i_node = self.node(Side::Implementation, i)?;
-        if ignore_root_nullability {
+        if unused.nullability {
             s_node.nullable = false;
             i_node.nullable = false;
+        }
+        if unused.default {
+            s_node.default = None;
+            i_node.default = None;
         }
         let pair = (s_node.sources.clone(), i_node.sources.clone());
         if self.stack.contains(&pair) {
@@ -182,20 +197,6 @@ impl Comparer<'_> {
         self.properties(base, path, s, i)?;
         self.items(base, path, s, i)?;
         self.additional(base, path, s, i)
-    }
-
-    /// A `default` on a value every client must send (required on both sides) changes nothing
-    /// any client sees: the findings about it, reported since `since`, at `at`, are dropped.
-    pub(super) fn drop_defaults_at(&mut self, since: usize, at: &str) {
-        let mut index = since;
-        while index < self.findings.len() {
-            let finding = &self.findings[index];
-            if finding.kind == FindingKind::DefaultChanged && finding.place == at {
-                self.findings.remove(index);
-            } else {
-                index += 1;
-            }
-        }
     }
 
     /// Keywords this checker cannot judge: any difference is for a person to weigh.
@@ -454,7 +455,7 @@ impl Comparer<'_> {
                 self.report(
                     FindingKind::RequiredChanged,
                     self.scoped(rules::flag(!s_required)),
-                    at.clone(),
+                    at,
                     s_pointer,
                     i_pointer,
                     required(s_required),
@@ -462,11 +463,12 @@ impl Comparer<'_> {
                 );
             }
             if let (Some(sp), Some(ip)) = (sp, ip) {
-                let before = self.findings.len();
-                self.schema(base, &here, Some(sp), Some(ip))?;
-                if s_required && i_required {
-                    self.drop_defaults_at(before, &at);
-                }
+                // Every client sends a property required on both sides: no default applies.
+                let unused = Unused {
+                    default: s_required && i_required,
+                    ..Unused::default()
+                };
+                self.schema_with(base, &here, Some(sp), Some(ip), unused)?;
             }
         }
         Ok(())
