@@ -7,6 +7,7 @@ mod postgres;
 mod rows;
 pub mod sql;
 mod sqlite;
+mod through_sqlx;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -125,6 +126,42 @@ pub struct NewSession {
     /// The most active sessions the user may hold, this one included; the least recently
     /// active ones past it are revoked in the same transaction. `None`: no cap.
     pub max_active_sessions: Option<std::num::NonZeroU32>,
+}
+
+impl NewSession {
+    /// The session as a later read reports it once stored under `id` on `device_id`: its times
+    /// at the millisecond precision they are stored at.
+    pub(crate) fn into_record(
+        self,
+        id: String,
+        device_id: String,
+    ) -> Result<SessionRecord, StoreError> {
+        let started_at = rows::from_millis(rows::millis(self.started_at))?;
+        Ok(SessionRecord {
+            id,
+            user_id: self.user_id,
+            device_id,
+            device_name: self.device.name,
+            ip_address: self.ip_address,
+            location: self.location,
+            login_method: self.login_method,
+            started_at,
+            last_activity: started_at,
+            expires_at: rows::from_millis(rows::millis(self.expires_at))?,
+            revoked_at: None,
+        })
+    }
+}
+
+/// Logs the sessions a new one retired past the user's cap, whichever backend retired them.
+pub(crate) fn log_retired(retired: u64, cap: std::num::NonZeroU32) {
+    if retired > 0 {
+        tracing::info!(
+            retired,
+            cap = cap.get(),
+            "retired the user's least recently active sessions past the cap"
+        );
+    }
 }
 
 /// Where a listing stands: the sort key of its last row, newest first (`at`, in epoch

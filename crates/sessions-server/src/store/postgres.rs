@@ -15,7 +15,7 @@ use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     TokenOwner,
     rows::{device_from_row, duration_millis, from_millis, millis, session_from_row},
-    sql,
+    sql, through_sqlx,
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -154,29 +154,10 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if retired > 0 {
-                tracing::info!(
-                    retired,
-                    cap = cap.get(),
-                    "retired the user's least recently active sessions past the cap"
-                );
-            }
+            crate::store::log_retired(retired, cap);
         }
         tx.commit().await?;
-        let started_at = from_millis(started)?;
-        Ok(SessionRecord {
-            id: session_id,
-            user_id: session.user_id,
-            device_id,
-            device_name: session.device.name,
-            ip_address: session.ip_address,
-            location: session.location,
-            login_method: session.login_method,
-            started_at,
-            last_activity: started_at,
-            expires_at: from_millis(expires)?,
-            revoked_at: None,
-        })
+        session.into_record(session_id, device_id)
     }
 
     async fn revoke_all_sessions_once(
@@ -541,11 +522,9 @@ impl Store for PostgresStore {
         ended_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let ended: Vec<String> = sqlx::query_scalar(sql::ENDED_SESSION_IDS)
-            .bind(millis(ended_before))
-            .bind(i64::from(batch))
-            .fetch_all(&self.pool)
-            .await?;
+        let ended =
+            through_sqlx::ids_before(&self.pool, sql::ENDED_SESSION_IDS, ended_before, batch)
+                .await?;
         if ended.is_empty() {
             return Ok(0);
         }
@@ -565,11 +544,9 @@ impl Store for PostgresStore {
         seen_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let abandoned: Vec<String> = sqlx::query_scalar(sql::ABANDONED_DEVICE_IDS)
-            .bind(millis(seen_before))
-            .bind(i64::from(batch))
-            .fetch_all(&self.pool)
-            .await?;
+        let abandoned =
+            through_sqlx::ids_before(&self.pool, sql::ABANDONED_DEVICE_IDS, seen_before, batch)
+                .await?;
         if abandoned.is_empty() {
             return Ok(0);
         }
@@ -589,20 +566,7 @@ impl Store for PostgresStore {
     }
 
     async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
-        // Whichever instance stores first wins; every other one reads the winner's key.
-        sqlx::query(
-            "INSERT INTO shared_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(&candidate[..])
-        .execute(&self.pool)
-        .await?;
-        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM shared_keys WHERE name = $1")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?;
-        key.try_into()
-            .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
+        through_sqlx::shared_key(&self.pool, name, candidate).await
     }
 
     async fn remove_device(

@@ -74,3 +74,10 @@ pub const ENDED_SESSION_IDS: &str = "SELECT id FROM sessions \
 /// Up to `$2` devices left without sessions and last seen before `$1`.
 pub const ABANDONED_DEVICE_IDS: &str = "SELECT id FROM devices AS d WHERE last_seen < $1 \
      AND NOT EXISTS (SELECT 1 FROM sessions AS s WHERE s.device_id = d.id) LIMIT $2";
+
+/// Stores key `$2` under name `$1` unless a key of that name is there already.
+pub const INSERT_SHARED_KEY: &str =
+    "INSERT INTO shared_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+
+/// The key stored under name `$1`.
+pub const SHARED_KEY: &str = "SELECT key FROM shared_keys WHERE name = $1";

@@ -21,7 +21,7 @@ use super::{
     Acting, DeviceRecord, ExpiryPolicy, NewSession, Page, SessionRecord, Store, StoreError,
     TokenOwner,
     rows::{from_millis, millis},
-    sql,
+    sql, through_sqlx,
 };
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -262,11 +262,9 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         // Found by a read on sqlx's own thread (a scan must not hold a runtime thread, nor the
         // writer), deleted by id through the writer like every other write.
-        let ended: Vec<String> = sqlx::query_scalar(sql::ENDED_SESSION_IDS)
-            .bind(millis(ended_before))
-            .bind(i64::from(batch))
-            .fetch_all(&self.pool)
-            .await?;
+        let ended =
+            through_sqlx::ids_before(&self.pool, sql::ENDED_SESSION_IDS, ended_before, batch)
+                .await?;
         if ended.is_empty() {
             return Ok(0);
         }
@@ -282,11 +280,9 @@ impl Store for SqliteStore {
         seen_before: DateTime<Utc>,
         batch: u32,
     ) -> Result<u64, StoreError> {
-        let abandoned: Vec<String> = sqlx::query_scalar(sql::ABANDONED_DEVICE_IDS)
-            .bind(millis(seen_before))
-            .bind(i64::from(batch))
-            .fetch_all(&self.pool)
-            .await?;
+        let abandoned =
+            through_sqlx::ids_before(&self.pool, sql::ABANDONED_DEVICE_IDS, seen_before, batch)
+                .await?;
         if abandoned.is_empty() {
             return Ok(0);
         }
@@ -305,20 +301,7 @@ impl Store for SqliteStore {
     }
 
     async fn shared_key(&self, name: &str, candidate: [u8; 32]) -> Result<[u8; 32], StoreError> {
-        // Whichever instance stores first wins; every other one reads the winner's key.
-        sqlx::query(
-            "INSERT INTO shared_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(&candidate[..])
-        .execute(&self.pool)
-        .await?;
-        let key: Vec<u8> = sqlx::query_scalar("SELECT key FROM shared_keys WHERE name = ?")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?;
-        key.try_into()
-            .map_err(|_| StoreError::CorruptRow(format!("shared key {name:?} is not 32 bytes")))
+        through_sqlx::shared_key(&self.pool, name, candidate).await
     }
 
     async fn remove_device(

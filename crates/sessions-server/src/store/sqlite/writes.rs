@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 
 use crate::store::{
     Acting, ExpiryPolicy, NewSession, SessionRecord, StoreError,
-    rows::{duration_millis, from_millis, millis},
+    rows::{duration_millis, millis},
 };
 
 /// A write's own check that its acting session is still active (`?1` now, `?2` the user, `?3`
@@ -135,29 +135,9 @@ pub(super) fn create_session(
                 session_id,
                 i64::from(cap.get()) - 1
             ])?;
-        if retired > 0 {
-            tracing::info!(
-                retired,
-                cap = cap.get(),
-                "retired the user's least recently active sessions past the cap"
-            );
-        }
+        crate::store::log_retired(retired as u64, cap);
     }
-    // The times as stored (millisecond precision), as a later read would report them.
-    let started_at = from_millis(started)?;
-    Ok(SessionRecord {
-        id: session_id,
-        user_id: session.user_id,
-        device_id,
-        device_name: session.device.name,
-        ip_address: session.ip_address,
-        location: session.location,
-        login_method: session.login_method,
-        started_at,
-        last_activity: started_at,
-        expires_at: from_millis(expires)?,
-        revoked_at: None,
-    })
+    session.into_record(session_id, device_id)
 }
 
 pub(super) fn replace_token(
