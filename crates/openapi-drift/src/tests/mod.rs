@@ -4,9 +4,11 @@ mod client_surface;
 mod equivalence;
 mod errors;
 mod kinds;
+mod operation_directions;
 mod output;
 mod rule_sets;
-mod severity;
+mod schema_directions;
+mod things;
 
 use serde_json::Value;
 

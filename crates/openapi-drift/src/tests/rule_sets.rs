@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::severity::{OP, REQUEST, RESPONSE, base, both, check, only, only_reversed};
+use super::things::{OP, REQUEST, RESPONSE, base, both, check, only, only_reversed};
 use super::*;
 use crate::FindingKind as K;
 use crate::{Direction, DriftError, Severity, load_str};
