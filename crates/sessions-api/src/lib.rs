@@ -10,11 +10,11 @@ pub mod router;
 mod support;
 pub mod validate;
 
-pub use operations::{DynSessionsApi, SessionsApi};
-pub use router::{ApiDoc, SharedApi, router};
+pub use operations::SessionsApi;
+pub use router::{ApiDoc, openapi, router};
 pub use support::{
-    BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody,
-    MediaType, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, double_option,
+    BearerAuth, BinaryBody, BodyRejection, FormBody, HeaderParams, JsonBody, MediaType,
+    OptionalBody, PathParams, QueryParams, RequestHead, TextBody, answering_options, double_option,
     error_reply,
 };
 pub use validate::{Validate, ValidationError};

@@ -375,10 +375,8 @@ impl crate::Validate for TrustDeviceRequest {
             let value = &self.fingerprint;
             crate::validate::length("/fingerprint", value, Some(1usize), Some(256usize))?;
             {
-                static PATTERN: std::sync::LazyLock<regex::Regex> =
-                    std::sync::LazyLock::new(|| {
-                        regex::Regex::new("^[^\\u0000]*$").expect("a pattern checked by codegen")
-                    });
+                static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
+                    std::sync::LazyLock::new(|| regex::Regex::new("^[^\\u0000]*$"));
                 crate::validate::pattern("/fingerprint", value, &PATTERN)?;
             }
         }

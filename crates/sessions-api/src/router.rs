@@ -2,41 +2,91 @@
 // change the spec and run `cargo xtask codegen` again.
 
 use utoipa::OpenApi as _;
-/// The state every handler receives: the service behind the generated trait.
-pub type SharedApi = std::sync::Arc<dyn crate::operations::DynSessionsApi>;
-/// The caller of a request, from the service's authentication hook, called once
-/// per request before anything else of it is read. A request it refuses gets the
-/// hook's [`crate::operations::ApiError`].
-#[derive(Debug)]
-pub struct Authenticated(pub crate::ErasedCaller);
-impl axum::extract::FromRequestParts<SharedApi> for Authenticated {
-    type Rejection = crate::operations::ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        api: &SharedApi,
-    ) -> Result<Self, Self::Rejection> {
-        let template = parts
-            .extensions
-            .get::<axum::extract::MatchedPath>()
-            .map(|path| path.as_str().to_owned())
-            .unwrap_or_default();
-        let operation = crate::operations::Operation::of(&parts.method, &template)
-            .expect("every generated route is an operation of the spec");
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0);
-        let head = crate::RequestHead {
-            operation,
-            headers: &parts.headers,
-            peer,
-        };
-        api.authenticate(head).await.map(Self)
-    }
+/// Every operation of the spec, routed to `api`: each handler is instantiated for `T`
+/// itself, so the request path holds no trait object and no lookup. `HEAD` on a `GET`
+/// route answers as `GET` without a body; a method a path does not have gets 405 with
+/// `Allow`; `OPTIONS` on a path gets 204 with `Allow`, unless the spec documents it.
+pub fn router<T: crate::operations::SessionsApi>(api: std::sync::Arc<T>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/sessions",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().get(get_sessions::<T>),
+                "GET, HEAD, OPTIONS",
+            ),
+        )
+        .route(
+            "/sessions/{id}/revoke",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(revoke_session::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/sessions/revoke-all",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(revoke_all_sessions::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/sessions/{id}/heartbeat",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(session_heartbeat::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/devices",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().get(get_devices::<T>),
+                "GET, HEAD, OPTIONS",
+            ),
+        )
+        .route(
+            "/devices/trust",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(trust_device::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/devices/{id}",
+            crate::answering_options(
+                axum::routing::MethodRouter::new()
+                    .get(get_device_details::<T>)
+                    .delete(remove_device::<T>),
+                "GET, HEAD, DELETE, OPTIONS",
+            ),
+        )
+        .route(
+            "/devices/{id}/untrust",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(untrust_device::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .with_state(api)
 }
-/// The components and security schemes of the spec, as utoipa sees them.
+/// The OpenAPI document of the routes: every operation's annotations, the components
+/// and the security schemes, as utoipa sees them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+/// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
+    paths(
+        get_sessions,
+        revoke_session,
+        revoke_all_sessions,
+        session_heartbeat,
+        get_devices,
+        trust_device,
+        get_device_details,
+        remove_device,
+        untrust_device
+    ),
     components(
         schemas(
             crate::models::Session,
@@ -71,18 +121,6 @@ impl utoipa::Modify for SecuritySchemes {
             )),
         );
     }
-}
-/// Every operation of the spec, routed to the service and documented by utoipa.
-pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
-    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(utoipa_axum::routes!(get_sessions))
-        .routes(utoipa_axum::routes!(revoke_session))
-        .routes(utoipa_axum::routes!(revoke_all_sessions))
-        .routes(utoipa_axum::routes!(session_heartbeat))
-        .routes(utoipa_axum::routes!(get_devices))
-        .routes(utoipa_axum::routes!(trust_device))
-        .routes(utoipa_axum::routes!(get_device_details, remove_device))
-        .routes(utoipa_axum::routes!(untrust_device))
 }
 #[utoipa::path(
     get,
@@ -150,19 +188,29 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn get_sessions(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    query_params: Result<
-        crate::QueryParams<crate::operations::GetSessionsQuery>,
-        crate::BodyRejection,
-    >,
+pub async fn get_sessions<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
-    let crate::QueryParams(query) = match query_params {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetSessions;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::QueryParams(query) = match <crate::QueryParams<
+        crate::operations::GetSessionsQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
         Ok(value) => value,
         Err(rejection) => {
-            let refused = api.refused(crate::operations::Operation::GetSessions, rejection);
-            return axum::response::IntoResponse::into_response(refused);
+            return axum::response::IntoResponse::into_response(
+                api.refused(OPERATION, rejection),
+            );
         }
     };
     axum::response::IntoResponse::into_response(
@@ -220,11 +268,27 @@ pub async fn get_sessions(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn revoke_session(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    crate::PathParams((id,)): crate::PathParams<(String,)>,
+pub async fn revoke_session<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeSession;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::PathParams((id,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.revoke_session(caller, id).await)
 }
 #[utoipa::path(
@@ -271,10 +335,19 @@ pub async fn revoke_session(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn revoke_all_sessions(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
+pub async fn revoke_all_sessions<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeAllSessions;
+    let (parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
     axum::response::IntoResponse::into_response(api.revoke_all_sessions(caller).await)
 }
 #[utoipa::path(
@@ -328,11 +401,27 @@ pub async fn revoke_all_sessions(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn session_heartbeat(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    crate::PathParams((id,)): crate::PathParams<(String,)>,
+pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::SessionHeartbeat;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::PathParams((id,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.session_heartbeat(caller, id).await)
 }
 #[utoipa::path(
@@ -401,19 +490,29 @@ pub async fn session_heartbeat(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn get_devices(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    query_params: Result<
-        crate::QueryParams<crate::operations::GetDevicesQuery>,
-        crate::BodyRejection,
-    >,
+pub async fn get_devices<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
-    let crate::QueryParams(query) = match query_params {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDevices;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::QueryParams(query) = match <crate::QueryParams<
+        crate::operations::GetDevicesQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
         Ok(value) => value,
         Err(rejection) => {
-            let refused = api.refused(crate::operations::Operation::GetDevices, rejection);
-            return axum::response::IntoResponse::into_response(refused);
+            return axum::response::IntoResponse::into_response(
+                api.refused(OPERATION, rejection),
+            );
         }
     };
     axum::response::IntoResponse::into_response(
@@ -493,18 +592,32 @@ pub async fn get_devices(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn trust_device(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    body_read: Result<crate::JsonBody<crate::models::TrustDeviceRequest>, crate::BodyRejection>,
+pub async fn trust_device<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
-    let body = match body_read {
-        Ok(value) => value,
-        Err(rejection) => {
-            let refused = api.refused(crate::operations::Operation::TrustDevice, rejection);
-            return axum::response::IntoResponse::into_response(refused);
-        }
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::TrustDevice;
+    let (parts, body) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
     };
+    let body =
+        match <crate::JsonBody<crate::models::TrustDeviceRequest> as axum::extract::FromRequest<
+            (),
+        >>::from_request(axum::extract::Request::from_parts(parts, body), &())
+        .await
+        {
+            Ok(value) => value,
+            Err(rejection) => {
+                return axum::response::IntoResponse::into_response(
+                    api.refused(OPERATION, rejection),
+                );
+            }
+        };
     axum::response::IntoResponse::into_response(api.trust_device(caller, body.0).await)
 }
 #[utoipa::path(
@@ -558,11 +671,27 @@ pub async fn trust_device(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn get_device_details(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    crate::PathParams((id,)): crate::PathParams<(String,)>,
+pub async fn get_device_details<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDeviceDetails;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::PathParams((id,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.get_device_details(caller, id).await)
 }
 #[utoipa::path(
@@ -616,11 +745,27 @@ pub async fn get_device_details(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn remove_device(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    crate::PathParams((id,)): crate::PathParams<(String,)>,
+pub async fn remove_device<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::RemoveDevice;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::PathParams((id,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.remove_device(caller, id).await)
 }
 #[utoipa::path(
@@ -674,10 +819,26 @@ pub async fn remove_device(
     ),
     security(("BearerAuth" = [])),
 )]
-pub async fn untrust_device(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    Authenticated(caller): Authenticated,
-    crate::PathParams((id,)): crate::PathParams<(String,)>,
+pub async fn untrust_device<T: crate::operations::SessionsApi>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::UntrustDevice;
+    let (mut parts, _) = request.into_parts();
+    let caller = match api
+        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
+    let crate::PathParams((id,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.untrust_device(caller, id).await)
 }

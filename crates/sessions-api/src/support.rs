@@ -16,9 +16,34 @@ pub struct RequestHead<'a, O> {
     pub peer: Option<std::net::SocketAddr>,
 }
 
-/// The caller an authentication hook returned, as the router carries it to the operation
-/// (whose generated code gives the service back its own type).
-pub type ErasedCaller = Box<dyn std::any::Any + Send + Sync>;
+impl<'a, O> RequestHead<'a, O> {
+    /// The head of a request routed to `operation`, from its parts.
+    pub fn new(operation: O, parts: &'a axum::http::request::Parts) -> Self {
+        Self {
+            operation,
+            headers: &parts.headers,
+            peer: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0),
+        }
+    }
+}
+
+/// `route` answering `OPTIONS` too: 204 with `Allow: allow` (the route's methods, `HEAD` with
+/// `GET`, and `OPTIONS`), as RFC 9110 §9.3.7 describes, for a path whose spec does not document
+/// `OPTIONS` itself.
+pub fn answering_options<S>(
+    route: axum::routing::MethodRouter<S>,
+    allow: &'static str,
+) -> axum::routing::MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    route.options(
+        move || async move { (StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, allow)]) },
+    )
+}
 
 /// The credentials of a request, as read from its `Authorization` header. The service decides
 /// what a token is worth; this only says what was sent.

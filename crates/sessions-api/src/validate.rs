@@ -79,7 +79,17 @@ pub fn length(
 }
 
 /// `pattern`: the value must contain a match (JSON Schema patterns are not anchored).
-pub fn pattern(pointer: &str, value: &str, regex: &regex::Regex) -> Result<(), ValidationError> {
+///
+/// `regex` is the pattern as compiled when first used. Codegen compiled it already, so it is
+/// never an error; were it one, the value is refused rather than let through unchecked.
+pub fn pattern(
+    pointer: &str,
+    value: &str,
+    regex: &Result<regex::Regex, regex::Error>,
+) -> Result<(), ValidationError> {
+    let Ok(regex) = regex else {
+        return broken(pointer, "cannot be checked against its pattern".to_owned());
+    };
     if regex.is_match(value) {
         Ok(())
     } else {
@@ -95,9 +105,12 @@ pub fn pattern(pointer: &str, value: &str, regex: &regex::Regex) -> Result<(), V
 pub fn ecma_pattern(
     pointer: &str,
     value: &str,
-    regex: &regress::Regex,
+    regex: &Result<regress::Regex, regress::Error>,
     source: &str,
 ) -> Result<(), ValidationError> {
+    let Ok(regex) = regex else {
+        return broken(pointer, "cannot be checked against its pattern".to_owned());
+    };
     if regex.find(value).is_some() {
         Ok(())
     } else {
@@ -175,10 +188,15 @@ mod tests {
 
     #[test]
     fn patterns_are_searched_and_bounds_inclusive() {
-        let no_nul = regex::Regex::new("^[^\\u0000]*$").unwrap();
+        let no_nul = regex::Regex::new("^[^\\u0000]*$");
         assert!(pattern("/f", "abc", &no_nul).is_ok());
         assert!(pattern("/f", "a\0c", &no_nul).is_err());
-        assert!(pattern("/f", "xaby", &regex::Regex::new("ab").unwrap()).is_ok());
+        assert!(pattern("/f", "xaby", &regex::Regex::new("ab")).is_ok());
+        // A pattern that did not compile refuses every value: nothing passes unchecked.
+        let unclosed = String::from("(");
+        let broken = regex::Regex::new(&unclosed);
+        assert!(broken.is_err());
+        assert!(pattern("/f", "", &broken).is_err());
         assert!(range("limit", 1, Some(1), Some(100)).is_ok());
         assert!(range("limit", 100, Some(1), Some(100)).is_ok());
         assert!(range("limit", 0, Some(1), Some(100)).is_err());

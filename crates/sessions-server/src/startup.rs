@@ -15,7 +15,6 @@ use axum::{
     },
     routing::get,
 };
-use sessions_api::SharedApi;
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -45,17 +44,14 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The OpenAPI document utoipa derives from the implementation (3.1). `cargo xtask check`
 /// compares it with the spec.
 pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
-    sessions_api::router().split_for_parts().1
+    sessions_api::openapi()
 }
 
 /// The whole HTTP surface over `store`.
 pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
     // Authentication and rate limiting run in the service's hook, which the generated handlers
     // call before reading anything else of a request.
-    let api: SharedApi = Arc::new(SessionService::new(store, policy));
-    let (api_routes, _) = sessions_api::router().split_for_parts();
-    api_routes
-        .with_state(api)
+    sessions_api::router(Arc::new(SessionService::new(store, policy)))
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .merge(docs_page())

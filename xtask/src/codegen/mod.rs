@@ -16,7 +16,7 @@ use anyhow::{Context as _, bail};
 /// The spec every generated file derives from, relative to the workspace root.
 pub const SPEC: &str = "openapi/sessions.yaml";
 /// Where the stubs go, relative to the workspace root.
-const STUBS_DIR: &str = "crates/sessions-api/src";
+pub(crate) const STUBS_DIR: &str = "crates/sessions-api/src";
 /// The trait the service implements.
 const API_TRAIT: &str = "SessionsApi";
 

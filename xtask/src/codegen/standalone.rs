@@ -27,7 +27,6 @@ const DEPENDENCIES: &[&str] = &[
     "serde_path_to_error",
     "thiserror",
     "utoipa",
-    "utoipa-axum",
 ];
 
 /// The hand-written, spec-independent modules every stub crate needs.
@@ -168,9 +167,9 @@ fn lib_rs(header: &str, spec_name: &str, api_trait: &str) -> String {
          mod support;\n\
          pub mod validate;\n\
          \n\
-         pub use operations::{{Dyn{api_trait}, {api_trait}}};\n\
-         pub use router::{{ApiDoc, SharedApi, router}};\n\
-         pub use support::{{double_option, BearerAuth, BinaryBody, BodyRejection, ErasedCaller, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, error_reply}};\n\
+         pub use operations::{api_trait};\n\
+         pub use router::{{ApiDoc, openapi, router}};\n\
+         pub use support::{{answering_options, double_option, BearerAuth, BinaryBody, BodyRejection, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody, PathParams, QueryParams, RequestHead, TextBody, error_reply}};\n\
          pub use validate::{{Validate, ValidationError}};\n"
     )
 }
@@ -231,6 +230,79 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// What may not stand on the request path of generated code: nothing a client sends may
+    /// reach a panic, and the service is held as its own type, never erased.
+    const FORBIDDEN_ON_THE_REQUEST_PATH: &[&str] = &[
+        ".expect(",
+        ".unwrap(",
+        "panic!",
+        "unreachable!",
+        "todo!",
+        "unimplemented!",
+        "downcast",
+        "std::any::Any",
+        "dyn ",
+    ];
+
+    /// The generated code that serves requests and may not panic: the router and the
+    /// operations. (The models' `default_*` functions still `expect` the spec's default to be a
+    /// value of its schema: see the README's "What the generator takes".)
+    fn is_request_path(name: &str) -> bool {
+        matches!(name, "router.rs" | "operations.rs")
+    }
+
+    #[test]
+    fn generated_request_paths_cannot_panic_or_erase_the_service() {
+        let root = crate::workspace_root();
+        let mut generated = Vec::new();
+        let mut specs = specs_in(&root, FIXTURES);
+        specs.extend(specs_in(&root, CORPUS));
+        for spec in &specs {
+            let files = render_crate(&root, &root.join(spec), &out_dir(spec), DEFAULT_TRAIT)
+                .unwrap_or_else(|err| panic!("{}: {err:#}", spec.display()));
+            for (relative, contents) in files {
+                generated.push((spec.join(relative), contents));
+            }
+        }
+        for name in ["models.rs", "operations.rs", "router.rs"] {
+            let path = Path::new(crate::codegen::STUBS_DIR).join(name);
+            let contents = fs::read_to_string(root.join(&path)).expect("the checked-in stubs");
+            generated.push((path, contents));
+        }
+        let mut found = Vec::new();
+        for (path, contents) in &generated {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if !is_request_path(&name) {
+                continue;
+            }
+            let code = contents
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| !line.trim_start().starts_with("//"));
+            for (number, line) in code {
+                for forbidden in FORBIDDEN_ON_THE_REQUEST_PATH {
+                    if line.contains(forbidden) {
+                        found.push(format!(
+                            "{}:{}: {}",
+                            path.display(),
+                            number + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            generated.len() > specs.len() * 3,
+            "every spec's files were scanned"
+        );
+        assert!(
+            found.is_empty(),
+            "on the request path:\n{}",
+            found.join("\n")
+        );
     }
 
     #[test]

@@ -14,13 +14,6 @@ impl Operation {
             Self::AddPet => "addPet",
         }
     }
-    /// The operation a request's method and matched route template name.
-    pub fn of(method: &axum::http::Method, template: &str) -> Option<Self> {
-        match (method, template) {
-            (&axum::http::Method::POST, "/pets") => Some(Self::AddPet),
-            _ => None,
-        }
-    }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
     /// exact message the service answers there.
     pub fn documented_error(self, status: u16) -> Option<&'static str> {
@@ -38,17 +31,6 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::Pet,
     ) -> impl std::future::Future<Output = AddPetResponse> + Send;
-}
-/// A response future, boxed so the router can hold the service as a trait object.
-pub type BoxedResponse<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-/// The object-safe form of [`Api`] the router holds; every implementation of [`Api`] has it.
-pub trait DynApi: Send + Sync + 'static {
-    fn add_pet(&self, body: crate::models::Pet) -> BoxedResponse<'_, AddPetResponse>;
-}
-impl<T: Api> DynApi for T {
-    fn add_pet(&self, body: crate::models::Pet) -> BoxedResponse<'_, AddPetResponse> {
-        Box::pin(Api::add_pet(self, body))
-    }
 }
 /// Every documented response of `addPet`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]

@@ -2,11 +2,30 @@
 // change the spec and run the command again.
 
 use utoipa::OpenApi as _;
-/// The state every handler receives: the service behind the generated trait.
-pub type SharedApi = std::sync::Arc<dyn crate::operations::DynApi>;
-/// The components and security schemes of the spec, as utoipa sees them.
+/// Every operation of the spec, routed to `api`: each handler is instantiated for `T`
+/// itself, so the request path holds no trait object and no lookup. `HEAD` on a `GET`
+/// route answers as `GET` without a body; a method a path does not have gets 405 with
+/// `Allow`; `OPTIONS` on a path gets 204 with `Allow`, unless the spec documents it.
+pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/items/{itemId}/parts/{partId}",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().get(get_part::<T>),
+                "GET, HEAD, OPTIONS",
+            ),
+        )
+        .with_state(api)
+}
+/// The OpenAPI document of the routes: every operation's annotations, the components
+/// and the security schemes, as utoipa sees them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+/// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
+    paths(get_part),
     components(schemas(crate::models::Part, crate::models::Problem)),
     modifiers(&SecuritySchemes)
 )]
@@ -18,11 +37,6 @@ impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
     }
-}
-/// Every operation of the spec, routed to the service and documented by utoipa.
-pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
-    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(utoipa_axum::routes!(get_part))
 }
 #[utoipa::path(
     get,
@@ -77,27 +91,42 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
         )
     ),
 )]
-pub async fn get_part(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    crate::PathParams((item_id, part_id)): crate::PathParams<(String, i64)>,
-    query_params: Result<crate::QueryParams<crate::operations::GetPartQuery>, crate::BodyRejection>,
-    header_params_read: Result<
-        crate::HeaderParams<crate::operations::GetPartHeaders>,
-        crate::BodyRejection,
-    >,
+pub async fn get_part<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
-    let crate::QueryParams(query) = match query_params {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetPart;
+    let (mut parts, _) = request.into_parts();
+    let crate::PathParams((item_id, part_id)) = match <crate::PathParams<
+        (String, i64),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    let crate::QueryParams(query) = match <crate::QueryParams<
+        crate::operations::GetPartQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
         Ok(value) => value,
         Err(rejection) => {
-            let refused = api.refused(crate::operations::Operation::GetPart, rejection);
-            return axum::response::IntoResponse::into_response(refused);
+            return axum::response::IntoResponse::into_response(
+                api.refused(OPERATION, rejection),
+            );
         }
     };
-    let crate::HeaderParams(header_params) = match header_params_read {
+    let crate::HeaderParams(header_params) = match <crate::HeaderParams<
+        crate::operations::GetPartHeaders,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
         Ok(value) => value,
         Err(rejection) => {
-            let refused = api.refused(crate::operations::Operation::GetPart, rejection);
-            return axum::response::IntoResponse::into_response(refused);
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
     axum::response::IntoResponse::into_response(

@@ -111,10 +111,8 @@ impl crate::Validate for Name {
         let value = &self.0;
         crate::validate::length("", value, None, Some(63usize))?;
         {
-            static PATTERN: std::sync::LazyLock<regress::Regex> = std::sync::LazyLock::new(|| {
-                regress::Regex::new("^(?!default$)[a-z][a-z0-9-]*$")
-                    .expect("a pattern checked by codegen")
-            });
+            static PATTERN: std::sync::LazyLock<Result<regress::Regex, regress::Error>> =
+                std::sync::LazyLock::new(|| regress::Regex::new("^(?!default$)[a-z][a-z0-9-]*$"));
             crate::validate::ecma_pattern("", value, &PATTERN, "^(?!default$)[a-z][a-z0-9-]*$")?;
         }
         Ok(())

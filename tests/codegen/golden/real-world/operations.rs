@@ -29,18 +29,6 @@ impl Operation {
             Self::PatchNote => "patchNote",
         }
     }
-    /// The operation a request's method and matched route template name.
-    pub fn of(method: &axum::http::Method, template: &str) -> Option<Self> {
-        match (method, template) {
-            (&axum::http::Method::GET, "/data-sets") => Some(Self::GetDataSets),
-            (&axum::http::Method::POST, "/data-sets") => Some(Self::CreateDataSet),
-            (&axum::http::Method::GET, "/data-sets/{name}/blob") => Some(Self::GetBlob),
-            (&axum::http::Method::PUT, "/data-sets/{name}/blob") => Some(Self::PutBlob),
-            (&axum::http::Method::POST, "/search") => Some(Self::Search),
-            (&axum::http::Method::PATCH, "/notes") => Some(Self::PatchNote),
-            _ => None,
-        }
-    }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
     /// exact message the service answers there.
     pub fn documented_error(self, status: u16) -> Option<&'static str> {
@@ -102,71 +90,6 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: Option<crate::models::NotePatch>,
     ) -> impl std::future::Future<Output = PatchNoteResponse> + Send;
-}
-/// A response future, boxed so the router can hold the service as a trait object.
-pub type BoxedResponse<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-/// The object-safe form of [`Api`] the router holds; every implementation of [`Api`] has it.
-pub trait DynApi: Send + Sync + 'static {
-    fn get_data_sets(
-        &self,
-        tag: Option<Vec<String>>,
-        order: crate::models::GetDataSetsOrder,
-        page_size: u16,
-        block: Option<crate::models::BlockSize>,
-        page_token: Option<String>,
-    ) -> BoxedResponse<'_, GetDataSetsResponse>;
-    fn create_data_set(
-        &self,
-        body: crate::models::DataSet,
-    ) -> BoxedResponse<'_, CreateDataSetResponse>;
-    fn get_blob(&self, name: String) -> BoxedResponse<'_, GetBlobResponse>;
-    fn put_blob(&self, name: String, body: Vec<u8>) -> BoxedResponse<'_, PutBlobResponse>;
-    fn search(
-        &self,
-        body: Option<crate::models::SearchRequest>,
-    ) -> BoxedResponse<'_, SearchResponse>;
-    fn patch_note(
-        &self,
-        body: Option<crate::models::NotePatch>,
-    ) -> BoxedResponse<'_, PatchNoteResponse>;
-}
-impl<T: Api> DynApi for T {
-    fn get_data_sets(
-        &self,
-        tag: Option<Vec<String>>,
-        order: crate::models::GetDataSetsOrder,
-        page_size: u16,
-        block: Option<crate::models::BlockSize>,
-        page_token: Option<String>,
-    ) -> BoxedResponse<'_, GetDataSetsResponse> {
-        Box::pin(Api::get_data_sets(
-            self, tag, order, page_size, block, page_token,
-        ))
-    }
-    fn create_data_set(
-        &self,
-        body: crate::models::DataSet,
-    ) -> BoxedResponse<'_, CreateDataSetResponse> {
-        Box::pin(Api::create_data_set(self, body))
-    }
-    fn get_blob(&self, name: String) -> BoxedResponse<'_, GetBlobResponse> {
-        Box::pin(Api::get_blob(self, name))
-    }
-    fn put_blob(&self, name: String, body: Vec<u8>) -> BoxedResponse<'_, PutBlobResponse> {
-        Box::pin(Api::put_blob(self, name, body))
-    }
-    fn search(
-        &self,
-        body: Option<crate::models::SearchRequest>,
-    ) -> BoxedResponse<'_, SearchResponse> {
-        Box::pin(Api::search(self, body))
-    }
-    fn patch_note(
-        &self,
-        body: Option<crate::models::NotePatch>,
-    ) -> BoxedResponse<'_, PatchNoteResponse> {
-        Box::pin(Api::patch_note(self, body))
-    }
 }
 /// The query parameters of `get_data_sets`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

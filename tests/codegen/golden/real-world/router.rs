@@ -2,11 +2,55 @@
 // change the spec and run the command again.
 
 use utoipa::OpenApi as _;
-/// The state every handler receives: the service behind the generated trait.
-pub type SharedApi = std::sync::Arc<dyn crate::operations::DynApi>;
-/// The components and security schemes of the spec, as utoipa sees them.
+/// Every operation of the spec, routed to `api`: each handler is instantiated for `T`
+/// itself, so the request path holds no trait object and no lookup. `HEAD` on a `GET`
+/// route answers as `GET` without a body; a method a path does not have gets 405 with
+/// `Allow`; `OPTIONS` on a path gets 204 with `Allow`, unless the spec documents it.
+pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/data-sets",
+            crate::answering_options(
+                axum::routing::MethodRouter::new()
+                    .get(get_data_sets::<T>)
+                    .post(create_data_set::<T>),
+                "GET, HEAD, POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/data-sets/{name}/blob",
+            crate::answering_options(
+                axum::routing::MethodRouter::new()
+                    .get(get_blob::<T>)
+                    .put(put_blob::<T>),
+                "GET, HEAD, PUT, OPTIONS",
+            ),
+        )
+        .route(
+            "/search",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().post(search::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
+            "/notes",
+            crate::answering_options(
+                axum::routing::MethodRouter::new().patch(patch_note::<T>),
+                "PATCH, OPTIONS",
+            ),
+        )
+        .with_state(api)
+}
+/// The OpenAPI document of the routes: every operation's annotations, the components
+/// and the security schemes, as utoipa sees them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+/// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
+    paths(get_data_sets, create_data_set, get_blob, put_blob, search, patch_note),
     components(
         schemas(
             crate::models::DataSetList,
@@ -32,14 +76,6 @@ impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
     }
-}
-/// Every operation of the spec, routed to the service and documented by utoipa.
-pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
-    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(utoipa_axum::routes!(get_data_sets, create_data_set))
-        .routes(utoipa_axum::routes!(get_blob, put_blob))
-        .routes(utoipa_axum::routes!(search))
-        .routes(utoipa_axum::routes!(patch_note))
 }
 #[utoipa::path(
     get,
@@ -81,18 +117,29 @@ pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
         (status = "default", description = "Anything else.")
     ),
 )]
-pub async fn get_data_sets(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    crate::QueryParams(query): crate::QueryParams<crate::operations::GetDataSetsQuery>,
-) -> crate::operations::GetDataSetsResponse {
-    api.get_data_sets(
-        query.tag,
-        query.order,
-        query.page_size,
-        query.block,
-        query.page_token,
+pub async fn get_data_sets<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, _) = request.into_parts();
+    let crate::QueryParams(query) = match <crate::QueryParams<
+        crate::operations::GetDataSetsQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(
+        api.get_data_sets(
+            query.tag,
+            query.order,
+            query.page_size,
+            query.block,
+            query.page_token,
+        )
+        .await,
     )
-    .await
 }
 #[utoipa::path(
     post,
@@ -110,11 +157,19 @@ pub async fn get_data_sets(
         (status = 204, description = "Already there.")
     ),
 )]
-pub async fn create_data_set(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    body: crate::JsonBody<crate::models::DataSet>,
-) -> crate::operations::CreateDataSetResponse {
-    api.create_data_set(body.0).await
+pub async fn create_data_set<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let body = match <crate::JsonBody<
+        crate::models::DataSet,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(api.create_data_set(body.0).await)
 }
 #[utoipa::path(
     get,
@@ -131,11 +186,20 @@ pub async fn create_data_set(
         )
     ),
 )]
-pub async fn get_blob(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    crate::PathParams((name,)): crate::PathParams<(String,)>,
-) -> crate::operations::GetBlobResponse {
-    api.get_blob(name).await
+pub async fn get_blob<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, _) = request.into_parts();
+    let crate::PathParams((name,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(api.get_blob(name).await)
 }
 #[utoipa::path(
     put,
@@ -146,12 +210,30 @@ pub async fn get_blob(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 204, description = "Stored.")),
 )]
-pub async fn put_blob(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    crate::PathParams((name,)): crate::PathParams<(String,)>,
-    body: crate::BinaryBody<crate::operations::MediaApplicationOctetStream>,
-) -> crate::operations::PutBlobResponse {
-    api.put_blob(name, body.0).await
+pub async fn put_blob<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, body) = request.into_parts();
+    let crate::PathParams((name,)) = match <crate::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    let body = match <crate::BinaryBody<
+        crate::operations::MediaApplicationOctetStream,
+    > as axum::extract::FromRequest<
+        (),
+    >>::from_request(axum::extract::Request::from_parts(parts, body), &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(api.put_blob(name, body.0).await)
 }
 #[utoipa::path(
     post,
@@ -171,11 +253,19 @@ pub async fn put_blob(
         )
     ),
 )]
-pub async fn search(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    body: crate::OptionalBody<crate::FormBody<crate::models::SearchRequest>>,
-) -> crate::operations::SearchResponse {
-    api.search(body.0.map(|body| body.0)).await
+pub async fn search<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let body = match <crate::OptionalBody<
+        crate::FormBody<crate::models::SearchRequest>,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(api.search(body.0.map(|body| body.0)).await)
 }
 #[utoipa::path(
     patch,
@@ -192,9 +282,17 @@ pub async fn search(
         )
     ),
 )]
-pub async fn patch_note(
-    axum::extract::State(api): axum::extract::State<SharedApi>,
-    body: crate::OptionalBody<crate::JsonBody<crate::models::NotePatch>>,
-) -> crate::operations::PatchNoteResponse {
-    api.patch_note(body.0.map(|body| body.0)).await
+pub async fn patch_note<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let body = match <crate::OptionalBody<
+        crate::JsonBody<crate::models::NotePatch>,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    axum::response::IntoResponse::into_response(api.patch_note(body.0.map(|body| body.0)).await)
 }

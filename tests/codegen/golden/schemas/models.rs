@@ -36,10 +36,8 @@ impl crate::Validate for NewPet {
             let value = &self.name;
             crate::validate::length("/name", value, Some(1usize), Some(64usize))?;
             {
-                static PATTERN: std::sync::LazyLock<regex::Regex> =
-                    std::sync::LazyLock::new(|| {
-                        regex::Regex::new("^[^\\u0000]*$").expect("a pattern checked by codegen")
-                    });
+                static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
+                    std::sync::LazyLock::new(|| regex::Regex::new("^[^\\u0000]*$"));
                 crate::validate::pattern("/name", value, &PATTERN)?;
             }
         }

@@ -1,5 +1,5 @@
 //! Turns an OpenAPI 3.0 document into server stubs: the models, one trait method per operation
-//! with a typed response enum, and the utoipa-axum routing.
+//! with a typed response enum, and the axum routing, annotated for utoipa.
 //!
 //! Laid out as progenitor and rust-analyzer lay out their generators: `ir` (with `bodies`) reads the operations
 //! into an intermediate representation, `types` and `models` turn schemas into Rust types, and

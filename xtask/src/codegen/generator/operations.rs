@@ -88,7 +88,13 @@ pub(super) fn status_names(status: u16) -> (Ident, TokenStream) {
         }
         None => (
             format_ident!("Status{status}"),
-            quote! { axum::http::StatusCode::from_u16(#status).expect("a status code from the spec") },
+            // `from_u16` takes 100 to 999; a spec's status outside that range answers 500.
+            quote! {
+                match axum::http::StatusCode::from_u16(#status) {
+                    Ok(status) => status,
+                    Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                }
+            },
         ),
     }
 }
@@ -298,12 +304,9 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         .iter()
         .any(|operation| operation.bearer_scheme.is_some());
     let mut methods = Vec::new();
-    let mut dyn_methods = Vec::new();
-    let mut forwarding = Vec::new();
     let mut enums = Vec::new();
     let mut operation_variants = Vec::new();
     let mut operation_ids = Vec::new();
-    let mut operation_routes = Vec::new();
     let mut documented_errors = Vec::new();
     for operation in operations {
         let method = operation.method_ident();
@@ -314,13 +317,8 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
 
         let variant = format_ident!("{}", operation.operation_id.to_pascal_case());
         let operation_id = &operation.operation_id;
-        let http_method = format_ident!("{}", operation.method.to_uppercase());
-        let path = &operation.path;
         operation_variants.push(quote! { #[doc = #title] #variant, });
         operation_ids.push(quote! { Self::#variant => #operation_id, });
-        operation_routes.push(quote! {
-            (&axum::http::Method::#http_method, #path) => Some(Self::#variant),
-        });
         for stub in &operation.responses {
             if let (StatusKey::Code(code), Some(error)) = (stub.status, &stub.example_error) {
                 documented_errors.push(quote! { (Self::#variant, #code) => Some(#error), });
@@ -329,10 +327,8 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
 
         // Every argument after `&self`, as (name, type).
         let mut arguments: Vec<(Ident, TokenStream)> = Vec::new();
-        let mut dyn_arguments: Vec<(Ident, TokenStream)> = Vec::new();
         if operation.bearer_scheme.is_some() {
             arguments.push((format_ident!("caller"), quote! { Self::Caller }));
-            dyn_arguments.push((format_ident!("caller"), quote! { crate::ErasedCaller }));
         }
         let mut values: Vec<(Ident, TokenStream)> = Vec::new();
         for param in &operation.path_params {
@@ -356,7 +352,6 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             values.push((format_ident!("body"), ty));
         }
         arguments.extend(values.iter().cloned());
-        dyn_arguments.extend(values.iter().cloned());
         let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
         methods.push(quote! {
             #summary
@@ -365,29 +360,6 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #[doc = ""]
             #[doc = #title]
             fn #method(&self, #(#declared)*) -> impl std::future::Future<Output = #response> + Send;
-        });
-        let declared = dyn_arguments
-            .iter()
-            .map(|(name, ty)| quote! { #name: #ty, });
-        dyn_methods.push(quote! {
-            fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response>;
-        });
-        let declared = dyn_arguments
-            .iter()
-            .map(|(name, ty)| quote! { #name: #ty, });
-        let names = arguments.iter().map(|(name, _)| name);
-        let unerase = operation.bearer_scheme.is_some().then(|| {
-            quote! {
-                let caller = *caller
-                    .downcast::<T::Caller>()
-                    .expect("the caller this service's own hook authenticated");
-            }
-        });
-        forwarding.push(quote! {
-            fn #method(&self, #(#declared)*) -> BoxedResponse<'_, #response> {
-                #unerase
-                Box::pin(#api_trait::#method(self, #(#names),*))
-            }
         });
         if !operation.query_params.is_empty() {
             let doc = format!(" The query parameters of `{}`.", operation.operation_id);
@@ -461,8 +433,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #conversion
         });
     }
-    let _ = has_errors;
-    let (caller_type, hook, dyn_hook, forward_hook) = if authenticates {
+    let (caller_type, hook) = if authenticates {
         (
             quote! {
                 /// Who an authenticated request comes from.
@@ -476,52 +447,20 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
                     request: crate::RequestHead<'_, Operation>,
                 ) -> impl std::future::Future<Output = Result<Self::Caller, ApiError>> + Send;
             },
-            quote! {
-                fn authenticate<'a>(
-                    &'a self,
-                    request: crate::RequestHead<'a, Operation>,
-                ) -> BoxedResponse<'a, Result<crate::ErasedCaller, ApiError>>;
-            },
-            quote! {
-                fn authenticate<'a>(
-                    &'a self,
-                    request: crate::RequestHead<'a, Operation>,
-                ) -> BoxedResponse<'a, Result<crate::ErasedCaller, ApiError>> {
-                    Box::pin(async move {
-                        #api_trait::authenticate(self, request)
-                            .await
-                            .map(|caller| Box::new(caller) as crate::ErasedCaller)
-                    })
-                }
-            },
         )
     } else {
         Default::default()
     };
-    let (refused, dyn_refused, forward_refused) = if has_errors {
-        (
-            quote! {
-                /// The error to answer when the generated layer refuses a request's query, headers
-                /// or body (400, 413 or 415, and why), after it authenticated.
-                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
-            },
-            quote! {
-                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
-            },
-            quote! {
-                fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError {
-                    #api_trait::refused(self, operation, rejection)
-                }
-            },
-        )
+    let refused = if has_errors {
+        quote! {
+            /// The error to answer when the generated layer refuses a request's query, headers
+            /// or body (400, 413 or 415, and why), after it authenticated.
+            fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+        }
     } else {
         Default::default()
     };
     let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
-    let dyn_trait = format_ident!("Dyn{api_trait}");
-    let dyn_doc = format!(
-        " The object-safe form of [`{api_trait}`] the router holds; every implementation of [`{api_trait}`] has it."
-    );
     let api_error = &shared.tokens;
     // One marker type per media type a text or binary request body is documented in.
     let mut media_types = std::collections::BTreeSet::new();
@@ -560,14 +499,6 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
                 }
             }
 
-            /// The operation a request's method and matched route template name.
-            pub fn of(method: &axum::http::Method, template: &str) -> Option<Self> {
-                match (method, template) {
-                    #(#operation_routes)*
-                    _ => None,
-                }
-            }
-
             /// The `error` of the JSON example the spec documents for `status`, if any: the
             /// exact message the service answers there.
             pub fn documented_error(self, status: u16) -> Option<&'static str> {
@@ -588,22 +519,6 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #hook
             #refused
             #(#methods)*
-        }
-
-        /// A response future, boxed so the router can hold the service as a trait object.
-        pub type BoxedResponse<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-        #[doc = #dyn_doc]
-        pub trait #dyn_trait: Send + Sync + 'static {
-            #dyn_hook
-            #dyn_refused
-            #(#dyn_methods)*
-        }
-
-        impl<T: #api_trait> #dyn_trait for T {
-            #forward_hook
-            #forward_refused
-            #(#forwarding)*
         }
 
         #(#enums)*

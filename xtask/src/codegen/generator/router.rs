@@ -1,4 +1,12 @@
-//! Emits the router module: one utoipa-annotated axum handler per operation, and the routes.
+//! Emits the router module: one utoipa-annotated axum handler per operation, generic over the
+//! service, and `router()`, which routes every operation to it.
+//!
+//! The request path is statically typed end to end, as dropshot's `api_description::<T>()`:
+//! each handler is instantiated for the service's own type and names its own [`Operation`]
+//! constant, so nothing is looked up, erased or downcast, and no generated line can panic.
+//! HTTP semantics every spec is owed come from axum's method routing: `HEAD` on a `GET` route
+//! is answered by the `GET` handler without a body, a method the path lacks gets 405 with
+//! `Allow`; and `OPTIONS` on a path that does not document it answers 204 with `Allow`.
 
 use super::*;
 use heck::ToSnakeCase;
@@ -49,73 +57,52 @@ pub(super) fn generate_router(
 
     let refusals = has_api_error(operations);
     let mut handlers = Vec::new();
-    let mut routes_by_path: Vec<(&str, Vec<Ident>)> = Vec::new();
+    let mut handler_names = Vec::new();
+    // Each path with its operations, in the spec's order: (method, handler).
+    let mut routes_by_path: Vec<(&str, Vec<(&str, Ident)>)> = Vec::new();
     for operation in operations {
         let handler = operation.method_ident();
+        let route = (operation.method.as_str(), handler.clone());
         match routes_by_path
             .iter_mut()
             .find(|(path, _)| *path == operation.path)
         {
-            Some((_, handlers)) => handlers.push(handler.clone()),
-            None => routes_by_path.push((&operation.path, vec![handler.clone()])),
+            Some((_, methods)) => methods.push(route),
+            None => routes_by_path.push((&operation.path, vec![route])),
         }
-        handlers.push(generate_handler(operation, refusals));
+        handlers.push(generate_handler(operation, api_trait, refusals));
+        handler_names.push(handler);
     }
-    let routes = routes_by_path.iter().map(|(_, handlers)| {
-        quote! { .routes(utoipa_axum::routes!(#(#handlers),*)) }
-    });
-
-    let dyn_trait = format_ident!("Dyn{api_trait}");
-    let authenticated = operations
+    let routes = routes_by_path
         .iter()
-        .any(|operation| operation.bearer_scheme.is_some())
-        .then(|| {
-            quote! {
-                /// The caller of a request, from the service's authentication hook, called once
-                /// per request before anything else of it is read. A request it refuses gets the
-                /// hook's [`crate::operations::ApiError`].
-                #[derive(Debug)]
-                pub struct Authenticated(pub crate::ErasedCaller);
+        .map(|(path, methods)| route(path, methods));
 
-                impl axum::extract::FromRequestParts<SharedApi> for Authenticated {
-                    type Rejection = crate::operations::ApiError;
-
-                    async fn from_request_parts(
-                        parts: &mut axum::http::request::Parts,
-                        api: &SharedApi,
-                    ) -> Result<Self, Self::Rejection> {
-                        let template = parts
-                            .extensions
-                            .get::<axum::extract::MatchedPath>()
-                            .map(|path| path.as_str().to_owned())
-                            .unwrap_or_default();
-                        let operation = crate::operations::Operation::of(&parts.method, &template)
-                            .expect("every generated route is an operation of the spec");
-                        let peer = parts
-                            .extensions
-                            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                            .map(|info| info.0);
-                        let head = crate::RequestHead {
-                            operation,
-                            headers: &parts.headers,
-                            peer,
-                        };
-                        api.authenticate(head).await.map(Self)
-                    }
-                }
-            }
-        });
     Ok(quote! {
         use utoipa::OpenApi as _;
 
-        /// The state every handler receives: the service behind the generated trait.
-        pub type SharedApi = std::sync::Arc<dyn crate::operations::#dyn_trait>;
+        /// Every operation of the spec, routed to `api`: each handler is instantiated for `T`
+        /// itself, so the request path holds no trait object and no lookup. `HEAD` on a `GET`
+        /// route answers as `GET` without a body; a method a path does not have gets 405 with
+        /// `Allow`; `OPTIONS` on a path gets 204 with `Allow`, unless the spec documents it.
+        pub fn router<T: crate::operations::#api_trait>(api: std::sync::Arc<T>) -> axum::Router {
+            axum::Router::new()
+                #(#routes)*
+                .with_state(api)
+        }
 
-        #authenticated
+        /// The OpenAPI document of the routes: every operation's annotations, the components
+        /// and the security schemes, as utoipa sees them.
+        pub fn openapi() -> utoipa::openapi::OpenApi {
+            ApiDoc::openapi()
+        }
 
-        /// The components and security schemes of the spec, as utoipa sees them.
+        /// The operations, components and security schemes of the spec, as utoipa sees them.
         #[derive(Debug, utoipa::OpenApi)]
-        #[openapi(components(schemas(#(#schemas),*)), modifiers(&SecuritySchemes))]
+        #[openapi(
+            paths(#(#handler_names),*),
+            components(schemas(#(#schemas),*)),
+            modifiers(&SecuritySchemes)
+        )]
         pub struct ApiDoc;
 
         /// Adds the spec's security schemes, which utoipa cannot derive.
@@ -129,21 +116,42 @@ pub(super) fn generate_router(
             }
         }
 
-        /// Every operation of the spec, routed to the service and documented by utoipa.
-        pub fn router() -> utoipa_axum::router::OpenApiRouter<SharedApi> {
-            utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-                #(#routes)*
-        }
-
         #(#handlers)*
     })
 }
 
-/// A handler; with `refusals`, what its query, headers or body extractors refuse goes through
+/// One path's route: its operations' handlers for the service type `T`, and `OPTIONS`.
+fn route(path: &str, methods: &[(&str, Ident)]) -> TokenStream {
+    let handlers = methods.iter().map(|(method, handler)| {
+        let method = format_ident!("{method}");
+        quote! { .#method(#handler::<T>) }
+    });
+    let route = quote! { axum::routing::MethodRouter::new() #(#handlers)* };
+    if methods.iter().any(|(method, _)| *method == "options") {
+        return quote! { .route(#path, #route) };
+    }
+    let mut allowed = Vec::new();
+    for (method, _) in methods {
+        allowed.push(method.to_uppercase());
+        if *method == "get" && !methods.iter().any(|(method, _)| *method == "head") {
+            allowed.push("HEAD".to_owned());
+        }
+    }
+    allowed.push("OPTIONS".to_owned());
+    let allow = allowed.join(", ");
+    quote! { .route(#path, crate::answering_options(#route, #allow)) }
+}
+/// A handler, generic over the service. It reads a request in the order the service is owed:
+/// authentication first (so a request that does not authenticate gets the hook's answer whatever
+/// else is wrong with it), then the path, query, headers and body. With `refusals`, what the
+/// query, headers or body readers refuse goes through
 /// the service's `refused` hook, so it answers in the shared error type.
-pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> TokenStream {
+pub(super) fn generate_handler(
+    operation: &OperationStub,
+    api_trait: &Ident,
+    refusals: bool,
+) -> TokenStream {
     let handler = operation.method_ident();
-    let response = operation.response_ident();
     let http_method = format_ident!("{}", operation.method);
     let path = &operation.path;
     let operation_id = &operation.operation_id;
@@ -240,15 +248,38 @@ pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> Tok
         .as_ref()
         .map(|scheme| quote! { security((#scheme = [])), });
 
-    let mut extractors =
-        vec![quote! { axum::extract::State(api): axum::extract::State<SharedApi> }];
+    let operation_variant = format_ident!("{}", operation.operation_id.to_pascal_case());
+    // The request's parts are read in order; `steps` are the statements that read them.
+    let mut steps = Vec::new();
     let mut arguments = Vec::new();
-    // First, so a request that does not authenticate gets the hook's answer whatever else is
-    // wrong with it.
+    let mut reads_parts = false;
     if operation.bearer_scheme.is_some() {
-        extractors.push(quote! { Authenticated(caller): Authenticated });
+        steps.push(quote! {
+            let caller = match api.authenticate(crate::RequestHead::new(OPERATION, &parts)).await {
+                Ok(caller) => caller,
+                Err(error) => return axum::response::IntoResponse::into_response(error),
+            };
+        });
         arguments.push(quote! { caller });
     }
+    // A reader's rejection: answered by the service's `refused` hook when there is one.
+    let refuse = |refused: bool| {
+        if refused {
+            quote! { axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection)) }
+        } else {
+            quote! { axum::response::IntoResponse::into_response(rejection) }
+        }
+    };
+    let mut read_part = |binding: TokenStream, reader: TokenStream, refused: bool| {
+        reads_parts = true;
+        let refuse = refuse(refused);
+        steps.push(quote! {
+            let #binding = match <#reader as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &()).await {
+                Ok(value) => value,
+                Err(rejection) => return #refuse,
+            };
+        });
+    };
     if !operation.path_params.is_empty() {
         let names = operation
             .path_params
@@ -256,36 +287,20 @@ pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> Tok
             .map(|param| rust_ident(&param.name.to_snake_case()))
             .collect::<Vec<_>>();
         let types = operation.path_params.iter().map(|param| &param.ty);
-        extractors.push(quote! {
-            crate::PathParams((#(#names,)*)): crate::PathParams<(#(#types,)*)>
-        });
+        // An unreadable path parameter is the path's fault (404), never the service's to word.
+        read_part(
+            quote! { crate::PathParams((#(#names,)*)) },
+            quote! { crate::PathParams<(#(#types,)*)> },
+            false,
+        );
         arguments.extend(names.iter().map(|name| quote! { #name }));
     }
-    let operation_variant = format_ident!("{}", operation.operation_id.to_pascal_case());
-    let mut unwraps = Vec::new();
-    // With refusals, an extractor is read as a `Result` and its rejection answered by the hook.
-    let mut read = |binding: TokenStream, name: Ident, reader: TokenStream| {
-        if refusals {
-            extractors.push(quote! { #name: Result<#reader, crate::BodyRejection> });
-            unwraps.push(quote! {
-                let #binding = match #name {
-                    Ok(value) => value,
-                    Err(rejection) => {
-                        let refused = api.refused(crate::operations::Operation::#operation_variant, rejection);
-                        return axum::response::IntoResponse::into_response(refused);
-                    }
-                };
-            });
-        } else {
-            extractors.push(quote! { #binding: #reader });
-        }
-    };
     if !operation.query_params.is_empty() {
         let ty = operation.query_ident();
-        read(
+        read_part(
             quote! { crate::QueryParams(query) },
-            format_ident!("query_params"),
             quote! { crate::QueryParams<crate::operations::#ty> },
+            refusals,
         );
         arguments.extend(operation.query_params.iter().map(|param| {
             let field = param.field();
@@ -294,34 +309,60 @@ pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> Tok
     }
     if !operation.header_params.is_empty() {
         let ty = operation.headers_ident();
-        read(
+        read_part(
             quote! { crate::HeaderParams(header_params) },
-            format_ident!("header_params_read"),
             quote! { crate::HeaderParams<crate::operations::#ty> },
+            refusals,
         );
         arguments.extend(operation.header_params.iter().map(|param| {
             let field = param.field();
             quote! { header_params.#field }
         }));
     }
-    if let Some(body) = &operation.body {
-        read(
-            quote! { body },
-            format_ident!("body_read"),
-            body.ty.reader(body.required),
-        );
-        arguments.push(BodyType::argument(body.required));
-    }
-
-    let call = quote! { api.#handler(#(#arguments),*).await };
-    let (returns, call) = if refusals {
-        (
-            quote! { axum::response::Response },
-            quote! { axum::response::IntoResponse::into_response(#call) },
-        )
+    let mutates_parts = reads_parts;
+    let reads_parts = reads_parts || operation.bearer_scheme.is_some();
+    let parts_binding = if mutates_parts {
+        quote! { mut parts }
     } else {
-        (quote! { crate::operations::#response }, call)
+        quote! { parts }
     };
+    let split = match (&operation.body, reads_parts) {
+        (Some(body), reads_parts) => {
+            let reader = body.ty.reader(body.required);
+            let refuse = refuse(refusals);
+            let request = if reads_parts {
+                quote! { axum::extract::Request::from_parts(parts, body) }
+            } else {
+                quote! { request }
+            };
+            steps.push(quote! {
+                let body = match <#reader as axum::extract::FromRequest<()>>::from_request(#request, &()).await {
+                    Ok(value) => value,
+                    Err(rejection) => return #refuse,
+                };
+            });
+            arguments.push(BodyType::argument(body.required));
+            reads_parts.then(|| quote! { let (#parts_binding, body) = request.into_parts(); })
+        }
+        (None, true) => Some(quote! { let (#parts_binding, _) = request.into_parts(); }),
+        (None, false) => None,
+    };
+    let request = if steps.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! { request: axum::extract::Request, }
+    };
+    let names_operation = operation.bearer_scheme.is_some()
+        || (refusals
+            && (operation.body.is_some()
+                || !operation.query_params.is_empty()
+                || !operation.header_params.is_empty()));
+    let operation_const = names_operation.then(|| {
+        quote! {
+            const OPERATION: crate::operations::Operation = crate::operations::Operation::#operation_variant;
+        }
+    });
+
     quote! {
         #[utoipa::path(
             #http_method,
@@ -335,9 +376,14 @@ pub(super) fn generate_handler(operation: &OperationStub, refusals: bool) -> Tok
             responses(#(#responses),*),
             #security
         )]
-        pub async fn #handler(#(#extractors),*) -> #returns {
-            #(#unwraps)*
-            #call
+        pub async fn #handler<T: crate::operations::#api_trait>(
+            axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+            #request
+        ) -> axum::response::Response {
+            #operation_const
+            #split
+            #(#steps)*
+            axum::response::IntoResponse::into_response(api.#handler(#(#arguments),*).await)
         }
     }
 }

@@ -80,14 +80,28 @@ fn generates_models_trait_and_router() {
     assert!(operations.contains("pub enum ApiError"), "{operations}");
     let router = stubs.router.to_string();
     let authenticated = router
-        .find("Authenticated (caller) : Authenticated")
+        .find("api . authenticate (crate :: RequestHead :: new (OPERATION , & parts))")
         .expect("the handler authenticates");
     assert!(authenticated < router.find("crate :: PathParams").unwrap());
-    // The router holds the service as the object-safe twin every implementation gets.
+    // Statically typed: each handler is instantiated for the service and names its own
+    // operation; nothing is erased, looked up or unwrapped on the request path.
     assert!(
-        operations.contains("impl < T : Api > DynApi for T"),
-        "{operations}"
+        router.contains("pub async fn get_thing < T : crate :: operations :: Api >"),
+        "{router}"
     );
+    assert!(router.contains(
+        "const OPERATION : crate :: operations :: Operation = crate :: operations :: Operation :: GetThing ;"
+    ));
+    for erased in ["dyn ", "Any", "downcast", "expect (", "unwrap (", "panic !"] {
+        assert!(
+            !router.contains(erased),
+            "`{erased}` in the router: {router}"
+        );
+        assert!(
+            !operations.contains(erased),
+            "`{erased}` in the operations: {operations}"
+        );
+    }
     assert!(operations.contains("pub enum GetThingResponse"));
     assert!(operations.contains("NotFound (crate :: models :: ErrorResponse)"));
     let router = stubs.router.to_string();
@@ -250,7 +264,7 @@ fn query_parameters_become_a_validated_struct_and_arguments() {
     }
     let router = stubs.router.to_string();
     assert!(
-        router.contains("query_params : Result < crate :: QueryParams < crate :: operations :: GetThingQuery > , crate :: BodyRejection >"),
+        router.contains("< crate :: QueryParams < crate :: operations :: GetThingQuery > as axum :: extract :: FromRequestParts < () >> :: from_request_parts (& mut parts , & ())"),
         "{router}"
     );
     assert!(
@@ -381,11 +395,9 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
     );
     // What the body extractor refuses goes through the service's `refused` hook.
     assert!(router.contains(
-        "body_read : Result < crate :: JsonBody < crate :: models :: Color > , crate :: BodyRejection >"
+        "< crate :: JsonBody < crate :: models :: Color > as axum :: extract :: FromRequest < () >> :: from_request"
     ));
-    assert!(
-        router.contains("api . refused (crate :: operations :: Operation :: GetThing , rejection)")
-    );
+    assert!(router.contains("Err (rejection) => return axum :: response :: IntoResponse :: into_response (api . refused (OPERATION , rejection))"), "{router}");
 
     let multipart = spec_with(|doc| {
         doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({

@@ -151,18 +151,16 @@ impl Constraints {
             checks.push(if regex::Regex::new(pattern).is_ok() {
                 quote! {
                     {
-                        static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-                            regex::Regex::new(#pattern).expect("a pattern checked by codegen")
-                        });
+                        static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
+                            std::sync::LazyLock::new(|| regex::Regex::new(#pattern));
                         crate::validate::pattern(#pointer, value, &PATTERN)?;
                     }
                 }
             } else {
                 quote! {
                     {
-                        static PATTERN: std::sync::LazyLock<regress::Regex> = std::sync::LazyLock::new(|| {
-                            regress::Regex::new(#pattern).expect("a pattern checked by codegen")
-                        });
+                        static PATTERN: std::sync::LazyLock<Result<regress::Regex, regress::Error>> =
+                            std::sync::LazyLock::new(|| regress::Regex::new(#pattern));
                         crate::validate::ecma_pattern(#pointer, value, &PATTERN, #pattern)?;
                     }
                 }
