@@ -1,23 +1,17 @@
 //! Server stubs for the Device/Session Management API.
 //!
 //! `models`, `operations` and `router` are generated from `openapi/sessions.yaml` by
-//! `cargo xtask codegen`; only this file, `support.rs` and `validate.rs` are written by hand. A service
-//! implements [`SessionsApi`] and mounts [`router()`].
+//! `cargo xtask codegen`; only this file is written by hand. What the generated code calls is
+//! `stubgen-runtime`'s. A service implements [`SessionsApi`] and mounts [`router()`].
 
 pub mod models;
 pub mod operations;
 pub mod router;
-mod support;
-pub mod validate;
 
 pub use operations::SessionsApi;
 pub use router::{ApiDoc, openapi, router};
-pub use support::{
-    BearerAuth, BinaryBody, BodyRejection, FormBody, HeaderParams, JsonBody, MediaType,
-    OptionalBody, PathParams, QueryParams, RequestHead, TextBody, answering_options, double_option,
-    error_reply,
-};
-pub use validate::{Validate, ValidationError};
+/// What the generated code calls, for the service's own use of the same pieces.
+pub use stubgen_runtime::{BearerAuth, BodyRejection, RequestHead, error_reply};
 
 impl models::ErrorResponse {
     /// The API's error body: `{"success": false, "error": message}`.

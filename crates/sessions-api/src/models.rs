@@ -35,9 +35,9 @@ pub struct Session {
     #[serde(rename = "loginMethod")]
     pub login_method: String,
 }
-impl crate::Validate for Session {
+impl ::stubgen_runtime::Validate for Session {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -62,12 +62,12 @@ pub struct SessionsResponse {
     #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
-impl crate::Validate for SessionsResponse {
+impl ::stubgen_runtime::Validate for SessionsResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.sessions;
-            crate::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
         }
         Ok(())
     }
@@ -88,9 +88,9 @@ pub struct MessageResponse {
     /// What was done
     pub message: String,
 }
-impl crate::Validate for MessageResponse {
+impl ::stubgen_runtime::Validate for MessageResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -113,9 +113,9 @@ pub struct HeartbeatResponse {
     #[serde(rename = "newExpiry")]
     pub new_expiry: chrono::DateTime<chrono::Utc>,
 }
-impl crate::Validate for HeartbeatResponse {
+impl ::stubgen_runtime::Validate for HeartbeatResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -141,7 +141,7 @@ pub enum DeviceType {
     Tablet,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for DeviceType {}
+impl ::stubgen_runtime::Validate for DeviceType {}
 /// How far the device is trusted: HIGH while a trust is in force, LOW once trust was
 /// withdrawn, UNKNOWN when never trusted or when a trust expired.
 #[derive(
@@ -167,7 +167,7 @@ pub enum TrustLevel {
     Unknown,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for TrustLevel {}
+impl ::stubgen_runtime::Validate for TrustLevel {}
 /// A device the authenticated user has signed in from.
 #[derive(
     Debug,
@@ -213,16 +213,18 @@ pub struct Device {
     #[schema(required = true)]
     pub trust_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
-impl crate::Validate for Device {
+impl ::stubgen_runtime::Validate for Device {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.device_type;
-            crate::Validate::validate(value).map_err(|err| err.within("/deviceType"))?;
+            ::stubgen_runtime::Validate::validate(value)
+                .map_err(|err| err.within("/deviceType"))?;
         }
         {
             let value = &self.trust_level;
-            crate::Validate::validate(value).map_err(|err| err.within("/trustLevel"))?;
+            ::stubgen_runtime::Validate::validate(value)
+                .map_err(|err| err.within("/trustLevel"))?;
         }
         Ok(())
     }
@@ -258,9 +260,9 @@ pub struct DeviceSession {
     #[serde(rename = "loginMethod")]
     pub login_method: String,
 }
-impl crate::Validate for DeviceSession {
+impl ::stubgen_runtime::Validate for DeviceSession {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -286,13 +288,13 @@ pub struct DeviceDetails {
     /// The device's active sessions, most recent activity first: at most 100 (this list does not page; `GET /sessions` lists them all)
     pub sessions: Vec<crate::models::DeviceSession>,
 }
-impl crate::Validate for DeviceDetails {
+impl ::stubgen_runtime::Validate for DeviceDetails {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
-        crate::Validate::validate(&self.device)?;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        ::stubgen_runtime::Validate::validate(&self.device)?;
         {
             let value = &self.sessions;
-            crate::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/sessions"))?;
         }
         Ok(())
     }
@@ -318,12 +320,12 @@ pub struct DevicesResponse {
     #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
-impl crate::Validate for DevicesResponse {
+impl ::stubgen_runtime::Validate for DevicesResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.devices;
-            crate::Validate::validate(value).map_err(|err| err.within("/devices"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/devices"))?;
         }
         Ok(())
     }
@@ -343,12 +345,12 @@ pub struct DeviceDetailsResponse {
     pub success: bool,
     pub device: DeviceDetails,
 }
-impl crate::Validate for DeviceDetailsResponse {
+impl ::stubgen_runtime::Validate for DeviceDetailsResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.device;
-            crate::Validate::validate(value).map_err(|err| err.within("/device"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/device"))?;
         }
         Ok(())
     }
@@ -368,16 +370,21 @@ pub struct TrustDeviceRequest {
     #[schema(min_length = 1usize, max_length = 256usize, pattern = "^[^\\u0000]*$")]
     pub fingerprint: String,
 }
-impl crate::Validate for TrustDeviceRequest {
+impl ::stubgen_runtime::Validate for TrustDeviceRequest {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.fingerprint;
-            crate::validate::length("/fingerprint", value, Some(1usize), Some(256usize))?;
+            ::stubgen_runtime::validate::length(
+                "/fingerprint",
+                value,
+                Some(1usize),
+                Some(256usize),
+            )?;
             {
                 static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
                     std::sync::LazyLock::new(|| regex::Regex::new("^[^\\u0000]*$"));
-                crate::validate::pattern("/fingerprint", value, &PATTERN)?;
+                ::stubgen_runtime::validate::pattern("/fingerprint", value, &PATTERN)?;
             }
         }
         Ok(())
@@ -402,9 +409,9 @@ pub struct TrustDeviceResponse {
     #[serde(rename = "trustExpiresAt")]
     pub trust_expires_at: chrono::DateTime<chrono::Utc>,
 }
-impl crate::Validate for TrustDeviceResponse {
+impl ::stubgen_runtime::Validate for TrustDeviceResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -424,9 +431,9 @@ pub struct ErrorResponse {
     /// Error message
     pub error: String,
 }
-impl crate::Validate for ErrorResponse {
+impl ::stubgen_runtime::Validate for ErrorResponse {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

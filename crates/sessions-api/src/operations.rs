@@ -174,11 +174,15 @@ pub trait SessionsApi: Send + Sync + 'static {
     /// caller, or the error to answer (refused credentials, a limit, a failure).
     fn authenticate(
         &self,
-        request: crate::RequestHead<'_, Operation>,
+        request: ::stubgen_runtime::RequestHead<'_, Operation>,
     ) -> impl std::future::Future<Output = Result<Self::Caller, ApiError>> + Send;
     /// The error to answer when the generated layer refuses a request's query, headers
     /// or body (400, 413 or 415, and why), after it authenticated.
-    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+    fn refused(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> ApiError;
     /// Get User Sessions
     ///
     /// Retrieve all active sessions for the authenticated user across all devices. With `limit`,
@@ -285,13 +289,18 @@ pub struct GetSessionsQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
-impl crate::Validate for GetSessionsQuery {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for GetSessionsQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.limit {
-            crate::validate::range("limit", i128::from(*value), Some(1i128), Some(100i128))?;
+            ::stubgen_runtime::validate::range(
+                "limit",
+                i128::from(*value),
+                Some(1i128),
+                Some(100i128),
+            )?;
         }
         if let Some(value) = &self.cursor {
-            crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;
+            ::stubgen_runtime::validate::length("cursor", value, Some(1usize), Some(256usize))?;
         }
         Ok(())
     }
@@ -434,13 +443,18 @@ pub struct GetDevicesQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
-impl crate::Validate for GetDevicesQuery {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for GetDevicesQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.limit {
-            crate::validate::range("limit", i128::from(*value), Some(1i128), Some(100i128))?;
+            ::stubgen_runtime::validate::range(
+                "limit",
+                i128::from(*value),
+                Some(1i128),
+                Some(100i128),
+            )?;
         }
         if let Some(value) = &self.cursor {
-            crate::validate::length("cursor", value, Some(1usize), Some(256usize))?;
+            ::stubgen_runtime::validate::length("cursor", value, Some(1usize), Some(256usize))?;
         }
         Ok(())
     }

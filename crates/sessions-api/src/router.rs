@@ -10,49 +10,49 @@ pub fn router<T: crate::operations::SessionsApi>(api: std::sync::Arc<T>) -> axum
     axum::Router::new()
         .route(
             "/sessions",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().get(get_sessions::<T>),
                 "GET, HEAD, OPTIONS",
             ),
         )
         .route(
             "/sessions/{id}/revoke",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(revoke_session::<T>),
                 "POST, OPTIONS",
             ),
         )
         .route(
             "/sessions/revoke-all",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(revoke_all_sessions::<T>),
                 "POST, OPTIONS",
             ),
         )
         .route(
             "/sessions/{id}/heartbeat",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(session_heartbeat::<T>),
                 "POST, OPTIONS",
             ),
         )
         .route(
             "/devices",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().get(get_devices::<T>),
                 "GET, HEAD, OPTIONS",
             ),
         )
         .route(
             "/devices/trust",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(trust_device::<T>),
                 "POST, OPTIONS",
             ),
         )
         .route(
             "/devices/{id}",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new()
                     .get(get_device_details::<T>)
                     .delete(remove_device::<T>),
@@ -61,7 +61,7 @@ pub fn router<T: crate::operations::SessionsApi>(api: std::sync::Arc<T>) -> axum
         )
         .route(
             "/devices/{id}/untrust",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(untrust_device::<T>),
                 "POST, OPTIONS",
             ),
@@ -195,22 +195,22 @@ pub async fn get_sessions<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetSessions;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::QueryParams(query) = match <crate::QueryParams<
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetSessionsQuery,
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
     axum::response::IntoResponse::into_response(
@@ -275,13 +275,13 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeSession;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::PathParams((id,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -342,7 +342,7 @@ pub async fn revoke_all_sessions<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeAllSessions;
     let (parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
@@ -408,13 +408,13 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::SessionHeartbeat;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::PathParams((id,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -497,22 +497,22 @@ pub async fn get_devices<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDevices;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::QueryParams(query) = match <crate::QueryParams<
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetDevicesQuery,
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
     axum::response::IntoResponse::into_response(
@@ -599,25 +599,26 @@ pub async fn trust_device<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::TrustDevice;
     let (parts, body) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let body =
-        match <crate::JsonBody<crate::models::TrustDeviceRequest> as axum::extract::FromRequest<
-            (),
-        >>::from_request(axum::extract::Request::from_parts(parts, body), &())
+    let body = match <::stubgen_runtime::JsonBody<
+        crate::models::TrustDeviceRequest,
+    > as axum::extract::FromRequest<
+        (),
+    >>::from_request(axum::extract::Request::from_parts(parts, body), &())
         .await
-        {
-            Ok(value) => value,
-            Err(rejection) => {
-                return axum::response::IntoResponse::into_response(
-                    api.refused(OPERATION, rejection),
-                );
-            }
-        };
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(
+                api.refused(OPERATION, rejection),
+            );
+        }
+    };
     axum::response::IntoResponse::into_response(api.trust_device(caller, body.0).await)
 }
 #[utoipa::path(
@@ -678,13 +679,13 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDeviceDetails;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::PathParams((id,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -752,13 +753,13 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RemoveDevice;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::PathParams((id,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -826,13 +827,13 @@ pub async fn untrust_device<T: crate::operations::SessionsApi>(
     const OPERATION: crate::operations::Operation = crate::operations::Operation::UntrustDevice;
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(crate::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
         .await
     {
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let crate::PathParams((id,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await

@@ -5,9 +5,9 @@
 pub struct Named {
     pub name: String,
 }
-impl crate::Validate for Named {
+impl ::stubgen_runtime::Validate for Named {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -22,12 +22,17 @@ pub struct Cat {
     #[schema(nullable = false)]
     pub lives: Option<i32>,
 }
-impl crate::Validate for Cat {
+impl ::stubgen_runtime::Validate for Cat {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
-        crate::Validate::validate(&self.named)?;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        ::stubgen_runtime::Validate::validate(&self.named)?;
         if let Some(value) = &self.lives {
-            crate::validate::range("/lives", i128::from(*value), Some(0i128), Some(9i128))?;
+            ::stubgen_runtime::validate::range(
+                "/lives",
+                i128::from(*value),
+                Some(0i128),
+                Some(9i128),
+            )?;
         }
         Ok(())
     }
@@ -43,10 +48,10 @@ pub struct Dog {
     #[schema(nullable = false)]
     pub good_boy: Option<bool>,
 }
-impl crate::Validate for Dog {
+impl ::stubgen_runtime::Validate for Dog {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
-        crate::Validate::validate(&self.named)?;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        ::stubgen_runtime::Validate::validate(&self.named)?;
         Ok(())
     }
 }
@@ -79,14 +84,14 @@ impl<'de> serde::Deserialize<'de> for Pet {
         }
     }
 }
-impl crate::Validate for Pet {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Pet {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         match self {
             Self::Cat(value) => {
-                crate::Validate::validate(value)?;
+                ::stubgen_runtime::Validate::validate(value)?;
             }
             Self::Dog(value) => {
-                crate::Validate::validate(value)?;
+                ::stubgen_runtime::Validate::validate(value)?;
             }
         }
         Ok(())
@@ -98,8 +103,8 @@ pub enum Identifier {
     String(String),
     Integer(i64),
 }
-impl crate::Validate for Identifier {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Identifier {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         match self {
             Self::String(_) => {}
             Self::Integer(_) => {}
@@ -113,11 +118,11 @@ pub enum AddPetResponse200Note {
     String(String),
     Integer(i64),
 }
-impl crate::Validate for AddPetResponse200Note {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for AddPetResponse200Note {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         match self {
             Self::String(value) => {
-                crate::validate::length("", value, None, Some(140usize))?;
+                ::stubgen_runtime::validate::length("", value, None, Some(140usize))?;
             }
             Self::Integer(_) => {}
         }
@@ -132,10 +137,10 @@ pub struct AddPetResponse200Owner {
     #[schema(nullable = false)]
     pub since: Option<chrono::NaiveDate>,
 }
-impl crate::Validate for AddPetResponse200Owner {
+impl ::stubgen_runtime::Validate for AddPetResponse200Owner {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
-        crate::Validate::validate(&self.named)?;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        ::stubgen_runtime::Validate::validate(&self.named)?;
         Ok(())
     }
 }
@@ -149,18 +154,18 @@ pub struct AddPetResponse200 {
     #[schema(nullable = false)]
     pub owner: Option<crate::models::AddPetResponse200Owner>,
 }
-impl crate::Validate for AddPetResponse200 {
+impl ::stubgen_runtime::Validate for AddPetResponse200 {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.pet;
-            crate::Validate::validate(value).map_err(|err| err.within("/pet"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/pet"))?;
         }
         if let Some(value) = &self.note {
-            crate::Validate::validate(value).map_err(|err| err.within("/note"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/note"))?;
         }
         if let Some(value) = &self.owner {
-            crate::Validate::validate(value).map_err(|err| err.within("/owner"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/owner"))?;
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
     axum::Router::new()
         .route(
             "/pets",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(add_pet::<T>),
                 "POST, OPTIONS",
             ),
@@ -65,15 +65,13 @@ pub async fn add_pet<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let body =
-        match <crate::JsonBody<crate::models::Pet> as axum::extract::FromRequest<()>>::from_request(
-            request,
-            &(),
-        )
+    let body = match <::stubgen_runtime::JsonBody<
+        crate::models::Pet,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
         .await
-        {
-            Ok(value) => value,
-            Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
-        };
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
     axum::response::IntoResponse::into_response(api.add_pet(body.0).await)
 }

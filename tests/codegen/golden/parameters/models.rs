@@ -6,9 +6,9 @@ pub struct Part {
     pub id: i64,
     pub name: String,
 }
-impl crate::Validate for Part {
+impl ::stubgen_runtime::Validate for Part {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -17,9 +17,9 @@ pub struct Problem {
     pub success: bool,
     pub error: String,
 }
-impl crate::Validate for Problem {
+impl ::stubgen_runtime::Validate for Problem {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -33,4 +33,4 @@ pub enum GetPartTenant {
     Us,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for GetPartTenant {}
+impl ::stubgen_runtime::Validate for GetPartTenant {}

@@ -48,7 +48,11 @@ impl axum::response::IntoResponse for ApiError {
 pub trait Api: Send + Sync + 'static {
     /// The error to answer when the generated layer refuses a request's query, headers
     /// or body (400, 413 or 415, and why), after it authenticated.
-    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+    fn refused(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> ApiError;
     ///
     ///
     /// `GET /items/{itemId}/parts/{partId}`
@@ -75,22 +79,27 @@ pub struct GetPartQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<i64>,
 }
-impl crate::Validate for GetPartQuery {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for GetPartQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.limit {
-            crate::validate::range("limit", i128::from(*value), Some(1i128), Some(100i128))?;
+            ::stubgen_runtime::validate::range(
+                "limit",
+                i128::from(*value),
+                Some(1i128),
+                Some(100i128),
+            )?;
         }
         {
             let value = &self.sort_by;
-            crate::validate::length("sort-by", value, Some(1usize), Some(16usize))?;
+            ::stubgen_runtime::validate::length("sort-by", value, Some(1usize), Some(16usize))?;
             {
                 static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
                     std::sync::LazyLock::new(|| regex::Regex::new("^[a-z]+$"));
-                crate::validate::pattern("sort-by", value, &PATTERN)?;
+                ::stubgen_runtime::validate::pattern("sort-by", value, &PATTERN)?;
             }
         }
         if let Some(value) = &self.after {
-            crate::validate::range("after", i128::from(*value), Some(1i128), None)?;
+            ::stubgen_runtime::validate::range("after", i128::from(*value), Some(1i128), None)?;
         }
         Ok(())
     }
@@ -104,10 +113,10 @@ pub struct GetPartHeaders {
     pub x_budget: Option<i32>,
     pub tenant: crate::models::GetPartTenant,
 }
-impl crate::Validate for GetPartHeaders {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for GetPartHeaders {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.x_budget {
-            crate::validate::range("x-budget", i128::from(*value), None, Some(10i128))?;
+            ::stubgen_runtime::validate::range("x-budget", i128::from(*value), None, Some(10i128))?;
         }
         Ok(())
     }

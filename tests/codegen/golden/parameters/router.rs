@@ -10,7 +10,7 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
     axum::Router::new()
         .route(
             "/items/{itemId}/parts/{partId}",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().get(get_part::<T>),
                 "GET, HEAD, OPTIONS",
             ),
@@ -97,27 +97,30 @@ pub async fn get_part<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetPart;
     let (mut parts, _) = request.into_parts();
-    let crate::PathParams((item_id, part_id)) = match <crate::PathParams<
-        (String, i64),
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    let ::stubgen_runtime::PathParams((item_id, part_id)) = match <::stubgen_runtime::PathParams<(
+        String,
+        i64,
+    )> as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
     };
-    let crate::QueryParams(query) = match <crate::QueryParams<
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetPartQuery,
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
-    let crate::HeaderParams(header_params) = match <crate::HeaderParams<
+    let ::stubgen_runtime::HeaderParams(header_params) = match <::stubgen_runtime::HeaderParams<
         crate::operations::GetPartHeaders,
     > as axum::extract::FromRequestParts<()>>::from_request_parts(
         &mut parts, &()

@@ -12,13 +12,13 @@ pub struct DataSetList {
     #[schema(nullable = false)]
     pub apis: Option<Vec<crate::models::DataSetListApisItem>>,
 }
-impl crate::Validate for DataSetList {
+impl ::stubgen_runtime::Validate for DataSetList {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.apis {
-            crate::validate::items("/apis", value.len(), Some(0usize), None)?;
-            crate::validate::unique("/apis", value)?;
-            crate::Validate::validate(value).map_err(|err| err.within("/apis"))?;
+            ::stubgen_runtime::validate::items("/apis", value.len(), Some(0usize), None)?;
+            ::stubgen_runtime::validate::unique("/apis", value)?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/apis"))?;
         }
         Ok(())
     }
@@ -48,18 +48,19 @@ pub struct DataSet {
     #[schema(nullable = false)]
     pub attributes: Option<Attributes>,
 }
-impl crate::Validate for DataSet {
+impl ::stubgen_runtime::Validate for DataSet {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.name;
-            crate::validate::length("/name", value, Some(1usize), None)?;
+            ::stubgen_runtime::validate::length("/name", value, Some(1usize), None)?;
         }
         if let Some(value) = &self.size {
-            crate::validate::range("/size", i128::from(*value), Some(0i128), None)?;
+            ::stubgen_runtime::validate::range("/size", i128::from(*value), Some(0i128), None)?;
         }
         if let Some(value) = &self.attributes {
-            crate::Validate::validate(value).map_err(|err| err.within("/attributes"))?;
+            ::stubgen_runtime::Validate::validate(value)
+                .map_err(|err| err.within("/attributes"))?;
         }
         Ok(())
     }
@@ -68,52 +69,61 @@ impl crate::Validate for DataSet {
 #[schema(as = attributes)]
 #[serde(transparent)]
 pub struct Attributes(pub std::collections::BTreeMap<String, crate::models::DataSetId>);
-impl crate::Validate for Attributes {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Attributes {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
-        crate::Validate::validate(value).map_err(|err| err.within(""))?;
+        ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(""))?;
         Ok(())
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct DataSetId(pub String);
-impl crate::Validate for DataSetId {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for DataSetId {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
-        crate::validate::length("", value, None, Some(64usize))?;
+        ::stubgen_runtime::validate::length("", value, None, Some(64usize))?;
         Ok(())
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Names(pub Vec<String>);
-impl crate::Validate for Names {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Names {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct BlockSize(pub i64);
-impl crate::Validate for BlockSize {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for BlockSize {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
-        crate::validate::one_of("", i128::from(*value), &[512i128, 2048i128, 4096i128])?;
+        ::stubgen_runtime::validate::one_of(
+            "",
+            i128::from(*value),
+            &[512i128, 2048i128, 4096i128],
+        )?;
         Ok(())
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Name(pub String);
-impl crate::Validate for Name {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Name {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
-        crate::validate::length("", value, None, Some(63usize))?;
+        ::stubgen_runtime::validate::length("", value, None, Some(63usize))?;
         {
             static PATTERN: std::sync::LazyLock<Result<regress::Regex, regress::Error>> =
                 std::sync::LazyLock::new(|| regress::Regex::new("^(?!default$)[a-z][a-z0-9-]*$"));
-            crate::validate::ecma_pattern("", value, &PATTERN, "^(?!default$)[a-z][a-z0-9-]*$")?;
+            ::stubgen_runtime::validate::ecma_pattern(
+                "",
+                value,
+                &PATTERN,
+                "^(?!default$)[a-z][a-z0-9-]*$",
+            )?;
         }
         Ok(())
     }
@@ -121,12 +131,12 @@ impl crate::Validate for Name {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Bytes(pub Vec<u8>);
-impl crate::Validate for Bytes {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for Bytes {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
         for (index, value) in value.iter().enumerate() {
             let pointer = format!("{}/{index}", "");
-            crate::validate::range(&pointer, i128::from(*value), Some(0i128), None)?;
+            ::stubgen_runtime::validate::range(&pointer, i128::from(*value), Some(0i128), None)?;
         }
         Ok(())
     }
@@ -138,7 +148,7 @@ pub struct Labelled {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::double_option"
+        with = "::stubgen_runtime::double_option"
     )]
     #[schema(value_type = Option<crate::models::Name>, required = false)]
     pub parent: Option<Option<crate::models::Name>>,
@@ -147,15 +157,15 @@ pub struct Labelled {
     #[schema(nullable = false)]
     pub key: Option<String>,
 }
-impl crate::Validate for Labelled {
+impl ::stubgen_runtime::Validate for Labelled {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.name;
-            crate::Validate::validate(value).map_err(|err| err.within("/name"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/name"))?;
         }
         if let Some(Some(value)) = &self.parent {
-            crate::Validate::validate(value).map_err(|err| err.within("/parent"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/parent"))?;
         }
         Ok(())
     }
@@ -166,14 +176,14 @@ pub struct NotePatch {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::double_option"
+        with = "::stubgen_runtime::double_option"
     )]
     #[schema(value_type = Option<String>, required = false)]
     pub title: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::double_option"
+        with = "::stubgen_runtime::double_option"
     )]
     #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>, required = false)]
     pub due: Option<Option<chrono::DateTime<chrono::Utc>>>,
@@ -181,9 +191,9 @@ pub struct NotePatch {
     #[schema(nullable = false)]
     pub anything: Option<serde_json::Value>,
 }
-impl crate::Validate for NotePatch {
+impl ::stubgen_runtime::Validate for NotePatch {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -194,9 +204,9 @@ pub struct Problem {
     #[schema(nullable = false)]
     pub message: Option<String>,
 }
-impl crate::Validate for Problem {
+impl ::stubgen_runtime::Validate for Problem {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -212,7 +222,7 @@ pub enum DataSetListApisItemKind {
     Value1stParty,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for DataSetListApisItemKind {}
+impl ::stubgen_runtime::Validate for DataSetListApisItemKind {}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DataSetListApisItem {
     #[serde(rename = "apiKey")]
@@ -231,9 +241,9 @@ pub struct DataSetListApisItem {
     #[schema(nullable = false)]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
-impl crate::Validate for DataSetListApisItem {
+impl ::stubgen_runtime::Validate for DataSetListApisItem {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
@@ -247,7 +257,7 @@ pub enum GetDataSetsOrder {
     Desc,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for GetDataSetsOrder {}
+impl ::stubgen_runtime::Validate for GetDataSetsOrder {}
 /// The spec's default, for serde.
 #[doc(hidden)]
 pub fn default_get_data_sets_order() -> crate::models::GetDataSetsOrder {
@@ -273,17 +283,17 @@ pub struct SearchRequest {
     #[serde(default = "crate::models::default_search_request_start")]
     pub start: i64,
 }
-impl crate::Validate for SearchRequest {
+impl ::stubgen_runtime::Validate for SearchRequest {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct SearchResponse200(pub Vec<std::collections::BTreeMap<String, serde_json::Value>>);
-impl crate::Validate for SearchResponse200 {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for SearchResponse200 {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

@@ -40,7 +40,7 @@ impl Operation {
 /// The media type `application/octet-stream`, as request bodies are documented in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaApplicationOctetStream;
-impl crate::MediaType for MediaApplicationOctetStream {
+impl ::stubgen_runtime::MediaType for MediaApplicationOctetStream {
     const MEDIA: &'static str = "application/octet-stream";
 }
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
@@ -107,17 +107,22 @@ pub struct GetDataSetsQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
 }
-impl crate::Validate for GetDataSetsQuery {
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+impl ::stubgen_runtime::Validate for GetDataSetsQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.tag {
-            crate::validate::items("tag", value.len(), None, Some(5usize))?;
+            ::stubgen_runtime::validate::items("tag", value.len(), None, Some(5usize))?;
         }
         {
             let value = &self.page_size;
-            crate::validate::range("page-size", i128::from(*value), None, Some(500i128))?;
+            ::stubgen_runtime::validate::range(
+                "page-size",
+                i128::from(*value),
+                None,
+                Some(500i128),
+            )?;
         }
         if let Some(value) = &self.block {
-            crate::Validate::validate(value).map_err(|err| err.within("block"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("block"))?;
         }
         Ok(())
     }

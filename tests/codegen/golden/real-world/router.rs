@@ -10,7 +10,7 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
     axum::Router::new()
         .route(
             "/data-sets",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new()
                     .get(get_data_sets::<T>)
                     .post(create_data_set::<T>),
@@ -19,7 +19,7 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
         )
         .route(
             "/data-sets/{name}/blob",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new()
                     .get(get_blob::<T>)
                     .put(put_blob::<T>),
@@ -28,14 +28,14 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
         )
         .route(
             "/search",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(search::<T>),
                 "POST, OPTIONS",
             ),
         )
         .route(
             "/notes",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().patch(patch_note::<T>),
                 "PATCH, OPTIONS",
             ),
@@ -122,10 +122,12 @@ pub async fn get_data_sets<T: crate::operations::Api>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (mut parts, _) = request.into_parts();
-    let crate::QueryParams(query) = match <crate::QueryParams<
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetDataSetsQuery,
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
@@ -161,14 +163,15 @@ pub async fn create_data_set<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let body = match <crate::JsonBody<
-        crate::models::DataSet,
-    > as axum::extract::FromRequest<()>>::from_request(request, &())
+    let body =
+        match <::stubgen_runtime::JsonBody<crate::models::DataSet> as axum::extract::FromRequest<
+            (),
+        >>::from_request(request, &())
         .await
-    {
-        Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
-    };
+        {
+            Ok(value) => value,
+            Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        };
     axum::response::IntoResponse::into_response(api.create_data_set(body.0).await)
 }
 #[utoipa::path(
@@ -191,7 +194,7 @@ pub async fn get_blob<T: crate::operations::Api>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (mut parts, _) = request.into_parts();
-    let crate::PathParams((name,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -215,7 +218,7 @@ pub async fn put_blob<T: crate::operations::Api>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (mut parts, body) = request.into_parts();
-    let crate::PathParams((name,)) = match <crate::PathParams<
+    let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -223,7 +226,7 @@ pub async fn put_blob<T: crate::operations::Api>(
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
     };
-    let body = match <crate::BinaryBody<
+    let body = match <::stubgen_runtime::BinaryBody<
         crate::operations::MediaApplicationOctetStream,
     > as axum::extract::FromRequest<
         (),
@@ -257,10 +260,10 @@ pub async fn search<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let body = match <crate::OptionalBody<
-        crate::FormBody<crate::models::SearchRequest>,
+    let body = match <::stubgen_runtime::OptionalBody<
+        ::stubgen_runtime::FormBody<crate::models::SearchRequest>,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
-        .await
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
@@ -286,10 +289,10 @@ pub async fn patch_note<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let body = match <crate::OptionalBody<
-        crate::JsonBody<crate::models::NotePatch>,
+    let body = match <::stubgen_runtime::OptionalBody<
+        ::stubgen_runtime::JsonBody<crate::models::NotePatch>,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
-        .await
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),

@@ -14,7 +14,7 @@ pub enum Kind {
     SeaLion,
 }
 /// The enum itself is the only constraint, and serde enforces it.
-impl crate::Validate for Kind {}
+impl ::stubgen_runtime::Validate for Kind {}
 /// A pet to be.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewPet {
@@ -29,24 +29,29 @@ pub struct NewPet {
     #[schema(nullable = false)]
     pub tags: Option<Vec<String>>,
 }
-impl crate::Validate for NewPet {
+impl ::stubgen_runtime::Validate for NewPet {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         {
             let value = &self.name;
-            crate::validate::length("/name", value, Some(1usize), Some(64usize))?;
+            ::stubgen_runtime::validate::length("/name", value, Some(1usize), Some(64usize))?;
             {
                 static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
                     std::sync::LazyLock::new(|| regex::Regex::new("^[^\\u0000]*$"));
-                crate::validate::pattern("/name", value, &PATTERN)?;
+                ::stubgen_runtime::validate::pattern("/name", value, &PATTERN)?;
             }
         }
         {
             let value = &self.kind;
-            crate::Validate::validate(value).map_err(|err| err.within("/kind"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/kind"))?;
         }
         if let Some(value) = &self.age {
-            crate::validate::range("/age", i128::from(*value), Some(0i128), Some(200i128))?;
+            ::stubgen_runtime::validate::range(
+                "/age",
+                i128::from(*value),
+                Some(0i128),
+                Some(200i128),
+            )?;
         }
         Ok(())
     }
@@ -69,12 +74,12 @@ pub struct Pet {
     #[schema(nullable = false)]
     pub friends: Option<Vec<crate::models::Kind>>,
 }
-impl crate::Validate for Pet {
+impl ::stubgen_runtime::Validate for Pet {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
-        crate::Validate::validate(&self.new_pet)?;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        ::stubgen_runtime::Validate::validate(&self.new_pet)?;
         if let Some(value) = &self.friends {
-            crate::Validate::validate(value).map_err(|err| err.within("/friends"))?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/friends"))?;
         }
         Ok(())
     }
@@ -84,9 +89,9 @@ pub struct Problem {
     pub success: bool,
     pub error: String,
 }
-impl crate::Validate for Problem {
+impl ::stubgen_runtime::Validate for Problem {
     const JSON_OBJECT: bool = true;
-    fn validate(&self) -> Result<(), crate::ValidationError> {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

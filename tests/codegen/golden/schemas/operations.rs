@@ -55,7 +55,11 @@ impl axum::response::IntoResponse for ApiError {
 pub trait Api: Send + Sync + 'static {
     /// The error to answer when the generated layer refuses a request's query, headers
     /// or body (400, 413 or 415, and why), after it authenticated.
-    fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+    fn refused(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> ApiError;
     ///
     ///
     /// `POST /pets`

@@ -10,7 +10,7 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
     axum::Router::new()
         .route(
             "/pets",
-            crate::answering_options(
+            ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(create_pet::<T>),
                 "POST, OPTIONS",
             ),
@@ -83,17 +83,18 @@ pub async fn create_pet<T: crate::operations::Api>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::CreatePet;
-    let body = match <crate::JsonBody<
-        crate::models::NewPet,
-    > as axum::extract::FromRequest<()>>::from_request(request, &())
+    let body =
+        match <::stubgen_runtime::JsonBody<crate::models::NewPet> as axum::extract::FromRequest<
+            (),
+        >>::from_request(request, &())
         .await
-    {
-        Ok(value) => value,
-        Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
-        }
-    };
+        {
+            Ok(value) => value,
+            Err(rejection) => {
+                return axum::response::IntoResponse::into_response(
+                    api.refused(OPERATION, rejection),
+                );
+            }
+        };
     axum::response::IntoResponse::into_response(api.create_pet(body.0).await)
 }

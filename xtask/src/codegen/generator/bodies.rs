@@ -58,21 +58,21 @@ impl BodyType {
     pub(super) fn reader(&self, required: bool) -> TokenStream {
         let ty = self.tokens();
         let reader = match self {
-            Self::Model(_) | Self::Any => quote! { crate::JsonBody<#ty> },
-            Self::Form(_) => quote! { crate::FormBody<#ty> },
+            Self::Model(_) | Self::Any => quote! { ::stubgen_runtime::JsonBody<#ty> },
+            Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
             Self::Text(media) => {
                 let marker = media_marker(media);
-                quote! { crate::TextBody<crate::operations::#marker> }
+                quote! { ::stubgen_runtime::TextBody<crate::operations::#marker> }
             }
             Self::Binary(media) => {
                 let marker = media_marker(media);
-                quote! { crate::BinaryBody<crate::operations::#marker> }
+                quote! { ::stubgen_runtime::BinaryBody<crate::operations::#marker> }
             }
         };
         if required {
             reader
         } else {
-            quote! { crate::OptionalBody<#reader> }
+            quote! { ::stubgen_runtime::OptionalBody<#reader> }
         }
     }
 

@@ -130,7 +130,7 @@ pub(super) fn all_of_struct(
                 }
                 let field = names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
                 fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
-                checks.push(quote! { crate::Validate::validate(&self.#field)?; });
+                checks.push(quote! { ::stubgen_runtime::Validate::validate(&self.#field)?; });
             }
             ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::Object(object)),
@@ -186,7 +186,7 @@ pub(super) fn one_of_enum(
                     quote! { crate::models::#ty },
                     ty.to_string(),
                     Some((component, reference)),
-                    quote! { crate::Validate::validate(value)?; },
+                    quote! { ::stubgen_runtime::Validate::validate(value)?; },
                 )
             }
             ReferenceOr::Item(schema) => {
@@ -235,8 +235,8 @@ pub(super) fn one_of_enum(
         }
     }
     let validate = quote! {
-        impl crate::Validate for #ident {
-            fn validate(&self) -> Result<(), crate::ValidationError> {
+        impl ::stubgen_runtime::Validate for #ident {
+            fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
                 match self {
                     #(#validations)*
                 }
@@ -326,8 +326,8 @@ pub(super) fn newtype(
         #[serde(transparent)]
         pub struct #ident(pub #ty);
 
-        impl crate::Validate for #ident {
-            fn validate(&self) -> Result<(), crate::ValidationError> {
+        impl ::stubgen_runtime::Validate for #ident {
+            fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
                 #checks
                 Ok(())
             }
@@ -410,7 +410,7 @@ pub(super) fn string_enum(
         }
 
         /// The enum itself is the only constraint, and serde enforces it.
-        impl crate::Validate for #ident {}
+        impl ::stubgen_runtime::Validate for #ident {}
     })
 }
 
@@ -467,7 +467,7 @@ pub(super) fn object_fields(
         let ty = &inline.ty;
         fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
         if inline.validates_nested {
-            checks.push(quote! { crate::Validate::validate(&self.#field)?; });
+            checks.push(quote! { ::stubgen_runtime::Validate::validate(&self.#field)?; });
         }
     }
     for (property, property_schema) in &object.properties {
@@ -505,10 +505,10 @@ pub(super) fn model_struct(
             #(#fields)*
         }
 
-        impl crate::Validate for #ident {
+        impl ::stubgen_runtime::Validate for #ident {
             const JSON_OBJECT: bool = true;
 
-            fn validate(&self) -> Result<(), crate::ValidationError> {
+            fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
                 #(#checks)*
                 Ok(())
             }
@@ -536,8 +536,7 @@ pub(super) fn generate_field(
     let (ty, nullable, description, format, checks, constraints) = match schema {
         ReferenceOr::Reference { reference } => {
             let ty = schema_ref_type(reference, pointer)?;
-            let checks =
-                quote! { crate::Validate::validate(value).map_err(|err| err.within(#member))?; };
+            let checks = quote! { ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(#member))?; };
             (
                 quote! { #ty },
                 false,
@@ -620,7 +619,7 @@ pub(super) fn generate_field(
             };
             let tokens = quote! {
                 #attrs
-                #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::double_option")]
+                #[serde(default, skip_serializing_if = "Option::is_none", with = "::stubgen_runtime::double_option")]
                 #[schema(value_type = Option<#ty>, required = false)]
                 pub #field: Option<Option<#ty>>,
             };

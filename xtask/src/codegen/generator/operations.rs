@@ -48,8 +48,8 @@ pub(super) fn generate_param_struct(
             #(#fields)*
         }
 
-        impl crate::Validate for #ident {
-            fn validate(&self) -> Result<(), crate::ValidationError> {
+        impl ::stubgen_runtime::Validate for #ident {
+            fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
                 #(#checks)*
                 Ok(())
             }
@@ -444,7 +444,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
                 /// caller, or the error to answer (refused credentials, a limit, a failure).
                 fn authenticate(
                     &self,
-                    request: crate::RequestHead<'_, Operation>,
+                    request: ::stubgen_runtime::RequestHead<'_, Operation>,
                 ) -> impl std::future::Future<Output = Result<Self::Caller, ApiError>> + Send;
             },
         )
@@ -455,7 +455,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         quote! {
             /// The error to answer when the generated layer refuses a request's query, headers
             /// or body (400, 413 or 415, and why), after it authenticated.
-            fn refused(&self, operation: Operation, rejection: crate::BodyRejection) -> ApiError;
+            fn refused(&self, operation: Operation, rejection: ::stubgen_runtime::BodyRejection) -> ApiError;
         }
     } else {
         Default::default()
@@ -479,7 +479,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
             pub struct #marker;
 
-            impl crate::MediaType for #marker {
+            impl ::stubgen_runtime::MediaType for #marker {
                 const MEDIA: &'static str = #media;
             }
         }

@@ -139,7 +139,7 @@ fn route(path: &str, methods: &[(&str, Ident)]) -> TokenStream {
     }
     allowed.push("OPTIONS".to_owned());
     let allow = allowed.join(", ");
-    quote! { .route(#path, crate::answering_options(#route, #allow)) }
+    quote! { .route(#path, ::stubgen_runtime::answering_options(#route, #allow)) }
 }
 /// A handler, generic over the service. It reads a request in the order the service is owed:
 /// authentication first (so a request that does not authenticate gets the hook's answer whatever
@@ -255,7 +255,7 @@ pub(super) fn generate_handler(
     let mut reads_parts = false;
     if operation.bearer_scheme.is_some() {
         steps.push(quote! {
-            let caller = match api.authenticate(crate::RequestHead::new(OPERATION, &parts)).await {
+            let caller = match api.authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts)).await {
                 Ok(caller) => caller,
                 Err(error) => return axum::response::IntoResponse::into_response(error),
             };
@@ -289,8 +289,8 @@ pub(super) fn generate_handler(
         let types = operation.path_params.iter().map(|param| &param.ty);
         // An unreadable path parameter is the path's fault (404), never the service's to word.
         read_part(
-            quote! { crate::PathParams((#(#names,)*)) },
-            quote! { crate::PathParams<(#(#types,)*)> },
+            quote! { ::stubgen_runtime::PathParams((#(#names,)*)) },
+            quote! { ::stubgen_runtime::PathParams<(#(#types,)*)> },
             false,
         );
         arguments.extend(names.iter().map(|name| quote! { #name }));
@@ -298,8 +298,8 @@ pub(super) fn generate_handler(
     if !operation.query_params.is_empty() {
         let ty = operation.query_ident();
         read_part(
-            quote! { crate::QueryParams(query) },
-            quote! { crate::QueryParams<crate::operations::#ty> },
+            quote! { ::stubgen_runtime::QueryParams(query) },
+            quote! { ::stubgen_runtime::QueryParams<crate::operations::#ty> },
             refusals,
         );
         arguments.extend(operation.query_params.iter().map(|param| {
@@ -310,8 +310,8 @@ pub(super) fn generate_handler(
     if !operation.header_params.is_empty() {
         let ty = operation.headers_ident();
         read_part(
-            quote! { crate::HeaderParams(header_params) },
-            quote! { crate::HeaderParams<crate::operations::#ty> },
+            quote! { ::stubgen_runtime::HeaderParams(header_params) },
+            quote! { ::stubgen_runtime::HeaderParams<crate::operations::#ty> },
             refusals,
         );
         arguments.extend(operation.header_params.iter().map(|param| {

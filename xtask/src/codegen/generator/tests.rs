@@ -75,14 +75,14 @@ fn generates_models_trait_and_router() {
     // One hook authenticates, before anything else of the request is read, and can refuse it
     // even though this spec documents no 401.
     assert!(operations.contains(
-        "fn authenticate (& self , request : crate :: RequestHead < '_ , Operation > ,)"
+        "fn authenticate (& self , request : :: stubgen_runtime :: RequestHead < '_ , Operation > ,)"
     ));
     assert!(operations.contains("pub enum ApiError"), "{operations}");
     let router = stubs.router.to_string();
     let authenticated = router
-        .find("api . authenticate (crate :: RequestHead :: new (OPERATION , & parts))")
+        .find("api . authenticate (:: stubgen_runtime :: RequestHead :: new (OPERATION , & parts))")
         .expect("the handler authenticates");
-    assert!(authenticated < router.find("crate :: PathParams").unwrap());
+    assert!(authenticated < router.find(":: stubgen_runtime :: PathParams").unwrap());
     // Statically typed: each handler is instantiated for the service and names its own
     // operation; nothing is erased, looked up or unwrapped on the request path.
     assert!(
@@ -201,9 +201,9 @@ fn string_and_integer_constraints_are_documented_and_validated() {
         "minimum = 0i64",
         // exclusive integer bounds become the inclusive ones next to them
         "maximum = 9i64",
-        "crate :: validate :: length (\"/note\" , value , Some (1usize) , Some (9usize))",
-        "crate :: validate :: range (\"/count\" , i128 :: from (* value) , Some (0i128) , Some (9i128))",
-        "impl crate :: Validate for Thing",
+        ":: stubgen_runtime :: validate :: length (\"/note\" , value , Some (1usize) , Some (9usize))",
+        ":: stubgen_runtime :: validate :: range (\"/count\" , i128 :: from (* value) , Some (0i128) , Some (9i128))",
+        "impl :: stubgen_runtime :: Validate for Thing",
     ] {
         assert!(models.contains(expected), "{expected} in {models}");
     }
@@ -229,7 +229,10 @@ fn patterns_run_on_regex_or_on_regress_when_they_need_ecma_features() {
         .models
         .to_string();
     assert!(ecma.contains("regress :: Regex :: new"), "{ecma}");
-    assert!(ecma.contains("crate :: validate :: ecma_pattern"), "{ecma}");
+    assert!(
+        ecma.contains(":: stubgen_runtime :: validate :: ecma_pattern"),
+        "{ecma}"
+    );
     let (pointer, construct) = unsupported_at(&with("(unclosed"));
     assert_eq!(pointer, "/components/schemas/Thing/properties/note/pattern");
     assert!(construct.contains("regress"), "{construct}");
@@ -256,15 +259,15 @@ fn query_parameters_become_a_validated_struct_and_arguments() {
         "limit : Option < i32 > , sort_by : String ,",
         "pub struct GetThingQuery",
         "# [serde (rename = \"sort-by\")]",
-        "crate :: validate :: range (\"limit\"",
-        "crate :: validate :: length (\"sort-by\"",
+        ":: stubgen_runtime :: validate :: range (\"limit\"",
+        ":: stubgen_runtime :: validate :: length (\"sort-by\"",
         "BadRequest (crate :: models :: ErrorResponse)",
     ] {
         assert!(operations.contains(expected), "{expected} in {operations}");
     }
     let router = stubs.router.to_string();
     assert!(
-        router.contains("< crate :: QueryParams < crate :: operations :: GetThingQuery > as axum :: extract :: FromRequestParts < () >> :: from_request_parts (& mut parts , & ())"),
+        router.contains("< :: stubgen_runtime :: QueryParams < crate :: operations :: GetThingQuery > as axum :: extract :: FromRequestParts < () >> :: from_request_parts (& mut parts , & ())"),
         "{router}"
     );
     assert!(
@@ -301,7 +304,7 @@ fn all_of_becomes_one_struct_with_flattened_references() {
     let models = generate(&spec, "Api").unwrap().models.to_string();
     for expected in [
         "pub struct BigThing { # [serde (flatten)] pub thing : Thing , # [schema (minimum = 0i64)] pub size : i32 , }",
-        "crate :: Validate :: validate (& self . thing) ?",
+        ":: stubgen_runtime :: Validate :: validate (& self . thing) ?",
     ] {
         assert!(models.contains(expected), "{expected} in {models}");
     }
@@ -351,7 +354,7 @@ fn path_parameters_bind_in_path_order_whatever_the_spec_order() {
     });
     let router = generate(&spec, "Api").unwrap().router.to_string();
     assert!(
-        router.contains("crate :: PathParams ((id , part ,))"),
+        router.contains(":: stubgen_runtime :: PathParams ((id , part ,))"),
         "{router}"
     );
 }
@@ -395,7 +398,7 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
     );
     // What the body extractor refuses goes through the service's `refused` hook.
     assert!(router.contains(
-        "< crate :: JsonBody < crate :: models :: Color > as axum :: extract :: FromRequest < () >> :: from_request"
+        "< :: stubgen_runtime :: JsonBody < crate :: models :: Color > as axum :: extract :: FromRequest < () >> :: from_request"
     ));
     assert!(router.contains("Err (rejection) => return axum :: response :: IntoResponse :: into_response (api . refused (OPERATION , rejection))"), "{router}");
 

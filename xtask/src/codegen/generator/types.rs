@@ -143,7 +143,9 @@ impl Constraints {
         };
         if self.min_length.is_some() || self.max_length.is_some() {
             let (min, max) = (option(self.min_length), option(self.max_length));
-            checks.push(quote! { crate::validate::length(#pointer, value, #min, #max)?; });
+            checks.push(
+                quote! { ::stubgen_runtime::validate::length(#pointer, value, #min, #max)?; },
+            );
         }
         if let Some(pattern) = &self.pattern {
             // The regex crate matches in linear time whatever the input; only a pattern it
@@ -153,7 +155,7 @@ impl Constraints {
                     {
                         static PATTERN: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
                             std::sync::LazyLock::new(|| regex::Regex::new(#pattern));
-                        crate::validate::pattern(#pointer, value, &PATTERN)?;
+                        ::stubgen_runtime::validate::pattern(#pointer, value, &PATTERN)?;
                     }
                 }
             } else {
@@ -161,7 +163,7 @@ impl Constraints {
                     {
                         static PATTERN: std::sync::LazyLock<Result<regress::Regex, regress::Error>> =
                             std::sync::LazyLock::new(|| regress::Regex::new(#pattern));
-                        crate::validate::ecma_pattern(#pointer, value, &PATTERN, #pattern)?;
+                        ::stubgen_runtime::validate::ecma_pattern(#pointer, value, &PATTERN, #pattern)?;
                     }
                 }
             });
@@ -177,15 +179,17 @@ impl Constraints {
             };
             let (min, max) = (bound(self.minimum), bound(self.maximum));
             checks.push(
-                quote! { crate::validate::range(#pointer, i128::from(*value), #min, #max)?; },
+                quote! { ::stubgen_runtime::validate::range(#pointer, i128::from(*value), #min, #max)?; },
             );
         }
         if self.min_items.is_some() || self.max_items.is_some() {
             let (min, max) = (option(self.min_items), option(self.max_items));
-            checks.push(quote! { crate::validate::items(#pointer, value.len(), #min, #max)?; });
+            checks.push(
+                quote! { ::stubgen_runtime::validate::items(#pointer, value.len(), #min, #max)?; },
+            );
         }
         if self.unique_items {
-            checks.push(quote! { crate::validate::unique(#pointer, value)?; });
+            checks.push(quote! { ::stubgen_runtime::validate::unique(#pointer, value)?; });
         }
         if let Some(items) = &self.items {
             let item_checks = items.checks_at(&quote! { &pointer }, false);
@@ -202,12 +206,12 @@ impl Constraints {
                 .iter()
                 .map(|value| proc_macro2::Literal::i128_suffixed(i128::from(*value)));
             checks.push(quote! {
-                crate::validate::one_of(#pointer, i128::from(*value), &[#(#allowed),*])?;
+                ::stubgen_runtime::validate::one_of(#pointer, i128::from(*value), &[#(#allowed),*])?;
             });
         }
         if validates_nested {
             checks.push(
-                quote! { crate::Validate::validate(value).map_err(|err| err.within(#pointer))?; },
+                quote! { ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(#pointer))?; },
             );
         }
         quote! { #(#checks)* }

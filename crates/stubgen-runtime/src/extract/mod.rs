@@ -1,0 +1,25 @@
+//! The readers the generated handlers call, one per part of a request. Each answers what it
+//! refuses as a [`crate::BodyRejection`]: the status HTTP asks for, and a message that names
+//! the parameter or member without echoing its value.
+
+mod binary;
+mod form;
+mod header;
+mod json;
+mod media;
+mod nul;
+mod optional;
+mod params;
+mod path;
+mod query;
+mod text;
+
+pub use binary::BinaryBody;
+pub use form::FormBody;
+pub use header::HeaderParams;
+pub use json::JsonBody;
+pub use media::MediaType;
+pub use optional::OptionalBody;
+pub use path::PathParams;
+pub use query::QueryParams;
+pub use text::TextBody;
