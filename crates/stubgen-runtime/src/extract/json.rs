@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use super::nul::first_nul_character;
+use super::nul_character::first_nul_character;
 use crate::BodyRejection;
 
 /// A JSON request body. Unlike `axum::Json`, a body that cannot be read answers in the API's

@@ -7,7 +7,7 @@ mod form;
 mod header;
 mod json;
 mod media;
-mod nul;
+mod nul_character;
 mod optional;
 mod params;
 mod path;

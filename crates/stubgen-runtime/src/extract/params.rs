@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use super::nul::first_nul_character;
+use super::nul_character::first_nul_character;
 use crate::BodyRejection;
 
 /// Reads form-encoded parameters into `T` and checks them; a failure names the parameter.
