@@ -50,7 +50,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 /// How long `cargo xtask codegen` takes on the largest document of the public corpus: parsing
 /// and generating in memory, and the whole crate as `--out` writes it (rustfmt included).
 fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
-    let corpus = root.join("tests/corpus");
+    let corpus = root.join("crates/stubgen/tests/corpus");
     let largest = std::fs::read_dir(&corpus)
         .with_context(|| format!("cannot read {}", corpus.display()))?
         .filter_map(Result::ok)
@@ -60,9 +60,9 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
                 .is_some_and(|extension| extension == "json" || extension == "yaml")
         })
         .max_by_key(|path| path.metadata().map(|metadata| metadata.len()).unwrap_or(0))
-        .context("no document in tests/corpus")?;
+        .context("no document in crates/stubgen/tests/corpus")?;
     let text = std::fs::read_to_string(&largest)?;
-    let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)?;
+    let spec = stubgen::read_document(&text)?;
     let operations: usize = spec
         .paths
         .paths
@@ -72,17 +72,16 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
             openapiv3::ReferenceOr::Reference { .. } => 0,
         })
         .sum();
-    let options = crate::codegen::generator::Options {
-        require_extractor_statuses: false,
-        derive_json_schema: false,
-    };
+    let generator = stubgen::Generator::new(stubgen::Options {
+        format: stubgen::Format::Prettyplease,
+        ..stubgen::Options::default()
+    });
     let mut in_memory = Vec::new();
     let mut whole_crate = Vec::new();
     let out = root.join("target/generated-crates/bench");
     for _ in 0..5 {
         let start = Instant::now();
-        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)?;
-        crate::codegen::generator::generate_with(&spec, "Api", options)?;
+        generator.generate_document(&text)?;
         in_memory.push(start.elapsed());
         let start = Instant::now();
         crate::codegen::standalone::render_crate(root, &largest, &out, "Api")?;
@@ -94,7 +93,7 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
          `{name}` ({} KiB, {operations} operations), median of 5, debug build:\n\n\
          | step | time |\n\
          |---|---|\n\
-         | parse and generate in memory | {:.0} ms |\n\
+         | parse, generate and lay out (prettyplease) in memory | {:.0} ms |\n\
          | the whole crate as `--out` writes it (rustfmt included) | {:.0} ms |\n",
         text.len() / 1024,
         median(in_memory).as_secs_f64() * 1000.0,

@@ -77,6 +77,25 @@ pub(super) fn generate_router(
         .iter()
         .map(|(path, methods)| route(path, methods));
 
+    let (modifiers, security_modifier) = if security_schemes.is_empty() {
+        (TokenStream::new(), TokenStream::new())
+    } else {
+        (
+            quote! { , modifiers(&SecuritySchemes) },
+            quote! {
+                /// Adds the spec's security schemes, which utoipa cannot derive.
+                #[derive(Debug)]
+                pub struct SecuritySchemes;
+
+                impl utoipa::Modify for SecuritySchemes {
+                    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+                        let components = openapi.components.get_or_insert_with(Default::default);
+                        #(#security_schemes)*
+                    }
+                }
+            },
+        )
+    };
     Ok(quote! {
         use utoipa::OpenApi as _;
 
@@ -100,21 +119,12 @@ pub(super) fn generate_router(
         #[derive(Debug, utoipa::OpenApi)]
         #[openapi(
             paths(#(#handler_names),*),
-            components(schemas(#(#schemas),*)),
-            modifiers(&SecuritySchemes)
+            components(schemas(#(#schemas),*))
+            #modifiers
         )]
         pub struct ApiDoc;
 
-        /// Adds the spec's security schemes, which utoipa cannot derive.
-        #[derive(Debug)]
-        pub struct SecuritySchemes;
-
-        impl utoipa::Modify for SecuritySchemes {
-            fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-                let components = openapi.components.get_or_insert_with(Default::default);
-                #(#security_schemes)*
-            }
-        }
+        #security_modifier
 
         #(#handlers)*
     })

@@ -1,5 +1,6 @@
-//! Turns an OpenAPI 3.0 document into server stubs: the models, one trait method per operation
-//! with a typed response enum, and the axum routing, annotated for utoipa.
+//! Turns an OpenAPI 3.0 document into the token streams of the server stubs: the models, one
+//! trait method per operation with a typed response enum, and the axum routing, annotated for
+//! utoipa.
 //!
 //! Laid out as progenitor and rust-analyzer lay out their generators: `ir` (with `bodies`) reads the operations
 //! into an intermediate representation, `types` and `models` turn schemas into Rust types, and
@@ -54,7 +55,7 @@ fn invalid(pointer: &Pointer, problem: impl Into<String>) -> GenerateError {
 
 /// The token streams of the three generated modules.
 #[derive(Debug)]
-pub struct Stubs {
+pub(crate) struct Stubs {
     pub models: TokenStream,
     pub operations: TokenStream,
     pub router: TokenStream,
@@ -80,10 +81,9 @@ impl std::fmt::Display for Pointer {
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 const JSON: &str = "application/json";
 
-/// Generates the stubs; `api_trait` names the trait the service implements.
-/// How demanding the generator is of the spec.
+/// How demanding the generator is of the spec, and what it adds.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub(crate) struct Requirements {
     /// Refuse an operation that does not document a status its generated extractors answer
     /// (404 for an unreadable path parameter; 400, 413 and 415 for a body; 400 for a query).
     /// On for this workspace's own spec, whose every answer must be documented; off for any
@@ -99,11 +99,11 @@ pub struct Options {
 /// Generates the stubs with every requirement on; `api_trait` names the trait the service
 /// implements.
 #[cfg(test)]
-pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError> {
+pub(crate) fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError> {
     generate_with(
         spec,
         api_trait,
-        Options {
+        Requirements {
             require_extractor_statuses: true,
             derive_json_schema: false,
         },
@@ -111,10 +111,10 @@ pub fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, GenerateError>
 }
 
 /// Generates the stubs under `options`.
-pub fn generate_with(
+pub(crate) fn generate_with(
     spec: &OpenAPI,
     api_trait: &str,
-    options: Options,
+    options: Requirements,
 ) -> Result<Stubs, GenerateError> {
     let root = Pointer::default();
     if !spec.openapi.starts_with("3.0.") {

@@ -144,7 +144,7 @@ impl OperationStub {
 pub(super) fn collect_operations(
     spec: &OpenAPI,
     components: &Components,
-    options: Options,
+    options: Requirements,
     hoisted: &mut Hoisted,
 ) -> Result<Vec<OperationStub>, GenerateError> {
     let paths = Pointer::default().join("paths");
@@ -214,7 +214,7 @@ pub(super) fn operation_id_from(method: &str, path: &str) -> String {
 pub(super) struct Document<'a> {
     pub(super) spec: &'a OpenAPI,
     pub(super) components: &'a Components,
-    pub(super) options: Options,
+    pub(super) options: Requirements,
 }
 
 pub(super) fn collect_operation(

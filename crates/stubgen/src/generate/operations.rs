@@ -282,6 +282,16 @@ pub(super) fn response_variant(
             }
         });
     }
+    // Mutable only when there are headers to insert.
+    let answer = if header_inserts.is_empty() {
+        respond
+    } else {
+        quote! {
+            let mut response = #respond;
+            #(#header_inserts)*
+            response
+        }
+    };
     (
         quote! {
             #[doc = #doc]
@@ -289,9 +299,7 @@ pub(super) fn response_variant(
         },
         quote! {
             Self::#variant { #status_binding #body_binding #(#header_bindings)* } => {
-                let mut response = #respond;
-                #(#header_inserts)*
-                response
+                #answer
             }
         },
     )
