@@ -258,3 +258,195 @@ fn a_build_script_generates_the_stubs_at_build_time() {
         panic!("the build.rs user does not build:\n{err}");
     }
 }
+
+/// Random documents for the generator: names of any kind (any Unicode, keywords, digits
+/// first, empty, prelude names) on components, properties, parameters and operations, and
+/// schemas of the shapes the generator meets.
+mod random {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    pub fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z][a-zA-Z0-9_-]{0,12}",
+            any::<String>(),
+            "[0-9][a-zA-Z0-9_@#$% -]{0,10}",
+            Just(String::new()),
+            prop::sample::select(vec![
+                "self", "Self", "super", "crate", "type", "match", "yield", "async", "r#type", "_",
+                "Result", "Ok", "Err", "Option", "String", "Vec", "Box", "None", "Default",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    fn leaf(components: Vec<String>) -> impl Strategy<Value = Value> {
+        let reference = prop::sample::select(components)
+            .prop_map(|name| json!({ "$ref": format!("#/components/schemas/{}", name.replace('~', "~0").replace('/', "~1")) }));
+        prop_oneof![
+            Just(json!({ "type": "string" })),
+            Just(json!({ "type": "string", "format": "date-time" })),
+            (1u64..50).prop_map(|max| json!({ "type": "string", "maxLength": max, "pattern": "^[a-z]*$" })),
+            (-100i64..100, 0i64..200).prop_map(|(min, span)| json!({ "type": "integer", "format": "int32", "minimum": min, "maximum": min + span })),
+            Just(json!({ "type": "integer", "format": "int64" })),
+            Just(json!({ "type": "number" })),
+            Just(json!({ "type": "boolean" })),
+            Just(json!({})),
+            prop::collection::vec(name(), 1..4).prop_map(|values| json!({ "type": "string", "enum": values })),
+            reference,
+        ]
+    }
+
+    pub fn schema(components: Vec<String>) -> impl Strategy<Value = Value> {
+        leaf(components).prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                inner
+                    .clone()
+                    .prop_map(|items| json!({ "type": "array", "items": items })),
+                (
+                    prop::collection::btree_map(super::random::name(), inner.clone(), 0..4),
+                    any::<bool>(),
+                    any::<bool>()
+                )
+                    .prop_map(|(properties, require, extra)| {
+                        let required: Vec<&String> = if require {
+                            properties.keys().take(2).collect()
+                        } else {
+                            Vec::new()
+                        };
+                        let mut object = json!({ "type": "object", "properties": properties });
+                        if !required.is_empty() {
+                            object["required"] = json!(required);
+                        }
+                        if extra {
+                            object["additionalProperties"] = json!(true);
+                        }
+                        object
+                    }),
+                prop::collection::vec(inner.clone(), 1..3)
+                    .prop_map(|branches| json!({ "allOf": branches })),
+                prop::collection::vec(inner.clone(), 1..3)
+                    .prop_map(|branches| json!({ "oneOf": branches })),
+                inner.prop_map(|mut schema| {
+                    if let Some(object) = schema.as_object_mut() {
+                        object.insert("nullable".to_owned(), json!(true));
+                    }
+                    schema
+                }),
+            ]
+        })
+    }
+
+    pub fn document() -> impl Strategy<Value = Value> {
+        prop::collection::btree_set(name(), 1..4)
+            .prop_flat_map(|names| {
+                let names: Vec<String> = names.into_iter().collect();
+                let schemas = prop::collection::vec(schema(names.clone()), names.len());
+                (Just(names.clone()), schemas, name(), name(), leaf(names))
+            })
+            .prop_map(|(names, schemas, operation, parameter, parameter_schema)| {
+                let components: serde_json::Map<String, Value> =
+                    names.iter().cloned().zip(schemas).collect();
+                let first = format!("#/components/schemas/{}", names[0].replace('~', "~0").replace('/', "~1"));
+                json!({
+                    "openapi": "3.0.3",
+                    "info": { "title": "random", "version": "1" },
+                    "paths": {
+                        "/things/{id}": {
+                            "post": {
+                                "operationId": operation,
+                                "parameters": [
+                                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                                    { "name": parameter, "in": "query", "schema": parameter_schema },
+                                ],
+                                "requestBody": {
+                                    "required": true,
+                                    "content": { "application/json": { "schema": { "$ref": first } } },
+                                },
+                                "responses": {
+                                    "200": {
+                                        "description": "ok",
+                                        "content": { "application/json": { "schema": { "$ref": first } } },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "components": { "schemas": components },
+                })
+            })
+    }
+}
+
+/// What the generator answers for a random document: code, or a refusal with a pointer into
+/// the document. Never a panic, never code that is not Rust (`Error::Format`).
+fn generated_or_refused(document: &serde_json::Value) -> Option<Vec<stubgen::GeneratedFile>> {
+    let Ok(spec) = serde_json::from_value::<openapiv3::OpenAPI>(document.clone()) else {
+        return None; // not a document openapiv3 reads: nothing for the generator to see
+    };
+    let generator = Generator::new(Options {
+        format: stubgen::Format::Prettyplease,
+        ..Options::default()
+    });
+    match generator.generate(&spec) {
+        Ok(files) => Some(files),
+        Err(stubgen::Error::Generate(
+            stubgen::GenerateError::Unsupported { pointer, .. }
+            | stubgen::GenerateError::Invalid { pointer, .. },
+        )) => {
+            assert!(
+                pointer.starts_with('/'),
+                "a refusal without a pointer: {pointer}"
+            );
+            None
+        }
+        Err(other) => panic!("neither code nor a refusal: {other}\n{document:#}"),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    #[test]
+    fn the_generator_answers_any_document_with_code_or_a_refusal(document in random::document()) {
+        generated_or_refused(&document);
+    }
+}
+
+/// A sample of what the generator accepts builds, without a warning.
+#[test]
+fn a_sample_of_accepted_random_documents_builds() {
+    use proptest::strategy::{Strategy as _, ValueTree as _};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = random::document();
+    let mut built = 0;
+    let mut tries = 0;
+    while built < 3 && tries < 500 {
+        tries += 1;
+        let document = strategy
+            .new_tree(&mut runner)
+            .expect("a document")
+            .current();
+        if generated_or_refused(&document).is_none() {
+            continue;
+        }
+        let text = serde_json::to_string(&document).expect("JSON");
+        let out = crates_dir().join(format!("random-{built}"));
+        let files = Generator::default()
+            .generate_crate(
+                &text,
+                &CrateOptions {
+                    name: format!("random-{built}"),
+                    spec_name: "random".to_owned(),
+                    runtime: Runtime::beside_the_generator(),
+                    own_workspace: true,
+                },
+            )
+            .expect("accepted above");
+        if let Err(err) = check_crate(&out, &files) {
+            panic!("an accepted random document does not build:\n{err}\n{document:#}");
+        }
+        built += 1;
+    }
+    assert_eq!(built, 3, "three accepted documents in {tries} tries");
+}

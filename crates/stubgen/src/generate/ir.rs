@@ -54,7 +54,7 @@ pub(super) struct QueryParam {
 
 impl QueryParam {
     pub(super) fn field(&self) -> Ident {
-        rust_ident(&self.name.to_snake_case())
+        snake_ident(&self.name)
     }
 
     /// Whether the service always receives a value: the parameter is required or has a default.
@@ -124,20 +124,29 @@ impl std::fmt::Display for StatusKey {
 }
 
 impl OperationStub {
+    /// The operation's name in types: its `Operation` variant, and the prefix of its own types.
+    pub(super) fn type_name(&self) -> String {
+        pascal_name(&self.operation_id, "Operation")
+    }
+
+    pub(super) fn variant_ident(&self) -> Ident {
+        rust_ident(&self.type_name())
+    }
+
     pub(super) fn method_ident(&self) -> Ident {
-        rust_ident(&self.operation_id.to_snake_case())
+        snake_ident(&self.operation_id)
     }
 
     pub(super) fn response_ident(&self) -> Ident {
-        format_ident!("{}Response", self.operation_id.to_pascal_case())
+        format_ident!("{}Response", self.type_name())
     }
 
     pub(super) fn headers_ident(&self) -> Ident {
-        format_ident!("{}Headers", self.operation_id.to_pascal_case())
+        format_ident!("{}Headers", self.type_name())
     }
 
     pub(super) fn query_ident(&self) -> Ident {
-        format_ident!("{}Query", self.operation_id.to_pascal_case())
+        format_ident!("{}Query", self.type_name())
     }
 }
 

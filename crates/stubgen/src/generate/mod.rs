@@ -11,12 +11,13 @@
 
 use heck::ToPascalCase;
 use openapiv3::{Components, OpenAPI};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 mod bodies;
 mod ir;
 mod models;
+mod names;
 mod operations;
 mod router;
 #[cfg(test)]
@@ -26,6 +27,7 @@ mod types;
 use bodies::*;
 use ir::*;
 use models::*;
+use names::*;
 use operations::*;
 use router::*;
 use types::*;
@@ -133,7 +135,7 @@ pub(crate) fn generate_with(
     if options.derive_json_schema {
         models = json_schema::derive(models)?;
     }
-    let api_trait = Ident::new(api_trait, Span::call_site());
+    let api_trait = pascal_ident(api_trait, "Api");
     Ok(Stubs {
         models,
         operations: generate_operations(&operations, &api_trait),
@@ -213,30 +215,12 @@ fn doc_attrs(text: Option<&str>) -> TokenStream {
         .collect()
 }
 
-fn rust_ident(name: &str) -> Ident {
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
-        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe",
-        "use", "where", "while",
-    ];
-    if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        Ident::new(name, Span::call_site())
-    }
-}
-
 /// The Rust type named after a component: its name in PascalCase (`user` → `User`,
 /// `dataSetList` → `DataSetList`, `error-model` → `ErrorModel`), with `Schema` in front when it
-/// would not start with a letter. Deterministic, so a `$ref` finds the same type.
+/// would not start with a letter and behind a prelude name (`Result` → `ResultSchema`).
+/// Deterministic, so a `$ref` finds the same type.
 fn component_type(name: &str) -> Ident {
-    let converted = name.to_pascal_case();
-    if converted.starts_with(|c: char| c.is_alphabetic()) {
-        rust_ident(&converted)
-    } else {
-        rust_ident(&format!("Schema{converted}"))
-    }
+    pascal_ident(name, "Schema")
 }
 
 /// utoipa names a component after its Rust type; where the spec's name differs, `as` keeps the

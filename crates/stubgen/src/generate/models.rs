@@ -387,10 +387,7 @@ pub(super) fn string_enum(
                 "null in an enum",
             ));
         };
-        let mut name = value.to_lowercase().to_pascal_case();
-        if !name.starts_with(|c: char| c.is_alphabetic()) {
-            name = format!("Value{name}");
-        }
+        let name = pascal_name(&value.to_lowercase(), "Value");
         // Values that differ only in case or punctuation still get variants of their own.
         let mut unique = name.clone();
         let mut counter = 2;
@@ -472,7 +469,7 @@ pub(super) fn object_fields(
     }
     for (property, property_schema) in &object.properties {
         let property_pointer = pointer.join("properties").join(property);
-        let field_name = property.to_snake_case();
+        let field_name = snake_name(property);
         names.claim(&field_name, &property_pointer)?;
         let field = generate_field(
             property,

@@ -2,7 +2,6 @@
 //! query structs.
 
 use super::*;
-use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -270,7 +269,7 @@ pub(super) fn response_variant(
     let mut header_bindings = Vec::new();
     let mut header_inserts = Vec::new();
     for (name, ty, description) in &stub.headers {
-        let field = rust_ident(&name.to_snake_case());
+        let field = snake_ident(name);
         let doc = doc_attrs(description.as_deref());
         let lower = name.to_ascii_lowercase();
         header_fields.push(quote! { #doc #field: #ty, });
@@ -323,7 +322,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         let summary = doc_attrs(operation.summary.as_deref());
         let description = doc_attrs(operation.description.as_deref());
 
-        let variant = format_ident!("{}", operation.operation_id.to_pascal_case());
+        let variant = operation.variant_ident();
         let operation_id = &operation.operation_id;
         operation_variants.push(quote! { #[doc = #title] #variant, });
         operation_ids.push(quote! { Self::#variant => #operation_id, });
@@ -341,7 +340,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         let mut values: Vec<(Ident, TokenStream)> = Vec::new();
         for param in &operation.path_params {
             let ty = &param.ty;
-            values.push((rust_ident(&param.name.to_snake_case()), quote! { #ty }));
+            values.push((snake_ident(&param.name), quote! { #ty }));
         }
         for param in operation
             .query_params

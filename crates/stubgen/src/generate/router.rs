@@ -9,7 +9,6 @@
 //! `Allow`; and `OPTIONS` on a path that does not document it answers 204 with `Allow`.
 
 use super::*;
-use heck::ToSnakeCase;
 use openapiv3::{Components, ReferenceOr, SecurityScheme};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -258,7 +257,7 @@ pub(super) fn generate_handler(
         .as_ref()
         .map(|scheme| quote! { security((#scheme = [])), });
 
-    let operation_variant = format_ident!("{}", operation.operation_id.to_pascal_case());
+    let operation_variant = operation.variant_ident();
     // The request's parts are read in order; `steps` are the statements that read them.
     let mut steps = Vec::new();
     let mut arguments = Vec::new();
@@ -294,7 +293,7 @@ pub(super) fn generate_handler(
         let names = operation
             .path_params
             .iter()
-            .map(|param| rust_ident(&param.name.to_snake_case()))
+            .map(|param| snake_ident(&param.name))
             .collect::<Vec<_>>();
         let types = operation.path_params.iter().map(|param| &param.ty);
         // An unreadable path parameter is the path's fault (404), never the service's to word.

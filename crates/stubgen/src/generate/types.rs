@@ -1,7 +1,6 @@
 //! Inline schemas → Rust types, with the constraints the generated code checks and documents.
 
 use super::*;
-use heck::ToSnakeCase;
 use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -40,9 +39,9 @@ pub(super) fn default_fn(
     value: &serde_json::Value,
     hoisted: &mut Hoisted,
 ) -> String {
-    let name = format!("default_{}", hint.to_snake_case());
+    let name = snake_name(&format!("default_{hint}"));
     let function = rust_ident(&name);
-    let json: TokenStream = value.to_string().parse().expect("JSON text is Rust tokens");
+    let json = json_tokens(value);
     hoisted.items.push(quote! {
         /// The spec's default, for serde.
         #[doc(hidden)]
@@ -56,8 +55,55 @@ pub(super) fn default_fn(
 
 /// The utoipa attribute that documents a default.
 pub(super) fn default_attr(value: &serde_json::Value) -> TokenStream {
-    let json: TokenStream = value.to_string().parse().expect("JSON text is Rust tokens");
+    let json = json_tokens(value);
     quote! { #[schema(default = json!(#json))] }
+}
+
+/// `value` as the tokens `serde_json::json!` (and utoipa's `json!`) reads: strings as Rust
+/// string literals, so any JSON text is taken, control characters and all.
+fn json_tokens(value: &serde_json::Value) -> TokenStream {
+    use serde_json::Value;
+    match value {
+        Value::Null => quote! { null },
+        Value::Bool(flag) => quote! { #flag },
+        Value::Number(number) => {
+            if let Some(integer) = number.as_i64() {
+                let literal = proc_macro2::Literal::u64_unsuffixed(integer.unsigned_abs());
+                if integer < 0 {
+                    quote! { -#literal }
+                } else {
+                    quote! { #literal }
+                }
+            } else if let Some(integer) = number.as_u64() {
+                let literal = proc_macro2::Literal::u64_unsuffixed(integer);
+                quote! { #literal }
+            } else {
+                // JSON has no infinity nor NaN, which `f64_unsuffixed` refuses.
+                let float = number
+                    .as_f64()
+                    .filter(|float| float.is_finite())
+                    .unwrap_or_default();
+                let literal = proc_macro2::Literal::f64_unsuffixed(float.abs());
+                if float < 0.0 {
+                    quote! { -#literal }
+                } else {
+                    quote! { #literal }
+                }
+            }
+        }
+        Value::String(text) => quote! { #text },
+        Value::Array(items) => {
+            let items = items.iter().map(json_tokens);
+            quote! { [#(#items),*] }
+        }
+        Value::Object(members) => {
+            let members = members.iter().map(|(key, member)| {
+                let member = json_tokens(member);
+                quote! { #key: #member }
+            });
+            quote! { { #(#members),* } }
+        }
+    }
 }
 
 /// The constraints of an inline schema the generated code enforces and documents.
