@@ -172,6 +172,49 @@ pub fn range(
     Ok(())
 }
 
+/// A number's bounds, each `(bound, exclusive)`.
+pub fn number_range(
+    pointer: &str,
+    value: f64,
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+) -> Result<(), ValidationError> {
+    if value.is_nan() {
+        return broken(pointer, "must be a number".to_owned());
+    }
+    match min {
+        Some((min, true)) if value <= min => {
+            return broken(pointer, format!("must be more than {min}"));
+        }
+        Some((min, false)) if value < min => {
+            return broken(pointer, format!("must be at least {min}"));
+        }
+        _ => {}
+    }
+    match max {
+        Some((max, true)) if value >= max => {
+            return broken(pointer, format!("must be less than {max}"));
+        }
+        Some((max, false)) if value > max => {
+            return broken(pointer, format!("must be at most {max}"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `multipleOf`: `value / factor` is an integer, within what f64 can tell (`0.3` is a multiple
+/// of `0.1`).
+pub fn multiple_of(pointer: &str, value: f64, factor: f64) -> Result<(), ValidationError> {
+    let quotient = value / factor;
+    let tolerance = 1e-9 * quotient.abs().max(1.0);
+    if quotient.is_finite() && (quotient - quotient.round()).abs() <= tolerance {
+        Ok(())
+    } else {
+        broken(pointer, format!("must be a multiple of {factor}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +244,20 @@ mod tests {
         assert!(range("limit", 100, Some(1), Some(100)).is_ok());
         assert!(range("limit", 0, Some(1), Some(100)).is_err());
         assert!(range("limit", 101, Some(1), Some(100)).is_err());
+    }
+
+    #[test]
+    fn number_bounds_and_multiples() {
+        assert!(number_range("/x", 1.5, Some((1.5, false)), None).is_ok());
+        assert!(number_range("/x", 1.5, Some((1.5, true)), None).is_err());
+        assert!(number_range("/x", 2.0, None, Some((2.0, true))).is_err());
+        assert!(number_range("/x", 2.0, None, Some((2.0, false))).is_ok());
+        assert!(number_range("/x", f64::NAN, None, None).is_err());
+        assert!(multiple_of("/x", 0.3, 0.1).is_ok());
+        assert!(multiple_of("/x", 10.0, 2.5).is_ok());
+        assert!(multiple_of("/x", 10.1, 2.5).is_err());
+        assert!(multiple_of("/x", 9.0, 3.0).is_ok());
+        assert!(multiple_of("/x", 10.0, 3.0).is_err());
     }
 
     #[test]

@@ -164,12 +164,6 @@ pub(super) fn collect_operations(
         let ReferenceOr::Item(item) = item else {
             return Err(unsupported(&path_pointer, "a path item $ref"));
         };
-        if !item.parameters.is_empty() {
-            return Err(unsupported(
-                &path_pointer.join("parameters"),
-                "path-level parameters; declare them on each operation",
-            ));
-        }
         for (method, operation) in item.iter() {
             let pointer = path_pointer.join(method);
             let document = Document {
@@ -177,7 +171,38 @@ pub(super) fn collect_operations(
                 components,
                 options,
             };
-            let stub = collect_operation(&document, path, method, operation, &pointer, hoisted)?;
+            // Path-level parameters apply to every operation of the path, unless the operation
+            // declares one of the same name and location (OpenAPI 3.0 §4.7.9.1).
+            let mut parameters = Vec::new();
+            for (index, parameter) in operation.parameters.iter().enumerate() {
+                parameters.push((
+                    parameter,
+                    pointer.join("parameters").join(index.to_string()),
+                ));
+            }
+            let own = parameters
+                .iter()
+                .map(|(parameter, pointer)| {
+                    let (parameter, _) = resolve_parameter(parameter, components, pointer.clone())?;
+                    Ok(parameter_key(parameter))
+                })
+                .collect::<Result<Vec<_>, GenerateError>>()?;
+            for (index, parameter) in item.parameters.iter().enumerate() {
+                let inherited = path_pointer.join("parameters").join(index.to_string());
+                let (resolved, _) = resolve_parameter(parameter, components, inherited.clone())?;
+                if !own.contains(&parameter_key(resolved)) {
+                    parameters.push((parameter, inherited));
+                }
+            }
+            let stub = collect_operation(
+                &document,
+                path,
+                method,
+                operation,
+                &parameters,
+                &pointer,
+                hoisted,
+            )?;
             if let Some(previous) =
                 operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
             {
@@ -226,11 +251,25 @@ pub(super) struct Document<'a> {
     pub(super) options: Requirements,
 }
 
+/// A parameter's identity: its name and location.
+fn parameter_key(parameter: &Parameter) -> (String, &'static str) {
+    let (data, location) = match parameter {
+        Parameter::Path { parameter_data, .. } => (parameter_data, "path"),
+        Parameter::Query { parameter_data, .. } => (parameter_data, "query"),
+        Parameter::Header { parameter_data, .. } => (parameter_data, "header"),
+        Parameter::Cookie { parameter_data, .. } => (parameter_data, "cookie"),
+    };
+    (data.name.clone(), location)
+}
+
+/// An operation's intermediate representation; `parameters` are its own and those it inherits
+/// from its path, each with where it stands.
 pub(super) fn collect_operation(
     document: &Document<'_>,
     path: &str,
     method: &str,
     operation: &Operation,
+    parameters: &[(&ReferenceOr<Parameter>, Pointer)],
     pointer: &Pointer,
     hoisted: &mut Hoisted,
 ) -> Result<OperationStub, GenerateError> {
@@ -249,9 +288,9 @@ pub(super) fn collect_operation(
     let mut path_params = Vec::new();
     let mut query_params: Vec<QueryParam> = Vec::new();
     let mut header_params: Vec<QueryParam> = Vec::new();
-    for (index, parameter) in operation.parameters.iter().enumerate() {
-        let param_pointer = pointer.join("parameters").join(index.to_string());
-        let (parameter, param_pointer) = resolve_parameter(parameter, components, param_pointer)?;
+    for (parameter, param_pointer) in parameters {
+        let (parameter, param_pointer) =
+            resolve_parameter(parameter, components, param_pointer.clone())?;
         let (parameter_data, is_path, is_header) = match parameter {
             Parameter::Path { parameter_data, .. } => (parameter_data, true, false),
             Parameter::Query {

@@ -448,9 +448,21 @@ pub(super) fn object_fields(
             ));
         }
     }
-    // Members beyond the properties, when their schema is given, are kept in a map flattened
-    // into the struct. (`true`, `false` or absent: unknown members are ignored when read.)
-    if let Some(openapiv3::AdditionalProperties::Schema(extra)) = &object.additional_properties {
+    // Members beyond the properties, when the schema allows them (`true` or a schema), are kept
+    // in a map flattened into the struct. (`false` or absent: unknown members are ignored.)
+    let any_value = || {
+        Box::new(ReferenceOr::Item(Schema {
+            schema_data: Default::default(),
+            schema_kind: SchemaKind::Any(Default::default()),
+        }))
+    };
+    let extra = match &object.additional_properties {
+        Some(openapiv3::AdditionalProperties::Schema(extra)) => Some(extra.clone()),
+        Some(openapiv3::AdditionalProperties::Any(true)) => Some(any_value()),
+        _ => None,
+    };
+    if let Some(extra) = extra {
+        let extra = &extra;
         let extra_pointer = pointer.join("additionalProperties");
         let map = Schema {
             schema_data: Default::default(),

@@ -119,6 +119,11 @@ pub(super) struct Constraints {
     pub(super) unique_items: bool,
     /// An integer `enum`: the values allowed.
     pub(super) allowed: Vec<i64>,
+    /// A number's bounds: the bound, and whether it is exclusive.
+    pub(super) number_minimum: Option<(f64, bool)>,
+    pub(super) number_maximum: Option<(f64, bool)>,
+    /// `multipleOf`, of a number or an integer.
+    pub(super) multiple_of: Option<f64>,
     /// The constraints of each item of an array.
     pub(super) items: Option<Box<Constraints>>,
 }
@@ -134,6 +139,9 @@ impl Constraints {
             && self.max_items.is_none()
             && !self.unique_items
             && self.allowed.is_empty()
+            && self.number_minimum.is_none()
+            && self.number_maximum.is_none()
+            && self.multiple_of.is_none()
             && self.items.is_none()
     }
 
@@ -164,6 +172,19 @@ impl Constraints {
         }
         if let Some(max) = self.maximum {
             attrs.push(quote! { maximum = #max });
+        }
+        match self.number_minimum {
+            Some((min, false)) => attrs.push(quote! { minimum = #min }),
+            Some((min, true)) => attrs.push(quote! { exclusive_minimum = #min }),
+            None => {}
+        }
+        match self.number_maximum {
+            Some((max, false)) => attrs.push(quote! { maximum = #max }),
+            Some((max, true)) => attrs.push(quote! { exclusive_maximum = #max }),
+            None => {}
+        }
+        if let Some(factor) = self.multiple_of {
+            attrs.push(quote! { multiple_of = #factor });
         }
         // utoipa has no `uniqueItems`; it is checked all the same.
         if let Some(min) = self.min_items {
@@ -227,6 +248,22 @@ impl Constraints {
             checks.push(
                 quote! { ::stubgen_runtime::validate::range(#pointer, i128::from(*value), #min, #max)?; },
             );
+        }
+        if self.number_minimum.is_some() || self.number_maximum.is_some() {
+            let bound = |bound: Option<(f64, bool)>| match bound {
+                Some((bound, exclusive)) => quote! { Some((#bound, #exclusive)) },
+                None => quote! { None },
+            };
+            let (min, max) = (bound(self.number_minimum), bound(self.number_maximum));
+            checks.push(quote! {
+                ::stubgen_runtime::validate::number_range(#pointer, f64::from(*value), #min, #max)?;
+            });
+        }
+        if let Some(factor) = self.multiple_of {
+            // `as`: an integer of any width, or a number; f64 holds what a bound can tell apart.
+            checks.push(quote! {
+                ::stubgen_runtime::validate::multiple_of(#pointer, *value as f64, #factor)?;
+            });
         }
         if self.min_items.is_some() || self.max_items.is_some() {
             let (min, max) = (option(self.min_items), option(self.max_items));
@@ -414,8 +451,11 @@ pub(super) fn inline_type(
             })
         }
         SchemaKind::Type(Type::Integer(integer)) => {
-            if integer.multiple_of.is_some() {
-                return Err(unsupported(pointer, "integer multipleOf"));
+            if integer.multiple_of.is_some_and(|factor| factor <= 0) {
+                return Err(invalid(
+                    &pointer.join("multipleOf"),
+                    "a multipleOf that is not positive",
+                ));
             }
             let allowed = integer
                 .enumeration
@@ -441,18 +481,19 @@ pub(super) fn inline_type(
             let constraints = Constraints {
                 minimum: integer.minimum.map(|min| {
                     if integer.exclusive_minimum {
-                        min + 1
+                        min.saturating_add(1)
                     } else {
                         min
                     }
                 }),
                 maximum: integer.maximum.map(|max| {
                     if integer.exclusive_maximum {
-                        max - 1
+                        max.saturating_sub(1)
                     } else {
                         max
                     }
                 }),
+                multiple_of: integer.multiple_of.map(|factor| factor as f64),
                 allowed,
                 ..Constraints::default()
             };
@@ -464,19 +505,35 @@ pub(super) fn inline_type(
             })
         }
         SchemaKind::Type(Type::Number(number)) => {
-            if number.minimum.is_some()
-                || number.maximum.is_some()
-                || number.multiple_of.is_some()
-                || !number.enumeration.is_empty()
+            if !number.enumeration.is_empty() {
+                return Err(unsupported(pointer, "a number enum"));
+            }
+            if number
+                .multiple_of
+                .is_some_and(|factor| factor.is_nan() || factor <= 0.0)
             {
-                return Err(unsupported(pointer, "number constraints or enum"));
+                return Err(invalid(
+                    &pointer.join("multipleOf"),
+                    "a multipleOf that is not positive",
+                ));
             }
-            match &number.format {
-                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => {
-                    plain(quote! { f32 })
-                }
-                _ => plain(quote! { f64 }),
-            }
+            let finite = |bound: Option<f64>| bound.filter(|bound| bound.is_finite());
+            let constraints = Constraints {
+                number_minimum: finite(number.minimum).map(|min| (min, number.exclusive_minimum)),
+                number_maximum: finite(number.maximum).map(|max| (max, number.exclusive_maximum)),
+                multiple_of: number.multiple_of,
+                ..Constraints::default()
+            };
+            let ty = match &number.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => quote! { f32 },
+                _ => quote! { f64 },
+            };
+            Ok(InlineType {
+                ty,
+                format: None,
+                constraints,
+                validates_nested: false,
+            })
         }
         SchemaKind::Type(Type::Boolean(boolean)) => {
             if !boolean.enumeration.is_empty() {

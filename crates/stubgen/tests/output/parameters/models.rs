@@ -34,3 +34,13 @@ pub enum GetPartTenant {
 }
 /// The enum itself is the only constraint, and serde enforces it.
 impl ::stubgen_runtime::Validate for GetPartTenant {}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct GetItemResponse200(pub Vec<crate::models::Part>);
+impl ::stubgen_runtime::Validate for GetItemResponse200 {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        let value = &self.0;
+        ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(""))?;
+        Ok(())
+    }
+}

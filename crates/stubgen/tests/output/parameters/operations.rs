@@ -6,12 +6,18 @@
 pub enum Operation {
     /// `GET /items/{itemId}/parts/{partId}`
     GetPart,
+    /// `GET /items/{itemId}`
+    GetItem,
+    /// `DELETE /items/{itemId}`
+    DeleteItem,
 }
 impl Operation {
     /// The operationId.
     pub fn id(self) -> &'static str {
         match self {
             Self::GetPart => "getPart",
+            Self::GetItem => "getItem",
+            Self::DeleteItem => "deleteItem",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -66,6 +72,22 @@ pub trait Api: Send + Sync + 'static {
         x_budget: Option<i32>,
         tenant: crate::models::GetPartTenant,
     ) -> impl std::future::Future<Output = GetPartResponse> + Send;
+    ///
+    ///
+    /// `GET /items/{itemId}`
+    fn get_item(
+        &self,
+        item_id: String,
+        verbose: Option<String>,
+    ) -> impl std::future::Future<Output = GetItemResponse> + Send;
+    ///
+    ///
+    /// `DELETE /items/{itemId}`
+    fn delete_item(
+        &self,
+        item_id: String,
+        verbose: Option<bool>,
+    ) -> impl std::future::Future<Output = DeleteItemResponse> + Send;
 }
 /// The query parameters of `getPart`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -139,6 +161,72 @@ impl axum::response::IntoResponse for GetPartResponse {
     }
 }
 impl From<ApiError> for GetPartResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+/// The query parameters of `getItem`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetItemQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verbose: Option<String>,
+}
+impl ::stubgen_runtime::Validate for GetItemQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+/// Every documented response of `getItem`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetItemResponse {
+    /// 200: The item's parts.
+    Ok(crate::models::GetItemResponse200),
+    /// A shared error response (see [`ApiError`]).
+    Error(ApiError),
+}
+impl axum::response::IntoResponse for GetItemResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+impl From<ApiError> for GetItemResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+/// The query parameters of `deleteItem`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeleteItemQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verbose: Option<bool>,
+}
+impl ::stubgen_runtime::Validate for DeleteItemQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+/// Every documented response of `deleteItem`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeleteItemResponse {
+    /// 204: Deleted.
+    NoContent,
+    /// A shared error response (see [`ApiError`]).
+    Error(ApiError),
+}
+impl axum::response::IntoResponse for DeleteItemResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::NoContent => axum::http::StatusCode::NO_CONTENT.into_response(),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+impl From<ApiError> for DeleteItemResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }

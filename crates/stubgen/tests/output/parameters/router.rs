@@ -15,6 +15,15 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "GET, HEAD, OPTIONS",
             ),
         )
+        .route(
+            "/items/{itemId}",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new()
+                    .get(get_item::<T>)
+                    .delete(delete_item::<T>),
+                "GET, HEAD, DELETE, OPTIONS",
+            ),
+        )
         .with_state(api)
 }
 /// The OpenAPI document of the routes: every operation's annotations, the components
@@ -25,7 +34,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(get_part),
+    paths(get_part, get_item, delete_item),
     components(schemas(crate::models::Part, crate::models::Problem))
 )]
 pub struct ApiDoc;
@@ -135,4 +144,109 @@ pub async fn get_part<T: crate::operations::Api>(
         )
         .await,
     )
+}
+#[utoipa::path(
+    get,
+    path = "/items/{itemId}",
+    operation_id = "getItem",
+    tags = [],
+    params(("itemId" = String, Path), ("verbose" = Option<String>, Query)),
+    responses(
+        (
+            status = 200,
+            description = "The item's parts.",
+            body = crate::models::GetItemResponse200,
+            content_type = "application/json"
+        ),
+        (
+            status = 400,
+            description = "Something is wrong with the request.",
+            body = crate::models::Problem,
+            content_type = "application/json"
+        ),
+        (
+            status = 404,
+            description = "Something is wrong with the request.",
+            body = crate::models::Problem,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn get_item<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetItem;
+    let (mut parts, _) = request.into_parts();
+    let ::stubgen_runtime::PathParams((item_id,)) = match <::stubgen_runtime::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
+        crate::operations::GetItemQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+        }
+    };
+    axum::response::IntoResponse::into_response(api.get_item(item_id, query.verbose).await)
+}
+#[utoipa::path(
+    delete,
+    path = "/items/{itemId}",
+    operation_id = "deleteItem",
+    tags = [],
+    params(("itemId" = String, Path), ("verbose" = Option<bool>, Query)),
+    responses(
+        (status = 204, description = "Deleted."),
+        (
+            status = 400,
+            description = "Something is wrong with the request.",
+            body = crate::models::Problem,
+            content_type = "application/json"
+        ),
+        (
+            status = 404,
+            description = "Something is wrong with the request.",
+            body = crate::models::Problem,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn delete_item<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::DeleteItem;
+    let (mut parts, _) = request.into_parts();
+    let ::stubgen_runtime::PathParams((item_id,)) = match <::stubgen_runtime::PathParams<
+        (String,),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+    };
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
+        crate::operations::DeleteItemQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+        }
+    };
+    axum::response::IntoResponse::into_response(api.delete_item(item_id, query.verbose).await)
 }

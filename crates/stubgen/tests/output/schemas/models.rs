@@ -67,9 +67,18 @@ pub struct Pet {
     #[serde(rename = "adoptedAt")]
     #[schema(required = true)]
     pub adopted_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[schema(exclusive_minimum = 0f64, maximum = 250.5f64)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub weight: Option<f64>,
+    #[schema(multiple_of = 0.5f64)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub score: Option<f32>,
+    #[schema(minimum = 0i64, multiple_of = 2f64)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub litter: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub friends: Option<Vec<crate::models::Kind>>,
@@ -78,9 +87,37 @@ impl ::stubgen_runtime::Validate for Pet {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         ::stubgen_runtime::Validate::validate(&self.new_pet)?;
+        if let Some(value) = &self.weight {
+            ::stubgen_runtime::validate::number_range(
+                "/weight",
+                f64::from(*value),
+                Some((0f64, true)),
+                Some((250.5f64, false)),
+            )?;
+        }
+        if let Some(value) = &self.score {
+            ::stubgen_runtime::validate::multiple_of("/score", *value as f64, 0.5f64)?;
+        }
+        if let Some(value) = &self.litter {
+            ::stubgen_runtime::validate::range("/litter", i128::from(*value), Some(0i128), None)?;
+            ::stubgen_runtime::validate::multiple_of("/litter", *value as f64, 2f64)?;
+        }
         if let Some(value) = &self.friends {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/friends"))?;
         }
+        Ok(())
+    }
+}
+/// Known members, and any others kept as they came.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Annotated {
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
+    pub label: String,
+}
+impl ::stubgen_runtime::Validate for Annotated {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

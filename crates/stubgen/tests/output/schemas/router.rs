@@ -30,6 +30,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::models::Kind,
         crate::models::NewPet,
         crate::models::Pet,
+        crate::models::Annotated,
         crate::models::Problem
     ))
 )]
