@@ -138,6 +138,12 @@ impl SessionService {
         }
     }
 
+    /// The rate limiter the service charges, when limits are on: the rest of the HTTP surface
+    /// charges the same budgets.
+    pub fn limiter(&self) -> Option<Arc<RateLimiter>> {
+        self.limiter.clone()
+    }
+
     async fn cursors(&self) -> Result<&Cursors, StoreError> {
         self.cursors
             .get_or_try_init(|| Cursors::load(self.store.as_ref()))

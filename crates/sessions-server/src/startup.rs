@@ -26,6 +26,7 @@ use tracing::Level;
 use crate::{
     edge::{self, EdgeLimits},
     purge::{self, Retention},
+    rate_limit::{self, RateLimiter},
     service::{Policy, SessionService},
     store::Store,
 };
@@ -51,24 +52,47 @@ pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
 pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
     // Authentication and rate limiting run in the service's hook, which the generated handlers
     // call before reading anything else of a request.
-    sessions_api::router(Arc::new(SessionService::new(store, policy)))
+    let service = Arc::new(SessionService::new(store, policy));
+    // An unknown route or method is an unauthenticated request like any other: its client
+    // network pays for it, so it cannot be flooded for free.
+    let limiter = service.limiter();
+    let not_found = {
+        let limiter = limiter.clone();
+        move |request: Request| async move {
+            charged(
+                limiter.as_deref(),
+                &request,
+                StatusCode::NOT_FOUND,
+                "Not found",
+            )
+        }
+    };
+    let method_not_allowed = move |request: Request| async move {
+        charged(
+            limiter.as_deref(),
+            &request,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+        )
+    };
+    sessions_api::router(service)
+        .route_layer(axum::middleware::from_fn(record_route))
         .route("/openapi.json", get(|| async { Json(SPEC_JSON.clone()) }))
-        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
         .merge(docs_page())
-        .fallback(|| async { sessions_api::error_reply(StatusCode::NOT_FOUND, "Not found") })
-        .method_not_allowed_fallback(|| async { sessions_api::error_reply(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed") })
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let request_id = request
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-        })
-        .on_response(DefaultOnResponse::new().level(Level::INFO))
-        .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         // Session data must not be cached, nor a body sniffed into another type.
         .layer(SetResponseHeaderLayer::overriding(
@@ -81,6 +105,71 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         ))
         // Outermost: a client's id reaches the logs and the echo only if it is a short token.
         .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+}
+
+/// The most of a request's path a log line holds; the rest is cut, and the cut marked.
+const LOGGED_PATH_BYTES: usize = 256;
+/// The most of a request's method a log line holds (a method is any token a client makes up).
+const LOGGED_METHOD_BYTES: usize = 16;
+
+/// The span every log line of a request carries: its method and path, cut to a few hundred
+/// bytes so no client sizes a log line, its request id (at most 64 plain characters), and,
+/// once routed, the route's template.
+fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %cut(request.method().as_str(), LOGGED_METHOD_BYTES),
+        path = %cut(request.uri().path(), LOGGED_PATH_BYTES),
+        route = tracing::field::Empty,
+        request_id,
+    )
+}
+
+/// `text` whole when it holds at most `limit` bytes; else its first `limit` bytes (on a
+/// character boundary) and a mark that says how long it was.
+fn cut(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= limit {
+        return text.into();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…(cut, {} bytes)", &text[..end], text.len()).into()
+}
+
+/// Records the route's template (`/sessions/{id}/revoke`) in the request's span.
+async fn record_route(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    if let Some(route) = request.extensions().get::<axum::extract::MatchedPath>() {
+        tracing::Span::current().record("route", route.as_str());
+    }
+    next.run(request).await
+}
+
+/// A refusal answered outside the API's operations (unknown route, wrong method), after
+/// charging the client's network like any unauthenticated request: 429 once it is over budget.
+fn charged(
+    limiter: Option<&RateLimiter>,
+    request: &Request,
+    status: StatusCode,
+    message: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let (Some(limiter), Some(ip)) = (limiter, peer)
+        && let Err(wait) = limiter.charge_ip(ip)
+    {
+        return rate_limit::too_many_requests(wait).into_response();
+    }
+    sessions_api::error_reply(status, message)
 }
 
 /// `/docs`: Swagger UI over the checked-in spec, served from files compiled into the binary, so

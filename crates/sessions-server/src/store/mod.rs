@@ -382,43 +382,36 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError>
     }
 }
 
-/// `url` with every password replaced by `***` (in the authority, and in query parameters such
-/// as `password` or `sslpassword`), fit for logs and error messages.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+/// What a database URL that cannot be parsed is shown as: nothing of it, since where its
+/// password starts and ends cannot be told.
+pub const UNPARSABLE_URL: &str = "<the database URL, not shown: it cannot be parsed>";
+
+/// `url` with every password replaced by `***`, fit for logs and error messages: the userinfo's
+/// password, and every query parameter whose key, once percent-decoded, names a password
+/// (`password`, `sslpassword`, `pass%77ord`). Read with a real URL parser, so a password holding
+/// `/`, `?`, `#` or `@` is never mistaken for the host or the path; a URL that does not parse is
+/// not shown at all. A fragment is dropped: no driver reads one.
+pub fn redact_password(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return UNPARSABLE_URL.to_owned();
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => authority.to_owned(),
-        },
-        None => authority.to_owned(),
-    };
-    let path = match path.split_once('?') {
-        Some((before, query)) => {
-            let (query, fragment) = query
-                .split_once('#')
-                .map_or((query, None), |(q, f)| (q, Some(f)));
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
-                        format!("{key}=***")
-                    }
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            let fragment = fragment
-                .map(|fragment| format!("#{fragment}"))
-                .unwrap_or_default();
-            format!("{before}?{}{fragment}", query.join("&"))
+    if url.password().is_some() && url.set_password(Some("***")).is_err() {
+        return UNPARSABLE_URL.to_owned();
+    }
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    if !pairs.is_empty() {
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        for (key, value) in &pairs {
+            if key.to_ascii_lowercase().contains("password") {
+                query.append_pair(key, "***");
+            } else {
+                query.append_pair(key, value);
+            }
         }
-        None => path.to_owned(),
-    };
-    format!("{scheme}://{authority}{path}")
+    }
+    url.set_fragment(None);
+    url.to_string()
 }
 
 #[cfg(test)]
@@ -439,12 +432,36 @@ mod tests {
             redact_password("sqlite://sessions.db"),
             "sqlite://sessions.db"
         );
-        assert_eq!(redact_password("not a url"), "not a url");
+        assert_eq!(redact_password("not a url"), super::UNPARSABLE_URL);
         assert_eq!(
             redact_password(
                 "postgres://db/sessions?user=app&password=s3cret&sslpassword=k3y&sslmode=verify-full"
             ),
             "postgres://db/sessions?user=app&password=***&sslpassword=***&sslmode=verify-full"
+        );
+        // A password with `/`, `?` or `#` in it ends the authority for a naive split, and
+        // leaked whole; a parser takes the URL apart as the driver does, or refuses it.
+        for leaky in [
+            "postgres://app:S3cr/3tPw@host/db",
+            "postgres://app:S3cr?3tPw@host/db",
+            "postgres://app:S3cr#3tPw@host/db",
+        ] {
+            let shown = redact_password(leaky);
+            assert!(!shown.contains("3tPw"), "{leaky} shown as {shown}");
+        }
+        // Encoded, they are a URL, and only the password is masked.
+        assert_eq!(
+            redact_password("postgres://app:S3cr%2F3t%3FPw%23@host:5432/db"),
+            "postgres://app:***@host:5432/db"
+        );
+        // A query key is judged once decoded, as the driver decodes it.
+        let shown = redact_password("postgres://host/db?pass%77ord=S3cr3t&sslmode=require");
+        assert!(!shown.contains("S3cr3t"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
+        let shown = redact_password("postgres://host/db?SSLPassword=k3y#frag-S3cr3t");
+        assert!(
+            !shown.contains("k3y") && !shown.contains("S3cr3t"),
+            "{shown}"
         );
     }
 }
