@@ -387,3 +387,56 @@ async fn concurrent_guesses_from_one_ip_cannot_overrun_its_budget() {
         "{statuses:?}"
     );
 }
+
+/// The head limit (64 KiB) holds however the head's bytes arrive: in one write, or in many.
+#[tokio::test]
+async fn a_head_over_the_limit_gets_431_however_it_is_split() {
+    let app = TestApp::spawn().await;
+    let server = app.server_address;
+    let head = |padding: usize| {
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: test\r\nX-Padding: {}\r\n\r\n",
+            "p".repeat(padding)
+        )
+    };
+    let status_of = |answer: Option<String>| {
+        answer
+            .and_then(|answer| answer.lines().next().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    // 114 KB in one write: refused (it was accepted before), in the error shape.
+    let mut stream = connect_from(loopback(1), server).await;
+    stream
+        .write_all(head(114_000).as_bytes())
+        .await
+        .expect("the head is sent");
+    let answer = read_answer(&mut stream).await;
+    let shown = answer.clone().unwrap_or_default();
+    assert!(status_of(answer).contains(" 431 "), "{shown}");
+    assert!(shown.contains(r#""success":false"#), "{shown}");
+    // The same head in 1 KB writes: refused as well (hyper's own buffer limit).
+    let mut stream = connect_from(loopback(2), server).await;
+    for chunk in head(114_000).as_bytes().chunks(1024) {
+        if stream.write_all(chunk).await.is_err() {
+            break; // refused and closed before the whole head arrived
+        }
+    }
+    let answer = closed_within(&mut stream, PROMPTLY)
+        .await
+        .unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+    // Just over the limit in one write: refused; just under it: served.
+    let overhead = head(0).len();
+    let mut stream = connect_from(loopback(3), server).await;
+    stream
+        .write_all(head(64 * 1024 - overhead + 1).as_bytes())
+        .await
+        .expect("the head is sent");
+    assert!(status_of(read_answer(&mut stream).await).contains(" 431 "));
+    let mut stream = connect_from(loopback(4), server).await;
+    stream
+        .write_all(head(60 * 1024).as_bytes())
+        .await
+        .expect("the head is sent");
+    assert!(status_of(read_answer(&mut stream).await).contains(" 200 "));
+}

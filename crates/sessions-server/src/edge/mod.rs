@@ -212,6 +212,19 @@ async fn handle(
     limits: Arc<EdgeLimits>,
 ) -> Result<Response<TrackedBody<Body>>, std::convert::Infallible> {
     let in_flight = clock.request_started();
+    // hyper refuses a head that outgrows its buffer while arriving; one that arrives whole in a
+    // single read is parsed all the same, whatever its size. Its parsed size decides, so the
+    // limit does not depend on how the bytes were split.
+    if head_size(&request) > MAX_HEAD_BYTES {
+        let mut response = sessions_api::error_reply(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request header fields too large",
+        );
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return Ok(response.map(|body| TrackedBody::new(body, in_flight)));
+    }
     let client = if limits.trusted_proxies.is_empty() {
         peer
     } else {
@@ -236,6 +249,27 @@ async fn handle(
         response
     };
     Ok(response.map(|body| TrackedBody::new(body, in_flight)))
+}
+
+/// The size of a request's head as its canonical bytes: `METHOD target HTTP/1.1\r\n`, each
+/// `name: value\r\n`, and the closing `\r\n`. What a client sends is at least this long (it
+/// may add optional whitespace, never remove anything).
+fn head_size<B>(request: &Request<B>) -> usize {
+    let uri = request.uri();
+    let target = uri.scheme_str().map_or(0, |scheme| scheme.len() + 3)
+        + uri
+            .authority()
+            .map_or(0, |authority| authority.as_str().len())
+        + uri
+            .path_and_query()
+            .map_or(0, |target| target.as_str().len());
+    let request_line = request.method().as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + 2 + value.len() + 2)
+        .sum();
+    request_line + headers + 2
 }
 
 /// The answer to a request whose body missed its deadline: 408 in the error shape, keeping the
