@@ -135,7 +135,7 @@ fn caps_only(max_connections: usize, max_connections_per_ip: usize) -> EdgeLimit
 }
 
 #[tokio::test]
-async fn connections_over_the_caps_are_closed_at_once_and_open_ones_keep_their_answers() {
+async fn over_a_cap_an_idle_connection_is_reclaimed_and_a_busy_one_never() {
     let app = TestApp::spawn_with_edge(Policy::default(), caps_only(6, 3)).await;
     let server = app.server_address;
     let token = app.issue("alice", "Laptop").await.token;
@@ -145,17 +145,25 @@ async fn connections_over_the_caps_are_closed_at_once_and_open_ones_keep_their_a
 
     // One client fills its per-IP cap with a slow head, a slow body and an idle keep-alive.
     let attacker = loopback(2);
-    let _held = [
+    let mut held = [
         slow_header(attacker, server).await,
         slow_body(attacker, server, &token).await,
         idle(attacker, server).await,
     ];
-    let mut over_ip_cap = connect_from(attacker, server).await;
-    let refused = closed_within(&mut over_ip_cap, PROMPTLY).await;
+    // Over the per-IP cap its own idle connection gives its slot back: the newcomer is served,
+    // the idle one closed. The slow head and body are busy, never reclaimed.
+    let mut newcomer = connect_from(attacker, server).await;
+    let answer = healthz(&mut newcomer).await;
+    assert!(
+        answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "{answer:?}"
+    );
     assert_eq!(
-        refused.as_deref(),
+        closed_within(&mut held[2], PROMPTLY).await.as_deref(),
         Some(""),
-        "over the per-IP cap: closed at once, unanswered"
+        "the idle one is closed, unanswered"
     );
 
     // Another client is still served at once.
@@ -168,26 +176,102 @@ async fn connections_over_the_caps_are_closed_at_once_and_open_ones_keep_their_a
         "{answer:?}"
     );
 
-    // The last slot goes; then nobody new gets in, quickly told so.
+    // The last slot goes; over the total cap, the network holding the most (the attacker's
+    // three) gives back its idle one: the newcomer's, now between requests.
     let _last = idle(loopback(4), server).await;
     let mut over_total_cap = connect_from(loopback(5), server).await;
+    let answer = healthz(&mut over_total_cap).await;
+    assert!(
+        answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "{answer:?}"
+    );
+    assert_eq!(
+        closed_within(&mut newcomer, PROMPTLY).await.as_deref(),
+        Some(""),
+        "the attacker's idle connection made room"
+    );
+
+    // The user's connection, from a network holding one, kept its slot.
+    let answer = healthz(&mut user).await;
+    assert!(
+        answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn over_a_cap_with_nothing_idle_a_connection_is_closed_at_once() {
+    let app = TestApp::spawn_with_edge(Policy::default(), caps_only(2, 2)).await;
+    let server = app.server_address;
+    let _busy = [
+        slow_header(loopback(2), server).await,
+        slow_header(loopback(3), server).await,
+    ];
+    let mut over_total_cap = connect_from(loopback(4), server).await;
     assert_eq!(
         closed_within(&mut over_total_cap, PROMPTLY)
             .await
             .as_deref(),
         Some(""),
-        "over the total cap: closed at once"
+        "over the total cap, nothing to reclaim: closed at once"
     );
+}
 
-    // The connections already open keep their answers.
-    for connection in [&mut user, &mut other] {
-        let answer = healthz(connection).await;
-        assert!(
-            answer
-                .as_deref()
-                .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
-            "{answer:?}"
-        );
+/// The slot-holding attack: a few networks hold every slot with kept-alive connections, each
+/// sending a request now and then, and reconnecting when closed. A new client, from another
+/// address or from an attacking one, is still served within a second, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_few_networks_holding_every_slot_cannot_lock_new_clients_out() {
+    const NETWORKS: u8 = 4;
+    const PER_NETWORK: usize = 8;
+    let app = TestApp::spawn_with_edge(
+        Policy {
+            rate_limits: None,
+            ..Policy::default()
+        },
+        caps_only(usize::from(NETWORKS) * PER_NETWORK, PER_NETWORK),
+    )
+    .await;
+    let server = app.server_address;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut attackers = Vec::new();
+    for network in 0..NETWORKS {
+        for _ in 0..PER_NETWORK {
+            let mut stream = idle(loopback(10 + network), server).await;
+            let stop = stop.clone();
+            attackers.push(tokio::spawn(async move {
+                // A request every 2 s; a new connection when this one is closed.
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    if healthz(&mut stream).await.is_none() {
+                        stream = connect_from(loopback(10 + network), server).await;
+                    }
+                }
+            }));
+        }
+    }
+    for round in 0..6_u8 {
+        for client in [loopback(100 + round), loopback(10)] {
+            let started = Instant::now();
+            let mut stream = connect_from(client, server).await;
+            let answer = healthz(&mut stream).await;
+            assert!(
+                answer
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+                "round {round}, client {client}: {answer:?} after {:?}",
+                started.elapsed()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.abort();
     }
 }
 

@@ -1,31 +1,65 @@
-//! Caps on open connections: in total, and per client network. A connection over either cap is
-//! closed at once, so the ones already open keep their answers.
+//! Caps on open connections: in total, and per client network. When a cap is reached, idle
+//! connections are reclaimed before a new one is refused, as nginx and Envoy's overload manager
+//! do: from the client network holding the most connections, the longest idle first (for the
+//! per-network cap, the network's own). A connection over a cap with nothing idle to reclaim is
+//! closed at once, so the ones already open keep their answers. Under pressure (three quarters
+//! of the slots taken) the idle timeout is shortened.
 
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::clock::ConnectionClock;
 use crate::rate_limit::client_network;
 
-/// Counts open connections against the two caps.
+/// Counts open connections against the two caps, and knows each one's clock.
 #[derive(Debug)]
 pub struct ConnectionCaps {
     total: Arc<Semaphore>,
     max_total: usize,
     max_per_network: usize,
-    per_network: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    shared: Arc<Shared>,
+    pressure: Arc<AtomicBool>,
+}
+
+/// What the slots give back when dropped.
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled whenever a slot is given back.
+    freed: Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    per_network: HashMap<IpAddr, usize>,
+    open: HashMap<u64, Open>,
+    next_id: u64,
+}
+
+/// An open connection: its client network (`None` for a trusted proxy), and its clock.
+#[derive(Debug)]
+struct Open {
+    network: Option<IpAddr>,
+    clock: Arc<ConnectionClock>,
 }
 
 /// One open connection's place under the caps, given back when dropped.
 #[derive(Debug)]
 pub struct ConnectionSlot {
-    _total: OwnedSemaphorePermit,
+    /// Given back in `drop`, before the waiters are told.
+    total: Option<OwnedSemaphorePermit>,
+    id: u64,
     network: Option<IpAddr>,
-    per_network: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    shared: Arc<Shared>,
 }
 
 /// Which cap refused a connection.
@@ -41,35 +75,133 @@ impl ConnectionCaps {
             total: Arc::new(Semaphore::new(max_total)),
             max_total,
             max_per_network,
-            per_network: Arc::default(),
+            shared: Arc::default(),
+            pressure: Arc::default(),
         }
     }
 
-    /// A slot for a connection from `peer`. Peers in `exempt` (trusted proxies, which carry
-    /// many clients) count only against the total.
-    pub fn admit(&self, peer: IpAddr, exempt: bool) -> Result<ConnectionSlot, Refusal> {
+    /// The flag every connection's clock reads: whether slots are short.
+    pub fn pressure(&self) -> Arc<AtomicBool> {
+        self.pressure.clone()
+    }
+
+    /// A slot for a connection from `peer`, timed by `clock`. Peers in `exempt` (trusted
+    /// proxies, which carry many clients) count only against the total.
+    pub fn admit(
+        &self,
+        peer: IpAddr,
+        exempt: bool,
+        clock: &Arc<ConnectionClock>,
+    ) -> Result<ConnectionSlot, Refusal> {
         let total = self
             .total
             .clone()
             .try_acquire_owned()
             .map_err(|_| Refusal::Total)?;
-        let network = if exempt {
-            None
-        } else {
-            let network = client_network(peer);
-            let mut counts = self.per_network.lock().expect("never poisoned");
-            let count = counts.entry(network).or_default();
-            if *count >= self.max_per_network {
-                return Err(Refusal::PerNetwork);
+        let network = (!exempt).then(|| client_network(peer));
+        let id = {
+            let mut state = self.shared.state.lock().expect("never poisoned");
+            if let Some(network) = network {
+                let count = state.per_network.entry(network).or_default();
+                if *count >= self.max_per_network {
+                    return Err(Refusal::PerNetwork);
+                }
+                *count += 1;
             }
-            *count += 1;
-            Some(network)
+            state.next_id += 1;
+            let id = state.next_id;
+            state.open.insert(
+                id,
+                Open {
+                    network,
+                    clock: clock.clone(),
+                },
+            );
+            id
         };
+        self.update_pressure();
         Ok(ConnectionSlot {
-            _total: total,
+            total: Some(total),
+            id,
             network,
-            per_network: self.per_network.clone(),
+            shared: self.shared.clone(),
         })
+    }
+
+    /// After `refusal`, asks the idle connection whose slot the newcomer from `peer` should
+    /// have to close: for the per-network cap, the network's own longest idle; for the total,
+    /// the longest idle of the network holding the most connections. Whether one was asked.
+    pub fn reclaim_for(&self, peer: IpAddr, exempt: bool, refusal: Refusal) -> bool {
+        let state = self.shared.state.lock().expect("never poisoned");
+        let idle = state
+            .open
+            .values()
+            .filter_map(|open| Some((open.network, open.clock.idle_since()?, &open.clock)));
+        let victim = match refusal {
+            Refusal::PerNetwork => {
+                let network = (!exempt).then(|| client_network(peer));
+                idle.filter(|(candidate, _, _)| *candidate == network)
+                    .min_by_key(|(_, since, _)| *since)
+            }
+            Refusal::Total => {
+                let holding = |network: Option<IpAddr>| match network {
+                    Some(network) => state.per_network.get(&network).copied().unwrap_or(0),
+                    None => state
+                        .open
+                        .values()
+                        .filter(|open| open.network.is_none())
+                        .count(),
+                };
+                idle.max_by_key(|(network, since, _)| {
+                    (holding(*network), std::cmp::Reverse(*since))
+                })
+            }
+        };
+        match victim {
+            Some((_, _, clock)) => {
+                clock.reclaim();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Self::admit`], waiting up to `within` for a slot to be given back.
+    pub async fn admit_within(
+        &self,
+        peer: IpAddr,
+        exempt: bool,
+        clock: &Arc<ConnectionClock>,
+        within: Duration,
+    ) -> Result<ConnectionSlot, Refusal> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let freed = self.shared.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            match self.admit(peer, exempt, clock) {
+                Ok(slot) => return Ok(slot),
+                Err(refusal) => {
+                    if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                        return Err(refusal);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pressure is on while three quarters of the slots are taken; when it comes on, every
+    /// connection's watchdog works its (now shorter) idle deadline out again.
+    fn update_pressure(&self) {
+        let pressed = self.open() * 4 >= self.max_total * 3;
+        if pressed && !self.pressure.swap(true, Ordering::Relaxed) {
+            let state = self.shared.state.lock().expect("never poisoned");
+            for open in state.open.values() {
+                open.clock.recheck();
+            }
+        } else if !pressed {
+            self.pressure.store(false, Ordering::Relaxed);
+        }
     }
 
     /// Waits until every slot has been given back: every connection closed.
@@ -86,40 +218,99 @@ impl ConnectionCaps {
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        if let Some(network) = self.network {
-            let mut counts = self.per_network.lock().expect("never poisoned");
-            if let Some(count) = counts.get_mut(&network) {
-                *count -= 1;
-                if *count == 0 {
-                    counts.remove(&network);
-                }
+        let mut state = self.shared.state.lock().expect("never poisoned");
+        state.open.remove(&self.id);
+        if let Some(network) = self.network
+            && let Some(count) = state.per_network.get_mut(&network)
+        {
+            *count -= 1;
+            if *count == 0 {
+                state.per_network.remove(&network);
             }
         }
+        drop(state);
+        drop(self.total.take());
+        self.shared.freed.notify_waiters();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::Timeouts;
+
+    fn clock(caps: &ConnectionCaps) -> Arc<ConnectionClock> {
+        let timeouts = Timeouts {
+            header_read: Duration::from_secs(10),
+            body: Duration::from_secs(10),
+            idle: Duration::from_secs(10),
+            request: Duration::from_secs(10),
+        };
+        ConnectionClock::new(timeouts, caps.pressure())
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
 
     #[test]
     fn slots_are_capped_in_total_and_per_network_and_given_back_on_drop() {
         let caps = ConnectionCaps::new(3, 2);
-        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-        let first = caps.admit(ip("192.0.2.1"), false).unwrap();
-        let _second = caps.admit(ip("192.0.2.1"), false).unwrap();
+        let first = caps.admit(ip("192.0.2.1"), false, &clock(&caps)).unwrap();
+        let _second = caps.admit(ip("192.0.2.1"), false, &clock(&caps)).unwrap();
         assert_eq!(
-            caps.admit(ip("192.0.2.1"), false).unwrap_err(),
+            caps.admit(ip("192.0.2.1"), false, &clock(&caps))
+                .unwrap_err(),
             Refusal::PerNetwork
         );
         assert_eq!(caps.open(), 2, "a refusal gives its total slot back");
-        let _proxy = caps.admit(ip("192.0.2.9"), true).unwrap();
+        let _proxy = caps.admit(ip("192.0.2.9"), true, &clock(&caps)).unwrap();
         assert_eq!(
-            caps.admit(ip("192.0.2.7"), false).unwrap_err(),
+            caps.admit(ip("192.0.2.7"), false, &clock(&caps))
+                .unwrap_err(),
             Refusal::Total
         );
+        assert!(caps.pressure.load(Ordering::Relaxed), "every slot taken");
         drop(first);
-        assert!(caps.admit(ip("192.0.2.1"), false).is_ok());
-        assert!(caps.per_network.lock().unwrap().len() <= 1);
+        assert!(caps.admit(ip("192.0.2.1"), false, &clock(&caps)).is_ok());
+        assert!(caps.shared.state.lock().unwrap().per_network.len() <= 1);
+    }
+
+    #[tokio::test]
+    async fn the_network_holding_the_most_gives_its_longest_idle_connection_back() {
+        let caps = ConnectionCaps::new(4, 3);
+        let mut clocks = Vec::new();
+        for _ in 0..4 {
+            clocks.push(clock(&caps));
+            // Each idle since a moment of its own, so "longest idle" has one answer.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let _slots = [
+            caps.admit(ip("192.0.2.1"), false, &clocks[0]).unwrap(),
+            caps.admit(ip("192.0.2.1"), false, &clocks[1]).unwrap(),
+            caps.admit(ip("192.0.2.2"), false, &clocks[2]).unwrap(),
+            caps.admit(ip("192.0.2.3"), false, &clocks[3]).unwrap(),
+        ];
+        // Every connection is new and silent: idle since it was opened, the first the longest.
+        assert!(caps.reclaim_for(ip("192.0.2.8"), false, Refusal::Total));
+        assert!(
+            asked(&clocks[0]).await,
+            "192.0.2.1 holds the most; its longest idle"
+        );
+        for other in &clocks[1..] {
+            assert!(!asked(other).await);
+        }
+        // Over the per-network cap, a network gives back its own.
+        assert!(caps.reclaim_for(ip("192.0.2.2"), false, Refusal::PerNetwork));
+        assert!(asked(&clocks[2]).await);
+        // A network with nothing open has nothing to give.
+        assert!(!caps.reclaim_for(ip("192.0.2.5"), false, Refusal::PerNetwork));
+    }
+
+    /// Whether the connection was asked to give its slot back.
+    async fn asked(clock: &Arc<ConnectionClock>) -> bool {
+        tokio::time::timeout(Duration::from_millis(10), clock.reclaimed())
+            .await
+            .is_ok()
     }
 }

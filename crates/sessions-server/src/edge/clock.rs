@@ -41,6 +41,10 @@ enum Phase {
     },
 }
 
+/// The idle timeout while the server is under pressure (most connection slots taken), when it
+/// is shorter than the configured one: idle connections give their slots back sooner.
+pub const PRESSURED_IDLE: Duration = Duration::from_secs(5);
+
 /// One connection's phase, shared by its I/O, its service and its watchdog.
 #[derive(Debug)]
 pub struct ConnectionClock {
@@ -48,10 +52,13 @@ pub struct ConnectionClock {
     phase: Mutex<Phase>,
     changed: Notify,
     body_timed_out: std::sync::atomic::AtomicBool,
+    /// Shared by every connection: whether the server is short of connection slots.
+    pressure: Arc<std::sync::atomic::AtomicBool>,
+    reclaim: Notify,
 }
 
 impl ConnectionClock {
-    pub fn new(timeouts: Timeouts) -> Arc<Self> {
+    pub fn new(timeouts: Timeouts, pressure: Arc<std::sync::atomic::AtomicBool>) -> Arc<Self> {
         Arc::new(Self {
             timeouts,
             phase: Mutex::new(Phase::Waiting {
@@ -61,7 +68,37 @@ impl ConnectionClock {
             }),
             changed: Notify::new(),
             body_timed_out: false.into(),
+            pressure,
+            reclaim: Notify::new(),
         })
+    }
+
+    /// Since when the connection has been idle: waiting for a request of which no byte has
+    /// arrived (a kept-alive connection between requests, or a new one that sent nothing).
+    pub fn idle_since(&self) -> Option<Instant> {
+        match *self.phase.lock().expect("never poisoned") {
+            Phase::Waiting {
+                since,
+                head_started: None,
+                ..
+            } => Some(since),
+            _ => None,
+        }
+    }
+
+    /// Asks the connection to close once idle: its slot is wanted by a new one.
+    pub fn reclaim(&self) {
+        self.reclaim.notify_one();
+    }
+
+    /// Completes when the connection has been asked to give its slot back.
+    pub async fn reclaimed(&self) {
+        self.reclaim.notified().await;
+    }
+
+    /// Wakes the watchdog to work its deadline out again (the pressure changed).
+    pub fn recheck(&self) {
+        self.changed.notify_one();
     }
 
     fn update(&self, change: impl FnOnce(&mut Phase)) {
@@ -81,7 +118,14 @@ impl ConnectionClock {
                 first_request: true,
                 ..
             } => since + timeouts.header_read,
-            Phase::Waiting { since, .. } => since + timeouts.idle,
+            Phase::Waiting { since, .. } => {
+                let idle = if self.pressure.load(std::sync::atomic::Ordering::Relaxed) {
+                    timeouts.idle.min(PRESSURED_IDLE)
+                } else {
+                    timeouts.idle
+                };
+                since + idle
+            }
             Phase::Serving { since, .. } => since + timeouts.request,
         }
     }

@@ -27,6 +27,9 @@ pub use client_ip::TrustedProxies;
 pub use clock::Timeouts;
 use clock::{ConnectionClock, DeadlineBody, TimedIo, TrackedBody};
 
+/// How long a newcomer waits for the slot of the idle connection reclaimed for it.
+const RECLAIM_WAIT: Duration = Duration::from_millis(500);
+
 /// The largest request head (request line and headers) accepted; hyper answers 431 past it.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
@@ -78,7 +81,10 @@ pub async fn serve(
     limits: EdgeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let caps = ConnectionCaps::new(limits.max_connections, limits.max_connections_per_ip);
+    let caps = Arc::new(ConnectionCaps::new(
+        limits.max_connections,
+        limits.max_connections_per_ip,
+    ));
     let limits = Arc::new(limits);
     let (stop, stopping) = watch::channel(false);
     let mut refusals = RefusalLog::default();
@@ -98,25 +104,40 @@ pub async fn serve(
             },
         };
         let exempt = limits.trusted_proxies.contains(peer.ip());
-        let slot = match caps.admit(peer.ip(), exempt) {
-            Ok(slot) => slot,
-            Err(refusal) => {
-                refusals.record(refusal);
-                continue; // Dropping the stream closes it.
+        let clock = ConnectionClock::new(limits.timeouts, caps.pressure());
+        let start = {
+            let clock = clock.clone();
+            let router = router.clone();
+            let limits = limits.clone();
+            let stopping = stopping.clone();
+            move |slot| {
+                let _ = stream.set_nodelay(true);
+                let connection = serve_connection(stream, peer, router, clock, limits, stopping);
+                tokio::spawn(async move {
+                    connection.await;
+                    drop(slot);
+                });
             }
         };
-        let _ = stream.set_nodelay(true);
-        let connection = serve_connection(
-            stream,
-            peer,
-            router.clone(),
-            limits.clone(),
-            stopping.clone(),
-        );
-        tokio::spawn(async move {
-            connection.await;
-            drop(slot);
-        });
+        match caps.admit(peer.ip(), exempt, &clock) {
+            Ok(slot) => start(slot),
+            // An idle connection is asked to give its slot back; the newcomer waits for it
+            // (the accept loop does not).
+            Err(refusal) if caps.reclaim_for(peer.ip(), exempt, refusal) => {
+                refusals.record_reclaim(refusal);
+                let caps = caps.clone();
+                let clock = clock.clone();
+                tokio::spawn(async move {
+                    if let Ok(slot) = caps
+                        .admit_within(peer.ip(), exempt, &clock, RECLAIM_WAIT)
+                        .await
+                    {
+                        start(slot);
+                    }
+                });
+            }
+            Err(refusal) => refusals.record(refusal), // Dropping the stream closes it.
+        }
     }
     drop(listener);
     let _ = stop.send(true);
@@ -129,6 +150,7 @@ pub async fn serve(
 struct RefusalLog {
     total: u64,
     per_ip: u64,
+    reclaimed: u64,
     last: Option<tokio::time::Instant>,
 }
 
@@ -138,6 +160,16 @@ impl RefusalLog {
             Refusal::Total => self.total += 1,
             Refusal::PerNetwork => self.per_ip += 1,
         }
+        self.log_now_and_then();
+    }
+
+    /// A cap was reached and an idle connection reclaimed for the newcomer.
+    fn record_reclaim(&mut self, _cap: Refusal) {
+        self.reclaimed += 1;
+        self.log_now_and_then();
+    }
+
+    fn log_now_and_then(&mut self) {
         let now = tokio::time::Instant::now();
         if self
             .last
@@ -146,7 +178,8 @@ impl RefusalLog {
             tracing::warn!(
                 over_total_cap = self.total,
                 over_per_ip_cap = self.per_ip,
-                "connections refused"
+                idle_reclaimed = self.reclaimed,
+                "connection caps reached"
             );
             *self = Self {
                 last: Some(now),
@@ -160,10 +193,10 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     router: Router,
+    clock: Arc<ConnectionClock>,
     limits: Arc<EdgeLimits>,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let clock = ConnectionClock::new(limits.timeouts);
     let io = TokioIo::new(TimedIo::new(stream, clock.clone()));
     let service = {
         let clock = clock.clone();
@@ -193,6 +226,11 @@ async fn serve_connection(
             () = &mut overrun => {
                 tracing::debug!(%peer, "connection timed out");
                 return; // Dropping the connection closes it.
+            }
+            // Its slot is wanted: closed now if idle, after its answer otherwise.
+            () = clock.reclaimed(), if !draining => {
+                draining = true;
+                connection.as_mut().graceful_shutdown();
             }
             changed = stopping.changed(), if !draining => {
                 if changed.is_err() || *stopping.borrow() {
