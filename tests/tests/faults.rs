@@ -226,6 +226,22 @@ impl Server {
         (status, body)
     }
 
+    /// `GET /readyz`: its status, and its `Retry-After` when there is one.
+    async fn readiness(&self) -> (u16, Option<String>) {
+        let response = self
+            .http
+            .get(format!("{}/readyz", self.base_url))
+            .send()
+            .await
+            .expect("the server answers");
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        (response.status().as_u16(), retry_after)
+    }
+
     /// The server task has neither returned nor panicked.
     async fn assert_alive(&self) {
         assert!(!self.task.is_finished(), "the server task ended");
@@ -369,8 +385,21 @@ async fn database_outage_then_recovery(store: Arc<dyn Store>, mut outage: Outage
         Ok(all_three.clone())
     );
     client.get_devices().send().await.expect("devices list");
+    assert_eq!(
+        server.readiness().await,
+        (200, None),
+        "ready before the outage"
+    );
 
     outage.take_down().await;
+    // Liveness and readiness part: the process serves, the database does not. (A result is
+    // reused for a second: the one before the outage may still be in use.)
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        server.readiness().await,
+        (503, Some("1".to_owned())),
+        "not ready while the database is away"
+    );
 
     // Twice, so the second round runs on connections that already failed once.
     for _ in 0..2 {
@@ -456,6 +485,15 @@ async fn database_outage_then_recovery(store: Arc<dyn Store>, mut outage: Outage
         tokio::time::sleep(RECOVERY_PAUSE).await;
     }
     server.assert_alive().await;
+    let mut ready = server.readiness().await;
+    for _ in 0..RECOVERY_ATTEMPTS {
+        if ready.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(RECOVERY_PAUSE).await;
+        ready = server.readiness().await;
+    }
+    assert_eq!(ready, (200, None), "ready again once the database is back");
 
     // Then every operation works, and nothing the outage's requests asked for took effect.
     let devices = client.get_devices().send().await.expect("devices list");

@@ -52,6 +52,7 @@ pub fn implementation_openapi() -> utoipa::openapi::OpenApi {
 pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
     // Authentication and rate limiting run in the service's hook, which the generated handlers
     // call before reading anything else of a request.
+    let readiness = Arc::new(Readiness::new(store.clone()));
     let service = Arc::new(SessionService::new(store, policy));
     // An unknown route or method is an unauthenticated request like any other: its client
     // network pays for it, so it cannot be flooded for free.
@@ -82,6 +83,10 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
             "/healthz",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
+        .route(
+            "/readyz",
+            get(move || async move { readiness.answer().await }),
+        )
         .merge(docs_page())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -105,6 +110,65 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         ))
         // Outermost: a client's id reaches the logs and the echo only if it is a short token.
         .layer(axum::middleware::map_request(keep_only_plain_request_ids))
+}
+
+/// How long the readiness probe may take: past it the database counts as not answering.
+const READINESS_BOUND: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a probe's result is reused, so a flood of `/readyz` costs the database one probe
+/// a second.
+const READINESS_REUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `/readyz`: whether the store answers a read and would take a write, within
+/// [`READINESS_BOUND`]. `/healthz` says only that the process serves (liveness).
+#[derive(Debug)]
+struct Readiness {
+    store: Arc<dyn Store>,
+    last: tokio::sync::Mutex<Option<(tokio::time::Instant, Result<(), String>)>>,
+}
+
+impl Readiness {
+    fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            last: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn answer(&self) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        let outcome = {
+            // One probe at a time; the others wait for its result.
+            let mut last = self.last.lock().await;
+            match &*last {
+                Some((at, outcome)) if at.elapsed() < READINESS_REUSE => outcome.clone(),
+                _ => {
+                    let outcome =
+                        match tokio::time::timeout(READINESS_BOUND, self.store.probe()).await {
+                            Ok(Ok(())) => Ok(()),
+                            Ok(Err(err)) => Err(err.to_string()),
+                            Err(_) => Err(format!("no answer within {READINESS_BOUND:?}")),
+                        };
+                    *last = Some((tokio::time::Instant::now(), outcome.clone()));
+                    outcome
+                }
+            }
+        };
+        match outcome {
+            Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+            Err(why) => {
+                tracing::warn!(error = %why, "not ready: the database failed its probe");
+                let mut response = sessions_api::error_reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Not ready: the database cannot be read or written",
+                );
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    HeaderValue::from_static("1"),
+                );
+                response
+            }
+        }
+    }
 }
 
 /// The most of a request's path a log line holds; the rest is cut, and the cut marked.

@@ -239,3 +239,55 @@ async fn a_client_that_never_finishes_its_request_cannot_hold_up_a_shutdown() {
     assert!(status.success(), "{status}");
     drop(stalled);
 }
+
+/// A database file the server may read but not write: the start fails at once, naming the file
+/// and what is wrong, instead of a server that answers 500 to every write. Root writes any
+/// file, so as root the server runs as `nobody` (util-linux's `runuser`).
+#[tokio::test]
+async fn a_database_that_cannot_be_written_fails_the_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessions.db");
+    // A migrated database, then read-only for everyone, in a folder everyone may read.
+    let created = Command::new(BINARY)
+        .args(["issue-token", "--user", "alice", "--device-name", "Laptop"])
+        .args(["--database-url", &database_url(&dir)])
+        .output()
+        .await
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    for suffix in ["", "-wal", "-shm"] {
+        let path = dir.path().join(format!("sessions.db{suffix}"));
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        }
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let root = rustix::process::geteuid().is_root();
+    let mut command = if root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "nobody", "--", BINARY]);
+        command
+    } else {
+        Command::new(BINARY)
+    };
+    let output = tokio::time::timeout(
+        Duration::from_secs(30),
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["--database-url", &database_url(&dir)])
+            .env("SESSIONS_LOG", "warn")
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .expect("the start fails at once, it does not serve")
+    .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it started: {stderr}");
+    assert!(
+        stderr.contains(&file.display().to_string()) && stderr.contains("cannot be written"),
+        "the message names the file and what is wrong: {stderr}"
+    );
+}

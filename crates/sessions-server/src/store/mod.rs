@@ -37,6 +37,9 @@ pub enum StoreError {
     /// The store was closed (the service is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// The database can be read but not written (a read-only file, a read-only replica).
+    #[error("the database cannot be written: {0}")]
+    NotWritable(String),
     /// The acting session was revoked or expired before the write: nothing was written.
     #[error("the acting session ended before the write")]
     SessionEnded,
@@ -322,6 +325,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Closes every connection, after the requests have drained: SQLite then checkpoints its
     /// write-ahead log, PostgreSQL ends its backends cleanly.
     async fn close(&self);
+
+    /// Whether the database answers a read and would take a write, now: what `/readyz` asks.
+    /// The write probe changes nothing.
+    async fn probe(&self) -> Result<(), StoreError>;
 
     /// The key stored under `name`, shared by every instance on this database; `candidate` is
     /// stored first when there is none yet.

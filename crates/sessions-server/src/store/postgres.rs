@@ -569,6 +569,21 @@ impl Store for PostgresStore {
         through_sqlx::shared_key(&self.pool, name, candidate).await
     }
 
+    /// One round trip: a read, and whether this server would take a write (not a hot standby,
+    /// not `default_transaction_read_only`).
+    async fn probe(&self) -> Result<(), StoreError> {
+        let read_only: String =
+            sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                .fetch_one(&self.pool)
+                .await?;
+        if read_only == "on" {
+            return Err(StoreError::NotWritable(
+                "the server takes no writes (a standby, or read-only transactions)".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     async fn remove_device(
         &self,
         acting: Acting<'_>,

@@ -304,6 +304,20 @@ impl Store for SqliteStore {
         through_sqlx::shared_key(&self.pool, name, candidate).await
     }
 
+    /// A read on a reader's connection, and, through the writer, the write lock taken (its
+    /// group's `BEGIN IMMEDIATE`) on a connection that is not read-only.
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.readers.pragma("schema_version")?;
+        self.writer
+            .write(|connection| {
+                if connection.is_readonly(rusqlite::MAIN_DB)? {
+                    return Err(StoreError::NotWritable("the file is read-only".to_owned()));
+                }
+                Ok(())
+            })
+            .await
+    }
+
     async fn remove_device(
         &self,
         acting: Acting<'_>,

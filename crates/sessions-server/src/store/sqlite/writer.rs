@@ -48,6 +48,15 @@ impl Writer {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // SQLite opens a file it may not write read-only, without a word; every write would
+        // then fail. Better not to start.
+        if connection.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::NotWritable(format!(
+                "{} can be read but not written (check its permissions, its folder's, and the \
+                 file system)",
+                path.display()
+            )));
+        }
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;",
