@@ -48,23 +48,28 @@ impl Operation {
             (Self::GetSessions, 401u16) => Some("Unauthorized"),
             (Self::GetSessions, 429u16) => Some("Too many requests"),
             (Self::GetSessions, 500u16) => Some("Failed to retrieve sessions"),
+            (Self::GetSessions, 503u16) => Some("Service unavailable, retry later"),
             (Self::RevokeSession, 401u16) => Some("Unauthorized"),
             (Self::RevokeSession, 404u16) => Some("Session not found"),
             (Self::RevokeSession, 429u16) => Some("Too many requests"),
             (Self::RevokeSession, 500u16) => Some("Failed to revoke session"),
+            (Self::RevokeSession, 503u16) => Some("Service unavailable, retry later"),
             (Self::RevokeAllSessions, 401u16) => Some("Unauthorized"),
             (Self::RevokeAllSessions, 429u16) => Some("Too many requests"),
             (Self::RevokeAllSessions, 500u16) => Some("Failed to revoke all sessions"),
+            (Self::RevokeAllSessions, 503u16) => Some("Service unavailable, retry later"),
             (Self::SessionHeartbeat, 401u16) => Some("Unauthorized"),
             (Self::SessionHeartbeat, 404u16) => Some("Session not found or expired"),
             (Self::SessionHeartbeat, 429u16) => Some("Too many requests"),
             (Self::SessionHeartbeat, 500u16) => Some("Failed to update session"),
+            (Self::SessionHeartbeat, 503u16) => Some("Service unavailable, retry later"),
             (Self::GetDevices, 400u16) => {
                 Some("Invalid query parameter: limit must be at most 100")
             }
             (Self::GetDevices, 401u16) => Some("Unauthorized"),
             (Self::GetDevices, 429u16) => Some("Too many requests"),
             (Self::GetDevices, 500u16) => Some("Failed to retrieve devices"),
+            (Self::GetDevices, 503u16) => Some("Service unavailable, retry later"),
             (Self::TrustDevice, 400u16) => {
                 Some("Invalid query parameter: limit must be at most 100")
             }
@@ -76,18 +81,22 @@ impl Operation {
             }
             (Self::TrustDevice, 429u16) => Some("Too many requests"),
             (Self::TrustDevice, 500u16) => Some("Failed to trust device"),
+            (Self::TrustDevice, 503u16) => Some("Service unavailable, retry later"),
             (Self::GetDeviceDetails, 401u16) => Some("Unauthorized"),
             (Self::GetDeviceDetails, 404u16) => Some("Device not found"),
             (Self::GetDeviceDetails, 429u16) => Some("Too many requests"),
             (Self::GetDeviceDetails, 500u16) => Some("Failed to retrieve device details"),
+            (Self::GetDeviceDetails, 503u16) => Some("Service unavailable, retry later"),
             (Self::RemoveDevice, 401u16) => Some("Unauthorized"),
             (Self::RemoveDevice, 404u16) => Some("Device not found"),
             (Self::RemoveDevice, 429u16) => Some("Too many requests"),
             (Self::RemoveDevice, 500u16) => Some("Failed to remove device"),
+            (Self::RemoveDevice, 503u16) => Some("Service unavailable, retry later"),
             (Self::UntrustDevice, 401u16) => Some("Unauthorized"),
             (Self::UntrustDevice, 404u16) => Some("Device not found"),
             (Self::UntrustDevice, 429u16) => Some("Too many requests"),
             (Self::UntrustDevice, 500u16) => Some("Failed to untrust device"),
+            (Self::UntrustDevice, 503u16) => Some("Service unavailable, retry later"),
             _ => None,
         }
     }
@@ -109,6 +118,13 @@ pub enum ApiError {
     },
     /// 429: Too many requests. Retry later, with exponential backoff.
     TooManyRequests {
+        body: crate::models::ErrorResponse,
+        /// Seconds to wait before retrying.
+        retry_after: i32,
+    },
+    /** 503: The database does not answer (it is away, or takes no writes). Nothing was done; retry
+    after the given delay.*/
+    ServiceUnavailable {
         body: crate::models::ErrorResponse,
         /// Seconds to wait before retrying.
         retry_after: i32,
@@ -143,6 +159,19 @@ impl axum::response::IntoResponse for ApiError {
             Self::TooManyRequests { body, retry_after } => {
                 let mut response =
                     (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+                if let Ok(value) = axum::http::HeaderValue::try_from(retry_after.to_string()) {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::HeaderName::from_static("retry-after"), value);
+                }
+                response
+            }
+            Self::ServiceUnavailable { body, retry_after } => {
+                let mut response = (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(body),
+                )
+                    .into_response();
                 if let Ok(value) = axum::http::HeaderValue::try_from(retry_after.to_string()) {
                     response
                         .headers_mut()

@@ -184,6 +184,15 @@ impl utoipa::Modify for SecuritySchemes {
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -264,6 +273,15 @@ pub async fn get_sessions<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -331,6 +349,15 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -397,6 +424,15 @@ pub async fn revoke_all_sessions<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -486,6 +522,15 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -588,6 +633,15 @@ pub async fn get_devices<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -668,6 +722,15 @@ pub async fn trust_device<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -742,6 +805,15 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),
@@ -816,6 +888,15 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
             description = "Server error",
             body = crate::models::ErrorResponse,
             content_type = "application/json"
+        ),
+        (
+            status = 503,
+            description = "The database does not answer (it is away, or takes no writes). Nothing was done; retry\nafter the given delay.",
+            body = crate::models::ErrorResponse,
+            content_type = "application/json",
+            headers(
+                ("Retry-After" = i32, description = "Seconds to wait before retrying.")
+            )
         )
     ),
     security(("BearerAuth" = [])),

@@ -103,6 +103,33 @@ fn internal_error(operation: Operation, err: &dyn std::fmt::Display) -> ErrorRes
     )
 }
 
+/// How long a client is told to wait when the database does not answer.
+const RETRY_UNAVAILABLE_AFTER_SECONDS: i32 = 1;
+
+/// The answer to a store failure: 503 with `Retry-After` when the database is away or takes no
+/// writes (the client may retry), the operation's documented 500 otherwise. The cause is
+/// logged, never sent.
+fn store_failed<R: From<ApiError>>(
+    operation: Operation,
+    err: &StoreError,
+    internal: impl FnOnce(ErrorResponse) -> R,
+) -> R {
+    if err.is_unavailable() {
+        tracing::warn!(operation = operation.id(), error = %err, "the database is unavailable");
+        ApiError::ServiceUnavailable {
+            body: ErrorResponse::new(
+                operation
+                    .documented_error(503)
+                    .unwrap_or("Service unavailable, retry later"),
+            ),
+            retry_after: RETRY_UNAVAILABLE_AFTER_SECONDS,
+        }
+        .into()
+    } else {
+        internal(internal_error(operation, err))
+    }
+}
+
 #[derive(Debug)]
 pub struct SessionService {
     store: Arc<dyn Store>,
@@ -328,9 +355,7 @@ impl SessionsApi for SessionService {
             .store
             .token_owner(&token::hash(&token), Utc::now())
             .await
-            .map_err(|err| {
-                ApiError::InternalServerError(internal_error(request.operation, &err))
-            })?;
+            .map_err(|err| store_failed(request.operation, &err, ApiError::InternalServerError))?;
         let Some(owner) = owner else {
             return Err(refuse(INVALID_TOKEN));
         };
@@ -382,7 +407,7 @@ impl SessionsApi for SessionService {
                 ApiError::BadRequest(ErrorResponse::new(INVALID_CURSOR)).into()
             }
             Err(PageFailure::Store(err)) => {
-                Response::InternalServerError(internal_error(Operation::GetSessions, &err))
+                store_failed(Operation::GetSessions, &err, Response::InternalServerError)
             }
         }
     }
@@ -401,9 +426,11 @@ impl SessionsApi for SessionService {
             Ok(true) => Response::Ok(message("Session revoked successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND)),
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::RevokeSession, &err))
-            }
+            Err(err) => store_failed(
+                Operation::RevokeSession,
+                &err,
+                Response::InternalServerError,
+            ),
         }
     }
 
@@ -419,9 +446,11 @@ impl SessionsApi for SessionService {
                 Response::Ok(message("All sessions revoked successfully"))
             }
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::RevokeAllSessions, &err))
-            }
+            Err(err) => store_failed(
+                Operation::RevokeAllSessions,
+                &err,
+                Response::InternalServerError,
+            ),
         }
     }
 
@@ -443,9 +472,11 @@ impl SessionsApi for SessionService {
             }),
             Ok(None) => Response::NotFound(ErrorResponse::new(SESSION_NOT_FOUND_OR_EXPIRED)),
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::SessionHeartbeat, &err))
-            }
+            Err(err) => store_failed(
+                Operation::SessionHeartbeat,
+                &err,
+                Response::InternalServerError,
+            ),
         }
     }
 
@@ -491,7 +522,7 @@ impl SessionsApi for SessionService {
                 ApiError::BadRequest(ErrorResponse::new(INVALID_CURSOR)).into()
             }
             Err(PageFailure::Store(err)) => {
-                Response::InternalServerError(internal_error(Operation::GetDevices, &err))
+                store_failed(Operation::GetDevices, &err, Response::InternalServerError)
             }
         }
     }
@@ -528,7 +559,7 @@ impl SessionsApi for SessionService {
             }),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => Response::InternalServerError(internal_error(Operation::TrustDevice, &err)),
+            Err(err) => store_failed(Operation::TrustDevice, &err, Response::InternalServerError),
         }
     }
 
@@ -555,9 +586,11 @@ impl SessionsApi for SessionService {
                 device,
             }),
             Ok(None) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::GetDeviceDetails, &err))
-            }
+            Err(err) => store_failed(
+                Operation::GetDeviceDetails,
+                &err,
+                Response::InternalServerError,
+            ),
         }
     }
 
@@ -571,9 +604,7 @@ impl SessionsApi for SessionService {
             Ok(true) => Response::Ok(message("Device removed successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::RemoveDevice, &err))
-            }
+            Err(err) => store_failed(Operation::RemoveDevice, &err, Response::InternalServerError),
         }
     }
 
@@ -591,9 +622,11 @@ impl SessionsApi for SessionService {
             Ok(true) => Response::Ok(message("Device untrusted successfully")),
             Ok(false) => Response::NotFound(ErrorResponse::new(DEVICE_NOT_FOUND)),
             Err(StoreError::SessionEnded) => session_ended().into(),
-            Err(err) => {
-                Response::InternalServerError(internal_error(Operation::UntrustDevice, &err))
-            }
+            Err(err) => store_failed(
+                Operation::UntrustDevice,
+                &err,
+                Response::InternalServerError,
+            ),
         }
     }
 }

@@ -45,6 +45,38 @@ pub enum StoreError {
     SessionEnded,
 }
 
+impl StoreError {
+    /// Whether the database is away or takes no writes, rather than the request or the data
+    /// being at fault: the client may retry later (503), nothing was done.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Closed | Self::NotWritable(_) => true,
+            Self::Database(error) => match error {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_) => true,
+                // Class 08: connection exceptions; 57P01-03: the server is shutting down or
+                // starting; 25006: a read-only transaction (a standby).
+                sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || matches!(&*code, "57P01" | "57P02" | "57P03" | "25006")
+                }),
+                _ => false,
+            },
+            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
+                error.code,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// The session a write is made by. Every write checks, in its own statement, that this session
 /// is still active, so a revoke that commits first wins over a write already on its way.
 #[derive(Debug, Clone, Copy)]

@@ -34,9 +34,11 @@ impl PostgresStore {
             ("statement_timeout", "10s"),
             ("idle_in_transaction_session_timeout", "10s"),
         ]);
+        // A second at most for a connection: past it the database counts as away, and the
+        // client gets 503 with Retry-After rather than a long stall.
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(1))
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;
