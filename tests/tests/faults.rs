@@ -626,3 +626,35 @@ mod the_database_goes_away_and_comes_back {
         .await;
     }
 }
+
+/// A PostgreSQL database that takes no writes (here `default_transaction_read_only`, as a
+/// standby behaves) fails the start, saying so, as a read-only SQLite file does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_database_that_takes_no_writes_fails_the_start() {
+    let cluster = match postgres::cluster() {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("\n*** SKIPPED on PostgreSQL: {why} ***\n");
+            return;
+        }
+    };
+    let url = cluster.create_database().await.expect("a test database");
+    let name = url.rsplit('/').next().expect("a database name").to_owned();
+    let mut connection = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("PostgreSQL answers");
+    // The name is the one the throwaway cluster made: no input of anyone's.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"
+    )))
+    .execute(&mut connection)
+    .await
+    .expect("the setting is taken");
+    let refused = PostgresStore::connect(&url).await;
+    match refused {
+        Err(sessions_server::store::StoreError::NotWritable(why)) => {
+            assert!(why.contains("takes no writes"), "{why}");
+        }
+        other => panic!("expected the start to fail as not writable, got {other:?}"),
+    }
+}

@@ -41,8 +41,28 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(1))
             .connect_with(options)
             .await?;
-        MIGRATIONS.run(&pool).await?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        // A server that takes no writes (a standby) fails the start, as a read-only SQLite
+        // file does, before the migrations would fail less clearly: never a service that
+        // answers every write with an error.
+        store.writable().await?;
+        MIGRATIONS.run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Whether the server takes writes: not a hot standby, not `default_transaction_read_only`.
+    async fn writable(&self) -> Result<(), StoreError> {
+        let read_only: String =
+            sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                .fetch_one(&self.pool)
+                .await?;
+        if read_only == "on" {
+            return Err(StoreError::NotWritable(
+                "the PostgreSQL server takes no writes (a standby, or read-only transactions)"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// The pool, for tests that need to reach under the service.
