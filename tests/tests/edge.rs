@@ -24,6 +24,10 @@ use tokio::{
 /// How long a normal client may wait for its answer while the attack goes on.
 const PROMPTLY: Duration = Duration::from_secs(1);
 
+/// Longer than a new connection that has sent nothing must wait to be reclaimed (half a
+/// second); a kept-alive one between requests is reclaimed at once.
+const RECLAIMABLE: Duration = Duration::from_millis(600);
+
 fn loopback(last: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 0, 0, last)
 }
@@ -152,6 +156,7 @@ async fn over_a_cap_an_idle_connection_is_reclaimed_and_a_busy_one_never() {
     ];
     // Over the per-IP cap its own idle connection gives its slot back: the newcomer is served,
     // the idle one closed. The slow head and body are busy, never reclaimed.
+    tokio::time::sleep(RECLAIMABLE).await;
     let mut newcomer = connect_from(attacker, server).await;
     let answer = healthz(&mut newcomer).await;
     assert!(
@@ -179,6 +184,7 @@ async fn over_a_cap_an_idle_connection_is_reclaimed_and_a_busy_one_never() {
     // The last slot goes; over the total cap, the network holding the most (the attacker's
     // three) gives back its idle one: the newcomer's, now between requests.
     let _last = idle(loopback(4), server).await;
+    tokio::time::sleep(RECLAIMABLE).await;
     let mut over_total_cap = connect_from(loopback(5), server).await;
     let answer = healthz(&mut over_total_cap).await;
     assert!(
@@ -254,6 +260,8 @@ async fn a_few_networks_holding_every_slot_cannot_lock_new_clients_out() {
             }));
         }
     }
+    // The attack is established: its connections have been idle a while.
+    tokio::time::sleep(RECLAIMABLE).await;
     for round in 0..6_u8 {
         for client in [loopback(100 + round), loopback(10)] {
             let started = Instant::now();
@@ -267,7 +275,7 @@ async fn a_few_networks_holding_every_slot_cannot_lock_new_clients_out() {
                 started.elapsed()
             );
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(RECLAIMABLE).await;
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for attacker in attackers {

@@ -148,6 +148,11 @@ impl Readiness {
                             Ok(Err(err)) => Err(err.to_string()),
                             Err(_) => Err(format!("no answer within {READINESS_BOUND:?}")),
                         };
+                    // Logged once per probe, not once per answer: a flood of /readyz during an
+                    // outage does not flood the log.
+                    if let Err(why) = &outcome {
+                        tracing::warn!(error = %why, "not ready: the database failed its probe");
+                    }
                     *last = Some((tokio::time::Instant::now(), outcome.clone()));
                     outcome
                 }
@@ -155,8 +160,7 @@ impl Readiness {
         };
         match outcome {
             Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-            Err(why) => {
-                tracing::warn!(error = %why, "not ready: the database failed its probe");
+            Err(_) => {
                 let mut response = sessions_api::error_reply(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Not ready: the database cannot be read or written",

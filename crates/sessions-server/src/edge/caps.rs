@@ -27,29 +27,62 @@ pub struct ConnectionCaps {
     max_total: usize,
     max_per_network: usize,
     shared: Arc<Shared>,
-    pressure: Arc<AtomicBool>,
+    /// Newcomers waiting for a reclaimed slot.
+    waiting: Arc<Semaphore>,
 }
 
 /// What the slots give back when dropped.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
     /// Signalled whenever a slot is given back.
     freed: Notify,
+    max_total: usize,
+    pressure: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     per_network: HashMap<IpAddr, usize>,
+    /// Connections of trusted proxies, which count only against the total.
+    exempt: usize,
     open: HashMap<u64, Open>,
     next_id: u64,
 }
 
-/// An open connection: its client network (`None` for a trusted proxy), and its clock.
+/// How long a new connection that has sent nothing must have waited to be reclaimed: its
+/// first request may be on the wire. A kept-alive connection between requests may be closed at
+/// any time (RFC 9112 §9.3.1: its client retries on a new one), so it is reclaimed at once.
+const MIN_IDLE_TO_RECLAIM: Duration = Duration::from_millis(500);
+
+/// Newcomers waiting at once for a reclaimed slot; past it, one over a cap is refused at once,
+/// so a flood of connections cannot hold descriptors beyond the caps for long.
+pub const MAX_WAITING: usize = 64;
+
+impl Shared {
+    /// Pressure is on while three quarters of the slots are taken; when it comes on, every
+    /// connection's watchdog works its (now shorter) idle deadline out again. Called with the
+    /// state locked, so the count is the one that holds.
+    fn update_pressure(&self, state: &State) {
+        let pressed = state.open.len() * 4 >= self.max_total * 3;
+        if pressed && !self.pressure.swap(true, Ordering::Relaxed) {
+            for open in state.open.values() {
+                open.clock.recheck();
+            }
+        } else if !pressed {
+            self.pressure.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An open connection: its client network (`None` for a trusted proxy), its clock, and when it
+/// was last asked to give its slot back (so one slot is not promised twice while it closes; a
+/// connection that got busy meanwhile keeps its slot, and may be asked again later).
 #[derive(Debug)]
 struct Open {
     network: Option<IpAddr>,
     clock: Arc<ConnectionClock>,
+    asked: Option<tokio::time::Instant>,
 }
 
 /// One open connection's place under the caps, given back when dropped.
@@ -75,14 +108,24 @@ impl ConnectionCaps {
             total: Arc::new(Semaphore::new(max_total)),
             max_total,
             max_per_network,
-            shared: Arc::default(),
-            pressure: Arc::default(),
+            shared: Arc::new(Shared {
+                state: Mutex::default(),
+                freed: Notify::new(),
+                max_total,
+                pressure: Arc::default(),
+            }),
+            waiting: Arc::new(Semaphore::new(MAX_WAITING)),
         }
     }
 
     /// The flag every connection's clock reads: whether slots are short.
     pub fn pressure(&self) -> Arc<AtomicBool> {
-        self.pressure.clone()
+        self.shared.pressure.clone()
+    }
+
+    /// A place among the newcomers waiting for a reclaimed slot, if one is free.
+    pub fn wait_turn(&self) -> Option<OwnedSemaphorePermit> {
+        self.waiting.clone().try_acquire_owned().ok()
     }
 
     /// A slot for a connection from `peer`, timed by `clock`. Peers in `exempt` (trusted
@@ -93,33 +136,36 @@ impl ConnectionCaps {
         exempt: bool,
         clock: &Arc<ConnectionClock>,
     ) -> Result<ConnectionSlot, Refusal> {
+        let network = (!exempt).then(|| client_network(peer));
+        let mut state = self.shared.state.lock().expect("never poisoned");
+        // The per-network cap first: a network at its cap is refused as such, and can only
+        // ever reclaim its own idle connections, never another client's.
+        if let Some(network) = network
+            && state.per_network.get(&network).copied().unwrap_or(0) >= self.max_per_network
+        {
+            return Err(Refusal::PerNetwork);
+        }
         let total = self
             .total
             .clone()
             .try_acquire_owned()
             .map_err(|_| Refusal::Total)?;
-        let network = (!exempt).then(|| client_network(peer));
-        let id = {
-            let mut state = self.shared.state.lock().expect("never poisoned");
-            if let Some(network) = network {
-                let count = state.per_network.entry(network).or_default();
-                if *count >= self.max_per_network {
-                    return Err(Refusal::PerNetwork);
-                }
-                *count += 1;
-            }
-            state.next_id += 1;
-            let id = state.next_id;
-            state.open.insert(
-                id,
-                Open {
-                    network,
-                    clock: clock.clone(),
-                },
-            );
-            id
-        };
-        self.update_pressure();
+        match network {
+            Some(network) => *state.per_network.entry(network).or_default() += 1,
+            None => state.exempt += 1,
+        }
+        state.next_id += 1;
+        let id = state.next_id;
+        state.open.insert(
+            id,
+            Open {
+                network,
+                clock: clock.clone(),
+                asked: None,
+            },
+        );
+        self.shared.update_pressure(&state);
+        drop(state);
         Ok(ConnectionSlot {
             total: Some(total),
             id,
@@ -132,38 +178,40 @@ impl ConnectionCaps {
     /// have to close: for the per-network cap, the network's own longest idle; for the total,
     /// the longest idle of the network holding the most connections. Whether one was asked.
     pub fn reclaim_for(&self, peer: IpAddr, exempt: bool, refusal: Refusal) -> bool {
-        let state = self.shared.state.lock().expect("never poisoned");
-        let idle = state
-            .open
-            .values()
-            .filter_map(|open| Some((open.network, open.clock.idle_since()?, &open.clock)));
+        let mut state = self.shared.state.lock().expect("never poisoned");
+        let holding = |state: &State, network: Option<IpAddr>| match network {
+            Some(network) => state.per_network.get(&network).copied().unwrap_or(0),
+            None => state.exempt,
+        };
+        let now = tokio::time::Instant::now();
+        let idle = state.open.iter().filter_map(|(id, open)| {
+            let promised = open
+                .asked
+                .is_some_and(|asked| now.duration_since(asked) < MIN_IDLE_TO_RECLAIM);
+            (!promised).then_some(())?;
+            let (since, first_request) = open.clock.idle()?;
+            let waited = now.duration_since(since);
+            (!first_request || waited >= MIN_IDLE_TO_RECLAIM).then_some((*id, open.network, since))
+        });
         let victim = match refusal {
             Refusal::PerNetwork => {
                 let network = (!exempt).then(|| client_network(peer));
-                idle.filter(|(candidate, _, _)| *candidate == network)
-                    .min_by_key(|(_, since, _)| *since)
+                idle.filter(|(_, candidate, _)| *candidate == network)
+                    .min_by_key(|(_, _, since)| *since)
             }
-            Refusal::Total => {
-                let holding = |network: Option<IpAddr>| match network {
-                    Some(network) => state.per_network.get(&network).copied().unwrap_or(0),
-                    None => state
-                        .open
-                        .values()
-                        .filter(|open| open.network.is_none())
-                        .count(),
-                };
-                idle.max_by_key(|(network, since, _)| {
-                    (holding(*network), std::cmp::Reverse(*since))
-                })
-            }
+            Refusal::Total => idle.max_by_key(|(_, network, since)| {
+                (holding(&state, *network), std::cmp::Reverse(*since))
+            }),
         };
-        match victim {
-            Some((_, _, clock)) => {
-                clock.reclaim();
-                true
-            }
-            None => false,
-        }
+        let Some((id, _, _)) = victim else {
+            return false;
+        };
+        let Some(open) = state.open.get_mut(&id) else {
+            return false;
+        };
+        open.asked = Some(now);
+        open.clock.reclaim();
+        true
     }
 
     /// [`Self::admit`], waiting up to `within` for a slot to be given back.
@@ -190,20 +238,6 @@ impl ConnectionCaps {
         }
     }
 
-    /// Pressure is on while three quarters of the slots are taken; when it comes on, every
-    /// connection's watchdog works its (now shorter) idle deadline out again.
-    fn update_pressure(&self) {
-        let pressed = self.open() * 4 >= self.max_total * 3;
-        if pressed && !self.pressure.swap(true, Ordering::Relaxed) {
-            let state = self.shared.state.lock().expect("never poisoned");
-            for open in state.open.values() {
-                open.clock.recheck();
-            }
-        } else if !pressed {
-            self.pressure.store(false, Ordering::Relaxed);
-        }
-    }
-
     /// Waits until every slot has been given back: every connection closed.
     pub async fn all_closed(&self) {
         let all = u32::try_from(self.max_total).unwrap_or(u32::MAX);
@@ -220,14 +254,18 @@ impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         let mut state = self.shared.state.lock().expect("never poisoned");
         state.open.remove(&self.id);
-        if let Some(network) = self.network
-            && let Some(count) = state.per_network.get_mut(&network)
-        {
-            *count -= 1;
-            if *count == 0 {
-                state.per_network.remove(&network);
+        match self.network {
+            Some(network) => {
+                if let Some(count) = state.per_network.get_mut(&network) {
+                    *count -= 1;
+                    if *count == 0 {
+                        state.per_network.remove(&network);
+                    }
+                }
             }
+            None => state.exempt = state.exempt.saturating_sub(1),
         }
+        self.shared.update_pressure(&state);
         drop(state);
         drop(self.total.take());
         self.shared.freed.notify_waiters();
@@ -270,7 +308,7 @@ mod tests {
                 .unwrap_err(),
             Refusal::Total
         );
-        assert!(caps.pressure.load(Ordering::Relaxed), "every slot taken");
+        assert!(caps.pressure().load(Ordering::Relaxed), "every slot taken");
         drop(first);
         assert!(caps.admit(ip("192.0.2.1"), false, &clock(&caps)).is_ok());
         assert!(caps.shared.state.lock().unwrap().per_network.len() <= 1);
@@ -291,7 +329,9 @@ mod tests {
             caps.admit(ip("192.0.2.2"), false, &clocks[2]).unwrap(),
             caps.admit(ip("192.0.2.3"), false, &clocks[3]).unwrap(),
         ];
-        // Every connection is new and silent: idle since it was opened, the first the longest.
+        // Every connection is new and silent: idle since it was opened, the first the longest;
+        // once idle long enough to be reclaimed.
+        tokio::time::sleep(MIN_IDLE_TO_RECLAIM).await;
         assert!(caps.reclaim_for(ip("192.0.2.8"), false, Refusal::Total));
         assert!(
             asked(&clocks[0]).await,

@@ -76,12 +76,17 @@ impl ConnectionClock {
     /// Since when the connection has been idle: waiting for a request of which no byte has
     /// arrived (a kept-alive connection between requests, or a new one that sent nothing).
     pub fn idle_since(&self) -> Option<Instant> {
+        self.idle().map(|(since, _)| since)
+    }
+
+    /// [`Self::idle_since`], and whether the connection has yet to send its first request.
+    pub fn idle(&self) -> Option<(Instant, bool)> {
         match *self.phase.lock().expect("never poisoned") {
             Phase::Waiting {
                 since,
                 head_started: None,
-                ..
-            } => Some(since),
+                first_request,
+            } => Some((since, first_request)),
             _ => None,
         }
     }

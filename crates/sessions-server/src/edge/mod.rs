@@ -123,20 +123,25 @@ pub async fn serve(
             Ok(slot) => start(slot),
             // An idle connection is asked to give its slot back; the newcomer waits for it
             // (the accept loop does not).
-            Err(refusal) if caps.reclaim_for(peer.ip(), exempt, refusal) => {
-                refusals.record_reclaim(refusal);
-                let caps = caps.clone();
-                let clock = clock.clone();
-                tokio::spawn(async move {
-                    if let Ok(slot) = caps
-                        .admit_within(peer.ip(), exempt, &clock, RECLAIM_WAIT)
-                        .await
-                    {
-                        start(slot);
-                    }
-                });
-            }
-            Err(refusal) => refusals.record(refusal), // Dropping the stream closes it.
+            Err(refusal) => match caps.wait_turn() {
+                Some(turn) if caps.reclaim_for(peer.ip(), exempt, refusal) => {
+                    refusals.record_reclaim(refusal);
+                    let caps = caps.clone();
+                    let clock = clock.clone();
+                    tokio::spawn(async move {
+                        let admitted = caps
+                            .admit_within(peer.ip(), exempt, &clock, RECLAIM_WAIT)
+                            .await;
+                        drop(turn);
+                        if let Ok(slot) = admitted {
+                            start(slot);
+                        }
+                    });
+                }
+                // Nothing idle to reclaim, or too many already waiting: dropping the stream
+                // closes it.
+                _ => refusals.record(refusal),
+            },
         }
     }
     drop(listener);
@@ -217,6 +222,8 @@ async fn serve_connection(
     }
     loop {
         tokio::select! {
+            // The connection first: bytes already read are served before a reclaim is heeded.
+            biased;
             served = connection.as_mut() => {
                 if let Err(err) = served {
                     tracing::debug!(%peer, error = %err, "connection ended with an error");
@@ -227,10 +234,13 @@ async fn serve_connection(
                 tracing::debug!(%peer, "connection timed out");
                 return; // Dropping the connection closes it.
             }
-            // Its slot is wanted: closed now if idle, after its answer otherwise.
+            // Its slot is wanted: closed if it is still idle (a request that began meanwhile
+            // keeps the connection).
             () = clock.reclaimed(), if !draining => {
-                draining = true;
-                connection.as_mut().graceful_shutdown();
+                if clock.idle_since().is_some() {
+                    draining = true;
+                    connection.as_mut().graceful_shutdown();
+                }
             }
             changed = stopping.changed(), if !draining => {
                 if changed.is_err() || *stopping.borrow() {

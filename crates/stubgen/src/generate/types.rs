@@ -67,15 +67,12 @@ fn json_tokens(value: &serde_json::Value) -> TokenStream {
         Value::Null => quote! { null },
         Value::Bool(flag) => quote! { #flag },
         Value::Number(number) => {
+            // Suffixed: `json!` would read an unsuffixed literal as i32 (an error past it).
             if let Some(integer) = number.as_i64() {
-                let literal = proc_macro2::Literal::u64_unsuffixed(integer.unsigned_abs());
-                if integer < 0 {
-                    quote! { -#literal }
-                } else {
-                    quote! { #literal }
-                }
+                let literal = proc_macro2::Literal::i64_suffixed(integer);
+                quote! { #literal }
             } else if let Some(integer) = number.as_u64() {
-                let literal = proc_macro2::Literal::u64_unsuffixed(integer);
+                let literal = proc_macro2::Literal::u64_suffixed(integer);
                 quote! { #literal }
             } else {
                 // JSON has no infinity nor NaN, which `f64_unsuffixed` refuses.

@@ -267,19 +267,19 @@ pub fn default_get_data_sets_order() -> crate::models::GetDataSetsOrder {
 /// The spec's default, for serde.
 #[doc(hidden)]
 pub fn default_get_data_sets_page_size() -> u16 {
-    serde_json::from_value(serde_json::json!(20))
+    serde_json::from_value(serde_json::json!(20i64))
         .expect("the spec's default is a value of its schema")
 }
 /// The spec's default, for serde.
 #[doc(hidden)]
 pub fn default_search_request_start() -> i64 {
-    serde_json::from_value(serde_json::json!(0))
+    serde_json::from_value(serde_json::json!(0i64))
         .expect("the spec's default is a value of its schema")
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SearchRequest {
     pub criteria: String,
-    #[schema(default = json!(0))]
+    #[schema(default = json!(0i64))]
     #[serde(default = "crate::models::default_search_request_start")]
     pub start: i64,
 }

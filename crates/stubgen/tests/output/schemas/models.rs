@@ -114,6 +114,12 @@ pub struct Annotated {
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
     pub label: String,
+    #[schema(default = json!(5000000000i64))]
+    #[serde(default = "crate::models::default_annotated_budget")]
+    pub budget: i64,
+    #[schema(default = json!(-3i64))]
+    #[serde(default = "crate::models::default_annotated_offset")]
+    pub offset: i32,
 }
 impl ::stubgen_runtime::Validate for Annotated {
     const JSON_OBJECT: bool = true;
@@ -131,4 +137,16 @@ impl ::stubgen_runtime::Validate for Problem {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
+}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_annotated_budget() -> i64 {
+    serde_json::from_value(serde_json::json!(5000000000i64))
+        .expect("the spec's default is a value of its schema")
+}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_annotated_offset() -> i32 {
+    serde_json::from_value(serde_json::json!(-3i64))
+        .expect("the spec's default is a value of its schema")
 }
