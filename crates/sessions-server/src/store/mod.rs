@@ -31,9 +31,11 @@ pub enum StoreError {
     CorruptRow(String),
     #[error("unsupported database URL: use sqlite://… or postgres://…")]
     UnsupportedUrl,
-    /// A write's transaction did not commit: nothing of it was written.
-    #[error("the transaction did not commit: {0}")]
-    CommitFailed(String),
+    /// A write's transaction did not commit: nothing of it was written. `unavailable` when the
+    /// cause was the database's (locked past the busy timeout, full, read-only, an I/O error),
+    /// not the write's.
+    #[error("the transaction did not commit: {why}")]
+    CommitFailed { why: String, unavailable: bool },
     /// The store was closed (the service is shutting down).
     #[error("the store is closed")]
     Closed,
@@ -51,6 +53,7 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Self::Closed | Self::NotWritable(_) => true,
+            Self::CommitFailed { unavailable, .. } => *unavailable,
             Self::Database(error) => match error {
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -64,16 +67,26 @@ impl StoreError {
                 }),
                 _ => false,
             },
-            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
-                error.code,
-                rusqlite::ErrorCode::ReadOnly
-                    | rusqlite::ErrorCode::CannotOpen
-                    | rusqlite::ErrorCode::DiskFull
-                    | rusqlite::ErrorCode::DatabaseBusy
-                    | rusqlite::ErrorCode::DatabaseLocked
-            ),
+            Self::Sqlite(error) => sqlite_unavailable(error),
             _ => false,
         }
+    }
+}
+
+/// Whether SQLite failed for the database's sake (read-only, cannot open, full, locked past the
+/// busy timeout, an I/O error) rather than the statement's.
+pub(crate) fn sqlite_unavailable(error: &rusqlite::Error) -> bool {
+    match error {
+        rusqlite::Error::SqliteFailure(error, _) => matches!(
+            error.code,
+            rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::SystemIoFailure
+        ),
+        _ => false,
     }
 }
 

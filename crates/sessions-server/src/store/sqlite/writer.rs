@@ -18,8 +18,31 @@ const MAX_GROUP: usize = 256;
 
 /// A write, run inside the group's transaction (or told why there is none); it returns how to
 /// answer once the group's commit has succeeded or failed.
-type Job = Box<dyn FnOnce(Result<&Connection, &str>) -> Answer + Send>;
-type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(Result<&Connection, &GroupFailure>) -> Answer + Send>;
+type Answer = Box<dyn FnOnce(Result<(), GroupFailure>) + Send>;
+
+/// Why a group did not commit, and whether the database (not a write) was the cause.
+#[derive(Debug, Clone)]
+struct GroupFailure {
+    why: String,
+    unavailable: bool,
+}
+
+impl GroupFailure {
+    fn of(error: &rusqlite::Error) -> Self {
+        Self {
+            why: error.to_string(),
+            unavailable: crate::store::sqlite_unavailable(error),
+        }
+    }
+
+    fn into_error(self) -> StoreError {
+        StoreError::CommitFailed {
+            why: self.why,
+            unavailable: self.unavailable,
+        }
+    }
+}
 
 enum Message {
     Write(Job),
@@ -80,13 +103,13 @@ impl Writer {
         let job: Job = Box::new(move |transaction| {
             let outcome = match transaction {
                 Ok(connection) => in_savepoint(connection, write),
-                Err(why) => Err(StoreError::CommitFailed(why.to_owned())),
+                Err(failure) => Err(failure.clone().into_error()),
             };
-            Box::new(move |committed: Result<(), String>| {
+            Box::new(move |committed: Result<(), GroupFailure>| {
                 let _ = answer.send(match committed {
                     Ok(()) => outcome,
                     // Whatever the write did was rolled back with the group.
-                    Err(why) => Err(StoreError::CommitFailed(why)),
+                    Err(failure) => Err(failure.into_error()),
                 });
             })
         });
@@ -149,34 +172,37 @@ fn commit_group(connection: &mut Connection, group: Vec<Job>) {
     let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(transaction) => transaction,
         Err(err) => {
-            let why = err.to_string();
-            tracing::error!(error = %why, "cannot begin a write transaction");
+            let failure = GroupFailure::of(&err);
+            tracing::error!(error = %failure.why, "cannot begin a write transaction");
             for job in group {
-                job(Err(&why))(Err(why.clone()));
+                job(Err(&failure))(Err(failure.clone()));
             }
             return;
         }
     };
     let mut answers = Vec::with_capacity(group.len());
-    let mut rolled_back: Option<String> = None;
+    let mut rolled_back: Option<GroupFailure> = None;
     for job in group {
-        if let Some(why) = &rolled_back {
-            job(Err(why.as_str()))(Err(why.clone()));
+        if let Some(failure) = &rolled_back {
+            job(Err(failure))(Err(failure.clone()));
             continue;
         }
         answers.push(job(Ok(&transaction)));
         // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back
         // at once: the writes before are gone, so none of the group may be answered as done.
         if transaction.is_autocommit() {
-            rolled_back = Some("SQLite rolled the transaction back".to_owned());
+            rolled_back = Some(GroupFailure {
+                why: "SQLite rolled the transaction back (a full disk, an I/O error)".to_owned(),
+                unavailable: true,
+            });
         }
     }
     let committed = match rolled_back {
-        Some(why) => Err(why),
-        None => transaction.commit().map_err(|err| err.to_string()),
+        Some(failure) => Err(failure),
+        None => transaction.commit().map_err(|err| GroupFailure::of(&err)),
     };
-    if let Err(why) = &committed {
-        tracing::error!(error = %why, "a group of writes failed to commit");
+    if let Err(failure) = &committed {
+        tracing::error!(error = %failure.why, "a group of writes failed to commit");
     }
     for answer in answers {
         answer(committed.clone());
@@ -186,6 +212,36 @@ fn commit_group(connection: &mut Connection, group: Vec<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database another process keeps locked past the busy timeout: the write fails as the
+    /// database's fault (503 for the client), not the write's (500).
+    #[tokio::test]
+    async fn a_database_locked_past_the_busy_timeout_is_unavailable_not_broken() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("locked.db");
+        let holder = Connection::open(&path).unwrap();
+        holder
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
+            .unwrap();
+        let writer = Writer::start(&path).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let refused = writer
+            .write(|connection| Ok(connection.execute("INSERT INTO t (v) VALUES (1)", [])?))
+            .await;
+        match &refused {
+            Err(error @ StoreError::CommitFailed { .. }) => {
+                assert!(error.is_unavailable(), "{error}");
+            }
+            other => panic!("expected a failed commit, got {other:?}"),
+        }
+        holder.execute_batch("ROLLBACK").unwrap();
+        // Once the lock is gone, the same writer writes again.
+        let written = writer
+            .write(|connection| Ok(connection.execute("INSERT INTO t (v) VALUES (2)", [])?))
+            .await;
+        assert_eq!(written.unwrap(), 1);
+        writer.close().await;
+    }
 
     /// A write that fails is rolled back alone; the others queued with it are committed, and
     /// each is answered only once the commit is done.
