@@ -160,17 +160,14 @@ impl Readiness {
         };
         match outcome {
             Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-            Err(_) => {
-                let mut response = sessions_api::error_reply(
-                    StatusCode::SERVICE_UNAVAILABLE,
+            // The API's own 503, with its `Retry-After`.
+            Err(_) => sessions_api::operations::ApiError::ServiceUnavailable {
+                body: sessions_api::models::ErrorResponse::new(
                     "Not ready: the database cannot be read or written",
-                );
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    HeaderValue::from_static("1"),
-                );
-                response
+                ),
+                retry_after: 1,
             }
+            .into_response(),
         }
     }
 }
