@@ -74,13 +74,16 @@ fn generator(document: &Path) -> Generator {
 }
 
 fn generate_crate(document: &Path) -> Vec<stubgen::standalone::CrateFile> {
+    generate_crate_at(document, &crates_dir().join(stem(document)))
+}
+
+fn generate_crate_at(document: &Path, out: &Path) -> Vec<stubgen::standalone::CrateFile> {
     let text = fs::read_to_string(document).expect("the document reads");
-    let out = crates_dir().join(stem(document));
     generator(document)
         .generate_crate(
             &text,
             &CrateOptions {
-                name: crate_name(&out),
+                name: crate_name(out),
                 spec_name: stem(document),
                 runtime: Runtime::beside_the_generator(),
                 own_workspace: true,
@@ -93,15 +96,8 @@ fn generate_crate(document: &Path) -> Vec<stubgen::standalone::CrateFile> {
 /// new to resolve), and `cargo check`s it; the compiler's output when it does not build, or
 /// builds with a warning.
 fn check_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) -> Result<(), String> {
-    let _ = fs::remove_dir_all(out);
-    for file in files {
-        let path = out.join(&file.path);
-        fs::create_dir_all(path.parent().expect("a folder")).expect("the folder is made");
-        fs::write(&path, &file.contents).expect("the file is written");
-    }
-    fs::copy(workspace_root().join("Cargo.lock"), out.join("Cargo.lock")).expect("the lock copies");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
+    write_crate(out, files);
+    let output = Command::new(cargo())
         .args(["check", "--quiet", "--manifest-path"])
         .arg(out.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", crates_dir().join("target"))
@@ -113,6 +109,21 @@ fn check_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) -> Result<(
     } else {
         Err(String::from_utf8_lossy(&output.stderr).into_owned())
     }
+}
+
+/// Writes the crate's files into `out` (emptied first), with the workspace's lock.
+fn write_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) {
+    let _ = fs::remove_dir_all(out);
+    for file in files {
+        let path = out.join(&file.path);
+        fs::create_dir_all(path.parent().expect("a folder")).expect("the folder is made");
+        fs::write(&path, &file.contents).expect("the file is written");
+    }
+    fs::copy(workspace_root().join("Cargo.lock"), out.join("Cargo.lock")).expect("the lock copies");
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
 #[test]
@@ -147,6 +158,71 @@ fn fixtures_and_the_corpus_generate_crates_that_build() {
                 .map(|err| format!("{}: the crate does not build:\n{err}", document.display()))
         })
         .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Round-trip tests, one per fixture that has one: each is copied into its fixture's generated
+/// crate as `tests/roundtrip.rs` (with `support.rs` beside it) and run there, against the
+/// generated server on a real socket.
+const ROUNDTRIP: &str = "tests/roundtrip";
+
+/// What a round-trip test uses beside the generated crate's own dependencies.
+const ROUNDTRIP_DEV_DEPENDENCIES: &str = r#"
+[dev-dependencies]
+axum = { version = "0.8.9", default-features = false, features = ["http1", "json", "tokio"] }
+reqwest = { version = "0.13", default-features = false, features = ["json"] }
+tokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }
+"#;
+
+/// serialize → HTTP → extract → validate → handler → response, for every construct a fixture
+/// stands for: golden files and `cargo check` alone do not prove that a payload reads.
+#[test]
+fn fixtures_answer_real_requests() {
+    let support = crate_dir().join(ROUNDTRIP).join("support.rs");
+    let tests: Vec<PathBuf> = fs::read_dir(crate_dir().join(ROUNDTRIP))
+        .expect("the round-trip tests")
+        .map(|entry| entry.expect("a readable folder").path())
+        .filter(|path| *path != support)
+        .collect();
+    assert!(!tests.is_empty(), "round-trip tests in {ROUNDTRIP}");
+    let mut failures = Vec::new();
+    for test in tests {
+        let document = documents_in(FIXTURES)
+            .into_iter()
+            .find(|document| stem(document) == stem(&test))
+            .unwrap_or_else(|| panic!("{}: no fixture of that name", test.display()));
+        // A folder of its own: the build test writes the fixture's crate in parallel.
+        let out = crates_dir().join("roundtrip").join(stem(&document));
+        let mut files = generate_crate_at(&document, &out);
+        for file in &mut files {
+            if file.path == Path::new("Cargo.toml") {
+                file.contents.push_str(ROUNDTRIP_DEV_DEPENDENCIES);
+            }
+        }
+        files.push(stubgen::standalone::CrateFile {
+            path: PathBuf::from("tests/roundtrip.rs"),
+            contents: fs::read_to_string(&test).expect("the test reads"),
+        });
+        files.push(stubgen::standalone::CrateFile {
+            path: PathBuf::from("tests/support/mod.rs"),
+            contents: fs::read_to_string(&support).expect("the support reads"),
+        });
+        write_crate(&out, &files);
+        let output = Command::new(cargo())
+            .args(["test", "--quiet", "--manifest-path"])
+            .arg(out.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", crates_dir().join("target"))
+            .output()
+            .expect("cargo runs");
+        if !output.status.success() {
+            failures.push(format!(
+                "{}:\n{}{}",
+                test.display(),
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -15,6 +15,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 mod bodies;
+mod discriminators;
 mod ir;
 mod models;
 mod names;
@@ -25,6 +26,7 @@ mod tests;
 mod types;
 
 use bodies::*;
+use discriminators::*;
 use ir::*;
 use models::*;
 use names::*;
@@ -127,7 +129,7 @@ pub(crate) fn generate_with(
     }
     let empty = Components::default();
     let components = spec.components.as_ref().unwrap_or(&empty);
-    let mut hoisted = Hoisted::new(components);
+    let mut hoisted = Hoisted::new(components, Discriminators::read(spec)?);
     let models = generate_models(components, &mut hoisted)?;
     let operations = collect_operations(spec, components, options, &mut hoisted)?;
     let hoisted = &hoisted.items;

@@ -32,6 +32,32 @@ pub(super) fn generate_models(
         let doc = doc_attrs(schema.schema_data.description.as_deref());
         // After the derive, which introduces `schema`.
         let schema_as = schema_as(name);
+        // A base that subtypes extend: an enum of them, chosen by its discriminator.
+        if let Some(subtypes) = hoisted.discriminators.bases.get(name).cloned() {
+            let branches: Vec<ReferenceOr<Schema>> = subtypes
+                .iter()
+                .map(|subtype| ReferenceOr::Reference {
+                    reference: format!("{SCHEMA_REF_PREFIX}{subtype}"),
+                })
+                .collect();
+            items.push(one_of_enum(
+                &doc,
+                &schema_as,
+                &ident,
+                &branches,
+                schema.schema_data.discriminator.as_ref(),
+                &pointer,
+                hoisted,
+            )?);
+            continue;
+        }
+        // A variant of a discriminator: one struct of all its properties, its tag fixed.
+        if let Some(tag) = hoisted.discriminators.tags.get(name).cloned() {
+            items.push(tagged_struct(
+                &doc, &schema_as, &ident, schema, &pointer, &tag, hoisted,
+            )?);
+            continue;
+        }
         items.push(match &schema.schema_kind {
             // Only `additionalProperties`: a map, as a newtype.
             SchemaKind::Type(Type::Object(object))
@@ -174,6 +200,8 @@ pub(super) fn one_of_enum(
     let mut names = std::collections::BTreeSet::new();
     // (discriminator values, variant) for the branches that are components.
     let mut tagged: Vec<(Vec<String>, Ident)> = Vec::new();
+    // The tag values of the inline branch being read, which its own enum declares.
+    let mut inline_tags: Vec<Vec<String>> = Vec::new();
     for (index, branch) in branches.iter().enumerate() {
         let branch_pointer = pointer.join(index.to_string());
         let (ty, name, component, checks) = match branch {
@@ -185,14 +213,36 @@ pub(super) fn one_of_enum(
                 (
                     quote! { crate::models::#ty },
                     ty.to_string(),
-                    Some((component, reference)),
+                    Some(component),
                     quote! { ::stubgen_runtime::Validate::validate(value)?; },
                 )
             }
             ReferenceOr::Item(schema) => {
-                let hint = format!("{ident}Variant{index}");
+                if let Some(discriminator) = discriminator {
+                    let values = inline_branch_tag(schema, &discriminator.property_name)
+                        .ok_or_else(|| {
+                            unsupported(
+                                &branch_pointer,
+                                format!(
+                                    "an inline branch of a discriminated oneOf/anyOf without `{}` as a required string enum",
+                                    discriminator.property_name
+                                ),
+                            )
+                        })?;
+                    inline_tags.push(values);
+                }
+                // A discriminated branch is named after the first value of its tag.
+                let tag_name = inline_tags
+                    .last()
+                    .and_then(|values| values.first())
+                    .map(|value| pascal_name(&value.to_lowercase(), "Variant"));
+                let hint = match &tag_name {
+                    Some(name) => format!("{ident}{name}"),
+                    None => format!("{ident}Variant{index}"),
+                };
                 let inline = inline_type(schema, &branch_pointer, &hint, hoisted)?;
                 let name = match &schema.schema_kind {
+                    _ if tag_name.is_some() => tag_name.unwrap_or_default(),
                     SchemaKind::Type(Type::String(_)) => "String".to_owned(),
                     SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
                     SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
@@ -217,13 +267,15 @@ pub(super) fn one_of_enum(
         } else {
             quote! { Self::#variant(value) => { #checks } }
         });
-        if let Some((component, reference)) = component {
+        if let Some(values) = inline_tags.pop() {
+            tagged.push((values, variant));
+        } else if let Some(component) = component {
             let mut values: Vec<String> = discriminator
                 .map(|discriminator| {
                     discriminator
                         .mapping
                         .iter()
-                        .filter(|(_, target)| *target == reference || **target == component)
+                        .filter(|(_, target)| mapped_component(target) == Some(&component))
                         .map(|(value, _)| value.clone())
                         .collect()
                 })
@@ -257,11 +309,16 @@ pub(super) fn one_of_enum(
             #validate
         });
     };
-    if tagged.len() != branches.len() {
-        return Err(unsupported(
-            pointer,
-            "a discriminator over branches that are not all $refs",
-        ));
+    let mut seen = std::collections::BTreeSet::new();
+    for (values, _) in &tagged {
+        for value in values {
+            if !seen.insert(value) {
+                return Err(invalid(
+                    pointer,
+                    format!("the discriminator value `{value}` names two branches"),
+                ));
+            }
+        }
     }
     let property = &discriminator.property_name;
     let arms = tagged.iter().map(|(values, variant)| {
@@ -437,9 +494,6 @@ pub(super) fn object_fields(
     fields: &mut Vec<TokenStream>,
     checks: &mut Vec<TokenStream>,
 ) -> Result<(), GenerateError> {
-    if object.min_properties.is_some() || object.max_properties.is_some() {
-        return Err(unsupported(pointer, "minProperties/maxProperties"));
-    }
     for required in &object.required {
         if !object.properties.contains_key(required) {
             return Err(invalid(
@@ -447,6 +501,42 @@ pub(super) fn object_fields(
                 format!("`{required}` is required but not a property"),
             ));
         }
+    }
+    let merge = &mut Merge {
+        required: object.required.iter().cloned().collect(),
+        ..Merge::default()
+    };
+    merged_object_fields(
+        object, pointer, owner, hoisted, names, fields, checks, merge,
+    )
+}
+
+/// How the parts of one struct merged from several object schemas (a variant's own properties
+/// and those of the schemas it extends) read together.
+#[derive(Debug, Default)]
+pub(super) struct Merge {
+    /// The properties required in any part.
+    pub(super) required: std::collections::BTreeSet<String>,
+    /// The discriminator property and the type that fixes it.
+    pub(super) tag: Option<(String, Ident)>,
+    /// The properties already taken from an earlier part (a subtype may restate a base's).
+    pub(super) taken: std::collections::BTreeSet<String>,
+}
+
+/// [`object_fields`] of one part of a merged struct.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn merged_object_fields(
+    object: &openapiv3::ObjectType,
+    pointer: &Pointer,
+    owner: &Ident,
+    hoisted: &mut Hoisted,
+    names: &mut FieldNames,
+    fields: &mut Vec<TokenStream>,
+    checks: &mut Vec<TokenStream>,
+    merge: &mut Merge,
+) -> Result<(), GenerateError> {
+    if object.min_properties.is_some() || object.max_properties.is_some() {
+        return Err(unsupported(pointer, "minProperties/maxProperties"));
     }
     // Members beyond the properties, when the schema allows them (`true` or a schema), are kept
     // in a map flattened into the struct. (`false` or absent: unknown members are ignored.)
@@ -480,14 +570,26 @@ pub(super) fn object_fields(
         }
     }
     for (property, property_schema) in &object.properties {
+        if !merge.taken.insert(property.clone()) {
+            continue;
+        }
         let property_pointer = pointer.join("properties").join(property);
         let field_name = snake_name(property);
-        names.claim(&field_name, &property_pointer)?;
+        let field = names.claim(&field_name, &property_pointer)?;
+        if let Some((_, tag)) = merge.tag.as_ref().filter(|(name, _)| name == property) {
+            let rename = (field_name != *property).then(|| quote! { #[serde(rename = #property)] });
+            fields.push(quote! {
+                /// The discriminator: fixed by the variant.
+                #rename
+                pub #field: crate::models::#tag,
+            });
+            continue;
+        }
         let field = generate_field(
             property,
             &field_name,
             property_schema,
-            object.required.contains(property),
+            merge.required.contains(property),
             &property_pointer,
             &format!("{owner}{}", property.to_pascal_case()),
             hoisted,
@@ -643,4 +745,164 @@ pub(super) fn generate_field(
         quote! { { let value = &self.#field; #checks } }
     };
     Ok(Field { tokens, checks })
+}
+
+/// A variant of a discriminator: every property of the component and of the schemas it extends
+/// through `allOf`, in one struct (so `required` may name a property of any part), with the tag
+/// property a type that only admits the variant's values.
+pub(super) fn tagged_struct(
+    doc: &TokenStream,
+    schema_as: &TokenStream,
+    ident: &Ident,
+    schema: &Schema,
+    pointer: &Pointer,
+    tag: &Tag,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
+    let mut parts = Vec::new();
+    object_parts(schema, pointer, hoisted, &mut parts, 0)?;
+    let mut merge = Merge::default();
+    let mut properties = std::collections::BTreeSet::new();
+    for (object, _) in &parts {
+        merge.required.extend(object.required.iter().cloned());
+        properties.extend(object.properties.keys().cloned());
+    }
+    for (object, part_pointer) in &parts {
+        if let Some(missing) = object
+            .required
+            .iter()
+            .find(|name| !properties.contains(*name))
+        {
+            return Err(invalid(
+                &part_pointer.join("required"),
+                format!("`{missing}` is required but not a property"),
+            ));
+        }
+    }
+    let tag_type = hoisted.name(&format!("{ident}{}", tag.property.to_pascal_case()));
+    let variants = enum_variants(&tag.values);
+    let property = &tag.property;
+    let tag_doc = format!(
+        " The `{property}` that names a `{ident}`: the only values its discriminator admits."
+    );
+    hoisted.items.push(quote! {
+        #[doc = #tag_doc]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum #tag_type {
+            #(#variants)*
+        }
+
+        /// The enum itself is the only constraint, and serde enforces it.
+        impl ::stubgen_runtime::Validate for #tag_type {}
+    });
+    merge.tag = Some((tag.property.clone(), tag_type));
+    // The tag is always written.
+    merge.required.insert(tag.property.clone());
+    let mut fields = Vec::new();
+    let mut checks = Vec::new();
+    let mut names = FieldNames::default();
+    for (object, part_pointer) in &parts {
+        merged_object_fields(
+            object,
+            part_pointer,
+            ident,
+            hoisted,
+            &mut names,
+            &mut fields,
+            &mut checks,
+            &mut merge,
+        )?;
+    }
+    Ok(model_struct(doc, schema_as, ident, &fields, &checks))
+}
+
+/// The object schemas a component is made of: itself, or each branch of its `allOf`, following
+/// `$ref`s to the components it extends.
+fn object_parts(
+    schema: &Schema,
+    pointer: &Pointer,
+    hoisted: &Hoisted,
+    parts: &mut Vec<(openapiv3::ObjectType, Pointer)>,
+    depth: usize,
+) -> Result<(), GenerateError> {
+    if depth > 32 {
+        return Err(unsupported(pointer, "a cycle of allOf"));
+    }
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            parts.push((object.clone(), pointer.clone()));
+            Ok(())
+        }
+        SchemaKind::AllOf { all_of } => {
+            for (index, branch) in all_of.iter().enumerate() {
+                let branch_pointer = pointer.join("allOf").join(index.to_string());
+                match branch {
+                    ReferenceOr::Reference { reference } => {
+                        let name = reference.strip_prefix(SCHEMA_REF_PREFIX).ok_or_else(|| {
+                            unsupported(&branch_pointer, format!("$ref `{reference}`"))
+                        })?;
+                        let Some(ReferenceOr::Item(parent)) = hoisted.schema(name) else {
+                            return Err(invalid(
+                                &branch_pointer,
+                                format!("unresolvable $ref `{reference}`"),
+                            ));
+                        };
+                        let parent_pointer = Pointer::default()
+                            .join("components")
+                            .join("schemas")
+                            .join(name);
+                        object_parts(parent, &parent_pointer, hoisted, parts, depth + 1)?;
+                    }
+                    ReferenceOr::Item(branch) => {
+                        object_parts(branch, &branch_pointer, hoisted, parts, depth + 1)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Err(unsupported(
+            pointer,
+            "a part of a discriminated variant that is not an object",
+        )),
+    }
+}
+
+/// The values an inline branch's own discriminator property admits: a required string enum.
+fn inline_branch_tag(schema: &Schema, property: &str) -> Option<Vec<String>> {
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return None;
+    };
+    if !object.required.iter().any(|name| name == property) {
+        return None;
+    }
+    let ReferenceOr::Item(tag) = object.properties.get(property)? else {
+        return None;
+    };
+    let SchemaKind::Type(Type::String(string)) = &tag.schema_kind else {
+        return None;
+    };
+    let values: Option<Vec<String>> = string.enumeration.iter().cloned().collect();
+    values.filter(|values| !values.is_empty())
+}
+
+/// One variant per string value, named after it (numbered when two names meet), renamed to it
+/// for serde; the first is the default.
+fn enum_variants(values: &[String]) -> Vec<TokenStream> {
+    let mut names = std::collections::BTreeSet::new();
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let name = pascal_name(&value.to_lowercase(), "Value");
+            let mut unique = name.clone();
+            let mut counter = 2;
+            while !names.insert(unique.clone()) {
+                unique = format!("{name}{counter}");
+                counter += 1;
+            }
+            let variant = rust_ident(&unique);
+            let default = (index == 0).then(|| quote! { #[default] });
+            quote! { #default #[serde(rename = #value)] #variant, }
+        })
+        .collect()
 }

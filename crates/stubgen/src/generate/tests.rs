@@ -136,7 +136,8 @@ fn optional_and_nullable_properties_keep_their_meaning() {
 fn unsupported_constructs_name_themselves_and_their_pointer() {
     type Case = (&'static str, fn(&mut serde_json::Value));
     let cases: [Case; 7] = [
-        ("/components/schemas/Thing/properties/note/oneOf", |doc| {
+        // An inline branch without its own tag enum: nothing says which value names it.
+        ("/components/schemas/Thing/properties/note/oneOf/0", |doc| {
             doc["components"]["schemas"]["Thing"]["properties"]["note"] = serde_json::json!({
                 "oneOf": [{ "type": "string" }, { "type": "integer", "format": "int32" }],
                 "discriminator": { "propertyName": "kind" }
@@ -178,6 +179,78 @@ fn unsupported_constructs_name_themselves_and_their_pointer() {
         let (pointer, construct) = unsupported_at(&spec_with(patch));
         assert_eq!(pointer, expected_pointer, "{construct}");
         assert!(!construct.is_empty());
+    }
+}
+
+/// Two variants `A` and `B` of the oneOf `U` with the discriminator `kind`; `patch` edits them.
+fn discriminated(patch: impl FnOnce(&mut serde_json::Value)) -> OpenAPI {
+    spec_with(|doc| {
+        let schemas = &mut doc["components"]["schemas"];
+        for (name, value) in [("A", "a"), ("B", "b")] {
+            schemas[name] = serde_json::json!({
+                "type": "object",
+                "required": ["kind"],
+                "properties": { "kind": { "type": "string", "enum": [value] } }
+            });
+        }
+        schemas["U"] = serde_json::json!({
+            "oneOf": [
+                { "$ref": "#/components/schemas/A" },
+                { "$ref": "#/components/schemas/B" }
+            ],
+            "discriminator": { "propertyName": "kind", "mapping": { "a": "A", "b": "B" } }
+        });
+        patch(doc);
+    })
+}
+
+/// A document that contradicts itself is refused where it does, never generated into code that
+/// rejects every payload.
+#[test]
+fn discriminator_contradictions_are_refused_with_their_pointer() {
+    assert!(generate(&discriminated(|_| {}), "Api").is_ok());
+    type Case = (&'static str, fn(&mut serde_json::Value));
+    let cases: [Case; 5] = [
+        // A mapping value the variant's own enum refuses.
+        ("/components/schemas/A/properties/kind/enum", |doc| {
+            doc["components"]["schemas"]["U"]["discriminator"]["mapping"] =
+                serde_json::json!({ "x": "A", "b": "B" });
+        }),
+        // A mapping value naming a schema that is not a branch.
+        ("/components/schemas/U/discriminator/mapping/c", |doc| {
+            doc["components"]["schemas"]["U"]["discriminator"]["mapping"]["c"] =
+                serde_json::json!("#/components/schemas/Thing");
+        }),
+        // One value naming two branches.
+        ("/components/schemas/U/discriminator", |doc| {
+            doc["components"]["schemas"]["U"]["discriminator"]["mapping"] =
+                serde_json::json!({ "a": "A" });
+            doc["components"]["schemas"]["B"]["properties"]["kind"]["enum"] =
+                serde_json::json!(["b", "A"]);
+            doc["components"]["schemas"]["U"]["oneOf"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "$ref": "#/components/schemas/A" }));
+        }),
+        // A branch without the property.
+        ("/components/schemas/B", |doc| {
+            doc["components"]["schemas"]["B"]["properties"] =
+                serde_json::json!({ "sort": { "type": "string" } });
+            doc["components"]["schemas"]["B"]["required"] = serde_json::json!([]);
+        }),
+        // A tag that is no string.
+        ("/components/schemas/A/properties/kind", |doc| {
+            doc["components"]["schemas"]["A"]["properties"]["kind"] =
+                serde_json::json!({ "type": "integer", "format": "int32" });
+        }),
+    ];
+    for (expected_pointer, patch) in cases {
+        match generate(&discriminated(patch), "Api") {
+            Err(GenerateError::Invalid { pointer, problem }) => {
+                assert_eq!(pointer, expected_pointer, "{problem}");
+            }
+            other => panic!("{expected_pointer}: expected a refusal, got {other:?}"),
+        }
     }
 }
 

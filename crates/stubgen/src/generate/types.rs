@@ -16,13 +16,17 @@ pub(super) fn reject_schema_extras(
     let data = &schema.schema_data;
     let rejected = [
         (data.nullable && !allow_nullable, "nullable"),
+        // On an object or `allOf`, a discriminator names the subtypes that extend it.
         (
             data.discriminator.is_some()
                 && !matches!(
                     schema.schema_kind,
-                    SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. }
+                    SchemaKind::OneOf { .. }
+                        | SchemaKind::AnyOf { .. }
+                        | SchemaKind::AllOf { .. }
+                        | SchemaKind::Type(Type::Object(_))
                 ),
-            "discriminator outside oneOf/anyOf",
+            "discriminator outside oneOf, anyOf, allOf or an object",
         ),
     ];
     match rejected.iter().find(|(present, _)| *present) {
@@ -317,14 +321,19 @@ pub(super) struct Hoisted {
     taken: std::collections::BTreeSet<String>,
     /// The Rust types of components that are objects (or `allOf`s of objects).
     objects: std::collections::BTreeSet<String>,
+    pub(super) discriminators: Discriminators,
+    /// The document's component schemas, for the parts a merged struct takes from them.
+    schemas: std::collections::BTreeMap<String, ReferenceOr<Schema>>,
 }
 
 impl Hoisted {
     /// Reserves the Rust type names the components take.
-    pub(super) fn new(components: &openapiv3::Components) -> Self {
+    pub(super) fn new(components: &openapiv3::Components, discriminators: Discriminators) -> Self {
         let objects = components
             .schemas
             .iter()
+            // A base with subtypes is an enum of them.
+            .filter(|(name, _)| !discriminators.is_base(name))
             .filter(|(_, schema)| {
                 matches!(
                     schema,
@@ -344,7 +353,18 @@ impl Hoisted {
                 .map(|name| component_type(name).to_string())
                 .collect(),
             objects,
+            discriminators,
+            schemas: components
+                .schemas
+                .iter()
+                .map(|(name, schema)| (name.clone(), schema.clone()))
+                .collect(),
         }
+    }
+
+    /// The component schema `name`.
+    pub(super) fn schema(&self, name: &str) -> Option<&ReferenceOr<Schema>> {
+        self.schemas.get(name)
     }
 
     /// Whether the component of Rust type `ty` is an object.

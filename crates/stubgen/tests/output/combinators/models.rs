@@ -13,10 +13,10 @@ impl ::stubgen_runtime::Validate for Named {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Cat {
-    #[serde(flatten)]
-    pub named: Named,
+    pub name: String,
+    /// The discriminator: fixed by the variant.
     #[serde(rename = "petType")]
-    pub pet_type: String,
+    pub pet_type: crate::models::CatPetType,
     #[schema(minimum = 0i64, maximum = 9i64)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -25,7 +25,6 @@ pub struct Cat {
 impl ::stubgen_runtime::Validate for Cat {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
-        ::stubgen_runtime::Validate::validate(&self.named)?;
         if let Some(value) = &self.lives {
             ::stubgen_runtime::validate::range(
                 "/lives",
@@ -39,10 +38,10 @@ impl ::stubgen_runtime::Validate for Cat {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Dog {
-    #[serde(flatten)]
-    pub named: Named,
+    pub name: String,
+    /// The discriminator: fixed by the variant.
     #[serde(rename = "petType")]
-    pub pet_type: String,
+    pub pet_type: crate::models::DogPetType,
     #[serde(rename = "goodBoy")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -51,7 +50,6 @@ pub struct Dog {
 impl ::stubgen_runtime::Validate for Dog {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
-        ::stubgen_runtime::Validate::validate(&self.named)?;
         Ok(())
     }
 }
@@ -112,6 +110,46 @@ impl ::stubgen_runtime::Validate for Identifier {
         Ok(())
     }
 }
+/// The `petType` that names a `Cat`: the only values its discriminator admits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum CatPetType {
+    #[default]
+    #[serde(rename = "cat")]
+    Cat,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for CatPetType {}
+/// The `petType` that names a `Dog`: the only values its discriminator admits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum DogPetType {
+    #[default]
+    #[serde(rename = "dog")]
+    Dog,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for DogPetType {}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum AddPetResponse200Note {
