@@ -84,7 +84,7 @@ fn codegen_benchmark(root: &Path) -> anyhow::Result<String> {
         generator.generate_document(&text)?;
         in_memory.push(start.elapsed());
         let start = Instant::now();
-        crate::codegen::standalone::render_crate(root, &largest, &out, "Api")?;
+        crate::codegen::standalone::render_crate(root, &largest, &out, "Api", false)?;
         whole_crate.push(start.elapsed());
     }
     let name = largest.strip_prefix(root).unwrap_or(&largest).display();

@@ -42,6 +42,10 @@ enum Task {
         /// The trait the crate's service implements.
         #[arg(long = "trait", requires = "spec", value_name = "NAME", default_value = codegen::standalone::DEFAULT_TRAIT)]
         api_trait: String,
+        /// Leave out each component or operation the generator refuses (and what refers to
+        /// it) instead of refusing the document; what was left out is listed.
+        #[arg(long, requires = "spec")]
+        skip_unsupported: bool,
     },
     /// Prove that the spec breaks no client of the last released contract, and that spec and
     /// implementation agree (fresh stubs, no drift). All three steps always run. Exit 0 ok, 1
@@ -102,13 +106,21 @@ fn main() -> ExitCode {
             spec: Some(spec),
             out: Some(out),
             api_trait,
+            skip_unsupported,
             ..
-        } => codegen::standalone::write_crate(&root, &spec, &out, &api_trait).map(|written| {
-            for path in written {
-                println!("wrote {}", out.join(path).display());
-            }
-            ExitCode::SUCCESS
-        }),
+        } => codegen::standalone::write_crate(&root, &spec, &out, &api_trait, skip_unsupported)
+            .map(|(written, left_out)| {
+                for path in written {
+                    println!("wrote {}", out.join(path).display());
+                }
+                if !left_out.is_empty() {
+                    eprintln!("left out ({}):", left_out.len());
+                    for item in &left_out {
+                        eprintln!("  {item}");
+                    }
+                }
+                ExitCode::SUCCESS
+            }),
         Task::Codegen { check: true, .. } => codegen::report_freshness(&root).map(passed),
         Task::Codegen { .. } => codegen::write(&root).map(|written| {
             for path in &written.files {

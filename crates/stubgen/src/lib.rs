@@ -51,7 +51,7 @@ mod format;
 mod generate;
 pub mod standalone;
 
-pub use generate::GenerateError;
+pub use generate::{GenerateError, LeftOut};
 
 /// What the generator writes, and how demanding it is of the document.
 #[derive(Debug, Clone)]
@@ -71,6 +71,11 @@ pub struct Options {
     pub derive_json_schema: bool,
     /// How the files are laid out.
     pub format: Format,
+    /// Leave out a component or operation the generator refuses (and every component or
+    /// operation that refers to it) instead of refusing the whole document; what was left out
+    /// is listed in [`Generated::left_out`]. A large API with one odd operation then still
+    /// gets its stubs.
+    pub skip_unsupported: bool,
 }
 
 impl Default for Options {
@@ -82,6 +87,7 @@ impl Default for Options {
             require_extractor_statuses: false,
             derive_json_schema: false,
             format: Format::Rustfmt,
+            skip_unsupported: false,
         }
     }
 }
@@ -102,6 +108,14 @@ pub struct GeneratedFile {
     /// `models.rs`, `operations.rs` or `router.rs`.
     pub name: &'static str,
     pub contents: String,
+}
+
+/// The generated modules, and what [`Options::skip_unsupported`] left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    /// Each component or operation left out, with why; empty unless skipping.
+    pub left_out: Vec<LeftOut>,
 }
 
 /// Why nothing was generated.
@@ -136,16 +150,22 @@ impl Generator {
     /// The three modules (`models.rs`, `operations.rs`, `router.rs`) of `spec`, formatted, each
     /// starting with the header.
     pub fn generate(&self, spec: &openapiv3::OpenAPI) -> Result<Vec<GeneratedFile>, Error> {
+        self.generate_all(spec).map(|generated| generated.files)
+    }
+
+    /// As [`Generator::generate`], with what [`Options::skip_unsupported`] left out.
+    pub fn generate_all(&self, spec: &openapiv3::OpenAPI) -> Result<Generated, Error> {
         let options = &self.options;
-        let stubs = generate::generate_with(
+        let (stubs, left_out) = generate::generate_with(
             spec,
             &options.api_trait,
             generate::Requirements {
                 require_extractor_statuses: options.require_extractor_statuses,
                 derive_json_schema: options.derive_json_schema,
+                skip_unsupported: options.skip_unsupported,
             },
         )?;
-        [
+        let files = [
             ("models.rs", stubs.models),
             ("operations.rs", stubs.operations),
             ("router.rs", stubs.router),
@@ -155,12 +175,18 @@ impl Generator {
             let contents = format::format_rust(tokens, &options.header, options.format)?;
             Ok(GeneratedFile { name, contents })
         })
-        .collect()
+        .collect::<Result<_, Error>>()?;
+        Ok(Generated { files, left_out })
     }
 
     /// As [`Generator::generate`], from a document's text (JSON or YAML; see [`read_document`]).
     pub fn generate_document(&self, text: &str) -> Result<Vec<GeneratedFile>, Error> {
         self.generate(&read_document(text)?)
+    }
+
+    /// As [`Generator::generate_all`], from a document's text.
+    pub fn generate_document_all(&self, text: &str) -> Result<Generated, Error> {
+        self.generate_all(&read_document(text)?)
     }
 }
 

@@ -65,6 +65,14 @@ pub struct CrateOptions {
     pub own_workspace: bool,
 }
 
+/// A generated crate: its files, and what [`crate::Options::skip_unsupported`] left out (also
+/// listed in its `src/lib.rs` docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedCrate {
+    pub files: Vec<CrateFile>,
+    pub left_out: Vec<crate::LeftOut>,
+}
+
 /// One file of a generated crate, relative to its root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrateFile {
@@ -78,7 +86,7 @@ impl Generator {
         &self,
         text: &str,
         krate: &CrateOptions,
-    ) -> Result<Vec<CrateFile>, Error> {
+    ) -> Result<GeneratedCrate, Error> {
         let options = self.options();
         let header = &options.header;
         let mut dependencies: Vec<String> =
@@ -104,8 +112,26 @@ impl Generator {
             dependencies.join("\n"),
         );
         let api_trait = &options.api_trait;
+        let generated = self.generate_document_all(text)?;
+        let left_out: String = if generated.left_out.is_empty() {
+            String::new()
+        } else {
+            let list: String = generated
+                .left_out
+                .iter()
+                .map(|item| {
+                    format!(
+                        "//! - `{}`: {}\n",
+                        item.pointer,
+                        item.reason.replace('\n', " ")
+                    )
+                })
+                .collect();
+            format!("//!\n//! Left out (`skip_unsupported`):\n{list}")
+        };
         let lib = format!(
             "{header}//! Server stubs generated from `{}`: implement [`{api_trait}`] and mount [`router()`].\n\
+             {left_out}\
              \n\
              pub mod models;\n\
              pub mod operations;\n\
@@ -125,13 +151,16 @@ impl Generator {
                 contents: lib,
             },
         ];
-        for file in self.generate_document(text)? {
+        for file in generated.files {
             files.push(CrateFile {
                 path: Path::new("src").join(file.name),
                 contents: file.contents,
             });
         }
-        Ok(files)
+        Ok(GeneratedCrate {
+            files,
+            left_out: generated.left_out,
+        })
     }
 }
 

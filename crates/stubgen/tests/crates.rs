@@ -90,6 +90,7 @@ fn generate_crate_at(document: &Path, out: &Path) -> Vec<stubgen::standalone::Cr
             },
         )
         .unwrap_or_else(|err| panic!("{}: {err}", document.display()))
+        .files
 }
 
 /// Writes the crate's files into `out`, with the workspace's lock (the same versions, nothing
@@ -518,7 +519,8 @@ fn a_sample_of_accepted_random_documents_builds() {
                     own_workspace: true,
                 },
             )
-            .expect("accepted above");
+            .expect("accepted above")
+            .files;
         if let Err(err) = check_crate(&out, &files) {
             panic!("an accepted random document does not build:\n{err}\n{document:#}");
         }

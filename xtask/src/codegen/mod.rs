@@ -36,6 +36,8 @@ pub fn render(root: &Path) -> anyhow::Result<Vec<GeneratedFile>> {
         require_extractor_statuses: true,
         derive_json_schema: true,
         format: stubgen::Format::Rustfmt,
+        // This workspace's own spec is generated whole, or not at all.
+        skip_unsupported: false,
     });
     let files = generator
         .generate_document(&text)

@@ -166,58 +166,95 @@ pub(super) fn collect_operations(
         };
         for (method, operation) in item.iter() {
             let pointer = path_pointer.join(method);
-            let document = Document {
+            let before = hoisted.items.len();
+            let stub = operation_stub(
                 spec,
                 components,
                 options,
-            };
-            // Path-level parameters apply to every operation of the path, unless the operation
-            // declares one of the same name and location (OpenAPI 3.0 §4.7.9.1).
-            let mut parameters = Vec::new();
-            for (index, parameter) in operation.parameters.iter().enumerate() {
-                parameters.push((
-                    parameter,
-                    pointer.join("parameters").join(index.to_string()),
-                ));
-            }
-            let own = parameters
-                .iter()
-                .map(|(parameter, pointer)| {
-                    let (parameter, _) = resolve_parameter(parameter, components, pointer.clone())?;
-                    Ok(parameter_key(parameter))
-                })
-                .collect::<Result<Vec<_>, GenerateError>>()?;
-            for (index, parameter) in item.parameters.iter().enumerate() {
-                let inherited = path_pointer.join("parameters").join(index.to_string());
-                let (resolved, _) = resolve_parameter(parameter, components, inherited.clone())?;
-                if !own.contains(&parameter_key(resolved)) {
-                    parameters.push((parameter, inherited));
+                (path, method, operation, item),
+                &pointer,
+                &mut operation_ids,
+                hoisted,
+            );
+            match stub {
+                Ok(stub) => operations.push(stub),
+                Err(error) => {
+                    hoisted.items.truncate(before);
+                    hoisted.fail(
+                        Item::Operation {
+                            path: path.clone(),
+                            method: method.to_owned(),
+                        },
+                        error,
+                    )?;
                 }
             }
-            let stub = collect_operation(
-                &document,
-                path,
-                method,
-                operation,
-                &parameters,
-                &pointer,
-                hoisted,
-            )?;
-            if let Some(previous) =
-                operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
-            {
-                return Err(invalid(
-                    &pointer.join("operationId"),
-                    format!(
-                        "operationId `{}` collides with the one at {previous}",
-                        stub.operation_id
-                    ),
-                ));
-            }
-            operations.push(stub);
         }
     }
     Ok(operations)
+}
+
+/// One operation's intermediate representation, with the parameters it inherits from its path.
+fn operation_stub(
+    spec: &OpenAPI,
+    components: &Components,
+    options: Requirements,
+    (path, method, operation, item): (&str, &str, &Operation, &openapiv3::PathItem),
+    pointer: &Pointer,
+    operation_ids: &mut std::collections::BTreeMap<String, String>,
+    hoisted: &mut Hoisted,
+) -> Result<OperationStub, GenerateError> {
+    let path_pointer = Pointer::default().join("paths").join(path);
+    let pointer = pointer.clone();
+    let document = Document {
+        spec,
+        components,
+        options,
+    };
+    // Path-level parameters apply to every operation of the path, unless the operation
+    // declares one of the same name and location (OpenAPI 3.0 §4.7.9.1).
+    let mut parameters = Vec::new();
+    for (index, parameter) in operation.parameters.iter().enumerate() {
+        parameters.push((
+            parameter,
+            pointer.join("parameters").join(index.to_string()),
+        ));
+    }
+    let own = parameters
+        .iter()
+        .map(|(parameter, pointer)| {
+            let (parameter, _) = resolve_parameter(parameter, components, pointer.clone())?;
+            Ok(parameter_key(parameter))
+        })
+        .collect::<Result<Vec<_>, GenerateError>>()?;
+    for (index, parameter) in item.parameters.iter().enumerate() {
+        let inherited = path_pointer.join("parameters").join(index.to_string());
+        let (resolved, _) = resolve_parameter(parameter, components, inherited.clone())?;
+        if !own.contains(&parameter_key(resolved)) {
+            parameters.push((parameter, inherited));
+        }
+    }
+    let stub = collect_operation(
+        &document,
+        path,
+        method,
+        operation,
+        &parameters,
+        &pointer,
+        hoisted,
+    )?;
+    if let Some(previous) =
+        operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
+    {
+        return Err(invalid(
+            &pointer.join("operationId"),
+            format!(
+                "operationId `{}` collides with the one at {previous}",
+                stub.operation_id
+            ),
+        ));
+    }
+    Ok(stub)
 }
 
 /// The name of an operation without operationId, from its method and path:

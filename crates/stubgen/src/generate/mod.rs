@@ -21,6 +21,7 @@ mod models;
 mod names;
 mod operations;
 mod router;
+mod skip;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -32,6 +33,8 @@ use models::*;
 use names::*;
 use operations::*;
 use router::*;
+pub use skip::LeftOut;
+use skip::*;
 use types::*;
 
 /// Why the spec cannot be turned into stubs.
@@ -58,7 +61,7 @@ fn invalid(pointer: &Pointer, problem: impl Into<String>) -> GenerateError {
 }
 
 /// The token streams of the three generated modules.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Stubs {
     pub models: TokenStream,
     pub operations: TokenStream,
@@ -98,6 +101,9 @@ pub(crate) struct Requirements {
     /// spec (what serde really puts on the wire, beside what utoipa's annotations claim). On for
     /// this workspace's stubs.
     pub derive_json_schema: bool,
+    /// Leave out a component or operation the generator refuses, and what refers to it,
+    /// instead of refusing the document.
+    pub skip_unsupported: bool,
 }
 
 /// Generates the stubs with every requirement on; `api_trait` names the trait the service
@@ -110,16 +116,46 @@ pub(crate) fn generate(spec: &OpenAPI, api_trait: &str) -> Result<Stubs, Generat
         Requirements {
             require_extractor_statuses: true,
             derive_json_schema: false,
+            skip_unsupported: false,
         },
     )
+    .map(|(stubs, _)| stubs)
 }
 
-/// Generates the stubs under `options`.
+/// Generates the stubs under `options`; with `skip_unsupported`, what was left out too.
 pub(crate) fn generate_with(
     spec: &OpenAPI,
     api_trait: &str,
     options: Requirements,
-) -> Result<Stubs, GenerateError> {
+) -> Result<(Stubs, Vec<LeftOut>), GenerateError> {
+    if !options.skip_unsupported {
+        return generate_once(spec, api_trait, options, Refusals::default())
+            .map(|(stubs, _)| (stubs, Vec::new()));
+    }
+    // Leaving an item out may leave out what refers to it, and a base loses a subtype: run
+    // again on what is left until nothing more is refused.
+    let mut spec = spec.clone();
+    let mut left_out = Vec::new();
+    for _ in 0..32 {
+        let (stubs, refused) = generate_once(&spec, api_trait, options, Refusals::skipping())?;
+        if refused.is_empty() {
+            return Ok((stubs, left_out));
+        }
+        leave_out(&mut spec, refused, &mut left_out)?;
+    }
+    Err(invalid(
+        &Pointer::default(),
+        "leaving out what is refused did not settle",
+    ))
+}
+
+/// One pass of the generator: the stubs, and the items refused (when `refusals` skips them).
+fn generate_once(
+    spec: &OpenAPI,
+    api_trait: &str,
+    options: Requirements,
+    mut refusals: Refusals,
+) -> Result<(Stubs, Vec<(Item, GenerateError)>), GenerateError> {
     let root = Pointer::default();
     if !spec.openapi.starts_with("3.0.") {
         return Err(unsupported(
@@ -129,20 +165,43 @@ pub(crate) fn generate_with(
     }
     let empty = Components::default();
     let components = spec.components.as_ref().unwrap_or(&empty);
-    let mut hoisted = Hoisted::new(components, Discriminators::read(spec)?);
+    let discriminators = match Discriminators::read(spec) {
+        Ok(discriminators) => discriminators,
+        Err(error) => {
+            let item = match &error {
+                GenerateError::Unsupported { pointer, .. }
+                | GenerateError::Invalid { pointer, .. } => Item::at(pointer),
+            };
+            match item {
+                Some(item) => refusals.refuse(item, error)?,
+                None => return Err(error),
+            }
+            // The document is read again without the item.
+            return Ok((Stubs::default(), refusals.take()));
+        }
+    };
+    let mut hoisted = Hoisted::new(components, discriminators);
+    hoisted.refusals = refusals;
     let models = generate_models(components, &mut hoisted)?;
     let operations = collect_operations(spec, components, options, &mut hoisted)?;
+    let refused = hoisted.refusals.take();
+    if !refused.is_empty() {
+        return Ok((Stubs::default(), refused));
+    }
     let hoisted = &hoisted.items;
     let mut models = quote! { #models #(#hoisted)* };
     if options.derive_json_schema {
         models = json_schema::derive(models)?;
     }
     let api_trait = pascal_ident(api_trait, "Api");
-    Ok(Stubs {
-        models,
-        operations: generate_operations(&operations, &api_trait),
-        router: generate_router(&operations, components, &api_trait)?,
-    })
+    Ok((
+        Stubs {
+            models,
+            operations: generate_operations(&operations, &api_trait),
+            router: generate_router(&operations, components, &api_trait)?,
+        },
+        Vec::new(),
+    ))
 }
 
 mod json_schema {

@@ -15,119 +15,138 @@ pub(super) fn generate_models(
     let mut types = std::collections::BTreeMap::new();
     for (name, schema) in &components.schemas {
         let pointer = base.join(name);
-        let ident = component_type(name);
-        if let Some(other) = types.insert(ident.to_string(), name) {
-            return Err(invalid(
+        let before = hoisted.items.len();
+        let item = match types.insert(component_type(name).to_string(), name) {
+            Some(other) => Err(invalid(
                 &pointer,
-                format!("`{name}` and `{other}` both become the Rust type `{ident}`"),
-            ));
-        }
-        let ReferenceOr::Item(schema) = schema else {
-            return Err(unsupported(
-                &pointer,
-                "a component that is only a $ref (type alias)",
-            ));
+                format!(
+                    "`{name}` and `{other}` both become the Rust type `{}`",
+                    component_type(name)
+                ),
+            )),
+            None => generate_model(name, schema, &pointer, hoisted),
         };
-        reject_schema_extras(schema, &pointer, false)?;
-        let doc = doc_attrs(schema.schema_data.description.as_deref());
-        // After the derive, which introduces `schema`.
-        let schema_as = schema_as(name);
-        // A base that subtypes extend: an enum of them, chosen by its discriminator.
-        if let Some(subtypes) = hoisted.discriminators.bases.get(name).cloned() {
-            let branches: Vec<ReferenceOr<Schema>> = subtypes
-                .iter()
-                .map(|subtype| ReferenceOr::Reference {
-                    reference: format!("{SCHEMA_REF_PREFIX}{subtype}"),
-                })
-                .collect();
-            items.push(one_of_enum(
+        match item {
+            Ok(item) => items.push(item),
+            Err(error) => {
+                // What the failed component hoisted goes with it.
+                hoisted.items.truncate(before);
+                hoisted.fail(Item::Schema(name.clone()), error)?;
+            }
+        }
+    }
+    Ok(quote! { #(#items)* })
+}
+
+/// The model of the component `name`.
+fn generate_model(
+    name: &str,
+    schema: &ReferenceOr<Schema>,
+    pointer: &Pointer,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
+    let pointer = pointer.clone();
+    let ident = component_type(name);
+    let ReferenceOr::Item(schema) = schema else {
+        return Err(unsupported(
+            &pointer,
+            "a component that is only a $ref (type alias)",
+        ));
+    };
+    reject_schema_extras(schema, &pointer, false)?;
+    let doc = doc_attrs(schema.schema_data.description.as_deref());
+    // After the derive, which introduces `schema`.
+    let schema_as = schema_as(name);
+    // A base that subtypes extend: an enum of them, chosen by its discriminator.
+    if let Some(subtypes) = hoisted.discriminators.bases.get(name).cloned() {
+        let branches: Vec<ReferenceOr<Schema>> = subtypes
+            .iter()
+            .map(|subtype| ReferenceOr::Reference {
+                reference: format!("{SCHEMA_REF_PREFIX}{subtype}"),
+            })
+            .collect();
+        return one_of_enum(
+            &doc,
+            &schema_as,
+            &ident,
+            &branches,
+            schema.schema_data.discriminator.as_ref(),
+            &pointer,
+            hoisted,
+        );
+    }
+    // A variant of a discriminator: one struct of all its properties, its tag fixed.
+    if let Some(tag) = hoisted.discriminators.tags.get(name).cloned() {
+        return tagged_struct(&doc, &schema_as, &ident, schema, &pointer, &tag, hoisted);
+    }
+    Ok(match &schema.schema_kind {
+        // Only `additionalProperties`: a map, as a newtype.
+        SchemaKind::Type(Type::Object(object))
+            if object.properties.is_empty() && object.additional_properties.is_some() =>
+        {
+            let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+            newtype(&doc, &schema_as, &ident, &inline)
+        }
+        SchemaKind::Type(Type::Object(object)) => {
+            let mut fields = Vec::new();
+            let mut checks = Vec::new();
+            object_fields(
+                object,
+                &pointer,
+                &ident,
+                hoisted,
+                &mut FieldNames::default(),
+                &mut fields,
+                &mut checks,
+            )?;
+            model_struct(&doc, &schema_as, &ident, &fields, &checks)
+        }
+        // A component that only renames another (`allOf` of one `$ref`) that is no object.
+        SchemaKind::AllOf { all_of }
+            if all_of.len() == 1
+                && matches!(&all_of[0], ReferenceOr::Reference { reference }
+                    if !hoisted.is_object(&schema_ref_type(reference, &pointer)?)) =>
+        {
+            let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+            newtype(&doc, &schema_as, &ident, &inline)
+        }
+        SchemaKind::AllOf { all_of } => {
+            all_of_struct(&doc, &schema_as, &ident, all_of, &pointer, hoisted)?
+        }
+        SchemaKind::OneOf { one_of } => {
+            let discriminator = schema.schema_data.discriminator.as_ref();
+            one_of_enum(
                 &doc,
                 &schema_as,
                 &ident,
-                &branches,
-                schema.schema_data.discriminator.as_ref(),
-                &pointer,
+                one_of,
+                discriminator,
+                &pointer.join("oneOf"),
                 hoisted,
-            )?);
-            continue;
+            )?
         }
-        // A variant of a discriminator: one struct of all its properties, its tag fixed.
-        if let Some(tag) = hoisted.discriminators.tags.get(name).cloned() {
-            items.push(tagged_struct(
-                &doc, &schema_as, &ident, schema, &pointer, &tag, hoisted,
-            )?);
-            continue;
+        SchemaKind::AnyOf { any_of } => {
+            let discriminator = schema.schema_data.discriminator.as_ref();
+            one_of_enum(
+                &doc,
+                &schema_as,
+                &ident,
+                any_of,
+                discriminator,
+                &pointer.join("anyOf"),
+                hoisted,
+            )?
         }
-        items.push(match &schema.schema_kind {
-            // Only `additionalProperties`: a map, as a newtype.
-            SchemaKind::Type(Type::Object(object))
-                if object.properties.is_empty() && object.additional_properties.is_some() =>
-            {
-                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
-                newtype(&doc, &schema_as, &ident, &inline)
-            }
-            SchemaKind::Type(Type::Object(object)) => {
-                let mut fields = Vec::new();
-                let mut checks = Vec::new();
-                object_fields(
-                    object,
-                    &pointer,
-                    &ident,
-                    hoisted,
-                    &mut FieldNames::default(),
-                    &mut fields,
-                    &mut checks,
-                )?;
-                model_struct(&doc, &schema_as, &ident, &fields, &checks)
-            }
-            // A component that only renames another (`allOf` of one `$ref`) that is no object.
-            SchemaKind::AllOf { all_of }
-                if all_of.len() == 1
-                    && matches!(&all_of[0], ReferenceOr::Reference { reference }
-                        if !hoisted.is_object(&schema_ref_type(reference, &pointer)?)) =>
-            {
-                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
-                newtype(&doc, &schema_as, &ident, &inline)
-            }
-            SchemaKind::AllOf { all_of } => {
-                all_of_struct(&doc, &schema_as, &ident, all_of, &pointer, hoisted)?
-            }
-            SchemaKind::OneOf { one_of } => {
-                let discriminator = schema.schema_data.discriminator.as_ref();
-                one_of_enum(
-                    &doc,
-                    &schema_as,
-                    &ident,
-                    one_of,
-                    discriminator,
-                    &pointer.join("oneOf"),
-                    hoisted,
-                )?
-            }
-            SchemaKind::AnyOf { any_of } => {
-                let discriminator = schema.schema_data.discriminator.as_ref();
-                one_of_enum(
-                    &doc,
-                    &schema_as,
-                    &ident,
-                    any_of,
-                    discriminator,
-                    &pointer.join("anyOf"),
-                    hoisted,
-                )?
-            }
-            SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                string_enum(&doc, &schema_as, &ident, string, &pointer)?
-            }
-            // Arrays, maps and primitives: a newtype, which serde reads and writes as the
-            // value itself and utoipa documents under the component's name.
-            _ => {
-                let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
-                newtype(&doc, &schema_as, &ident, &inline)
-            }
-        });
-    }
-    Ok(quote! { #(#items)* })
+        SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
+            string_enum(&doc, &schema_as, &ident, string, &pointer)?
+        }
+        // Arrays, maps and primitives: a newtype, which serde reads and writes as the
+        // value itself and utoipa documents under the component's name.
+        _ => {
+            let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
+            newtype(&doc, &schema_as, &ident, &inline)
+        }
+    })
 }
 
 /// `allOf`, merged into one struct: a `$ref` branch becomes a flattened field, which utoipa

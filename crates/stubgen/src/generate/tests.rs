@@ -497,3 +497,76 @@ fn an_operation_without_operation_id_is_named_from_its_method_and_path() {
     assert!(operations.contains("fn get_things_by_id"), "{operations}");
     assert!(operations.contains("pub enum GetThingsByIdResponse"));
 }
+
+/// With `skip_unsupported`, a refused component or operation is left out with everything that
+/// refers to it, each listed with why, and the rest is generated.
+#[test]
+fn skipping_leaves_out_what_is_refused_and_what_refers_to_it() {
+    let spec = spec_with(|doc| {
+        let schemas = &mut doc["components"]["schemas"];
+        schemas["Odd"] = serde_json::json!({ "not": { "type": "string" } });
+        schemas["HoldsOdd"] = serde_json::json!({
+            "type": "object",
+            "properties": { "odd": { "$ref": "#/components/schemas/Odd" } }
+        });
+        let paths = &mut doc["paths"];
+        paths["/odd"] = serde_json::json!({
+            "get": {
+                "operationId": "getOdd",
+                "responses": { "200": { "description": "ok", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/HoldsOdd" } } } } }
+            },
+            "post": {
+                "operationId": "postCookie",
+                "parameters": [{ "name": "c", "in": "cookie", "schema": { "type": "string" } }],
+                "responses": { "204": { "description": "ok" } }
+            },
+            "put": {
+                "operationId": "putFine",
+                "responses": { "204": { "description": "ok" } }
+            }
+        });
+    });
+    let requirements = Requirements {
+        require_extractor_statuses: true,
+        derive_json_schema: false,
+        skip_unsupported: false,
+    };
+    assert!(generate_with(&spec, "Api", requirements).is_err());
+    let (stubs, left_out) = generate_with(
+        &spec,
+        "Api",
+        Requirements {
+            skip_unsupported: true,
+            ..requirements
+        },
+    )
+    .unwrap();
+    let mut pointers: Vec<&str> = left_out.iter().map(|item| item.pointer.as_str()).collect();
+    pointers.sort();
+    assert_eq!(
+        pointers,
+        [
+            "/components/schemas/HoldsOdd",
+            "/components/schemas/Odd",
+            "/paths/~1odd/get",
+            "/paths/~1odd/post",
+        ],
+        "{left_out:#?}"
+    );
+    let reason = |pointer: &str| {
+        &left_out
+            .iter()
+            .find(|item| item.pointer == pointer)
+            .unwrap()
+            .reason
+    };
+    assert!(reason("/components/schemas/Odd").contains("not"));
+    assert!(reason("/paths/~1odd/post").contains("cookie"));
+    assert!(reason("/paths/~1odd/get").contains("HoldsOdd"));
+    let operations = stubs.operations.to_string();
+    assert!(operations.contains("fn put_fine"), "{operations}");
+    assert!(operations.contains("fn get_thing"), "{operations}");
+    assert!(!operations.contains("get_odd") && !operations.contains("post_cookie"));
+    assert!(!stubs.models.to_string().contains("HoldsOdd"));
+}

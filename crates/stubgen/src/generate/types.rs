@@ -322,6 +322,8 @@ pub(super) struct Hoisted {
     /// The Rust types of components that are objects (or `allOf`s of objects).
     objects: std::collections::BTreeSet<String>,
     pub(super) discriminators: Discriminators,
+    /// Whether a refused component or operation ends the generation or is left out.
+    pub(super) refusals: Refusals,
     /// The document's component schemas, for the parts a merged struct takes from them.
     schemas: std::collections::BTreeMap<String, ReferenceOr<Schema>>,
 }
@@ -354,6 +356,7 @@ impl Hoisted {
                 .collect(),
             objects,
             discriminators,
+            refusals: Refusals::default(),
             schemas: components
                 .schemas
                 .iter()
