@@ -202,9 +202,16 @@ pub async fn get_sessions<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetSessions;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -291,9 +298,16 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeSession;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -367,9 +381,16 @@ pub async fn revoke_all_sessions<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RevokeAllSessions;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -442,9 +463,16 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::SessionHeartbeat;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -540,9 +568,16 @@ pub async fn get_devices<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDevices;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -651,9 +686,16 @@ pub async fn trust_device<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::TrustDevice;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (parts, body) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -740,9 +782,16 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDeviceDetails;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -823,9 +872,16 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::RemoveDevice;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,
@@ -906,9 +962,16 @@ pub async fn untrust_device<T: crate::operations::SessionsApi>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::UntrustDevice;
+    const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[&[::stubgen_runtime::SchemeUse {
+        name: "BearerAuth",
+        scheme: ::stubgen_runtime::Scheme::Http { scheme: "bearer" },
+        scopes: &[],
+    }]];
     let (mut parts, _) = request.into_parts();
     let caller = match api
-        .authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts))
+        .authenticate(::stubgen_runtime::RequestHead::secured(
+            OPERATION, &parts, SECURITY,
+        ))
         .await
     {
         Ok(caller) => caller,

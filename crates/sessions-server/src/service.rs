@@ -644,19 +644,19 @@ mod tests {
         let url = format!("sqlite://{}", folder.path().join("sessions.db").display());
         let store = Arc::new(SqliteStore::connect(&url).await.unwrap());
         let service = SessionService::new(store, Policy::default());
-        let peer = Some("203.0.113.7:40000".parse().unwrap());
+        let peer: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
         let mut refused = 0;
         for guess in 0..2_000 {
-            let mut headers = axum::http::HeaderMap::new();
-            headers.insert(
-                axum::http::header::AUTHORIZATION,
-                format!("Bearer made-up-{guess}").parse().unwrap(),
-            );
-            let request = RequestHead {
-                operation: Operation::GetSessions,
-                headers: &headers,
-                peer,
-            };
+            let (parts, ()) = axum::http::Request::get("/sessions")
+                .header(
+                    axum::http::header::AUTHORIZATION,
+                    format!("Bearer made-up-{guess}"),
+                )
+                .extension(axum::extract::ConnectInfo(peer))
+                .body(())
+                .unwrap()
+                .into_parts();
+            let request = RequestHead::new(Operation::GetSessions, &parts);
             match service.authenticate(request).await {
                 Err(ApiError::Unauthorized { .. } | ApiError::TooManyRequests { .. }) => {
                     refused += 1;

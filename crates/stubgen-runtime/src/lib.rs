@@ -42,7 +42,7 @@ mod rejection;
 mod routing;
 pub mod validate;
 
-pub use auth::{BearerAuth, RequestHead};
+pub use auth::{BearerAuth, Credential, KeyLocation, RequestHead, Scheme, SchemeUse};
 pub use extract::{
     BinaryBody, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody, PathParams, QueryParams,
     TextBody,

@@ -23,7 +23,9 @@ pub(super) struct OperationStub {
     /// Header parameters, named in lower case as HTTP compares them.
     pub(super) header_params: Vec<QueryParam>,
     pub(super) body: Option<JsonBody>,
-    pub(super) bearer_scheme: Option<String>,
+    /// The security requirements: alternatives, each the schemes it needs together; `None`
+    /// when the operation requires none.
+    pub(super) security: Option<Vec<Vec<SchemeUse>>>,
     pub(super) responses: Vec<ResponseStub>,
 }
 
@@ -502,7 +504,7 @@ pub(super) fn collect_operation(
     };
 
     let security = operation.security.as_ref().or(spec.security.as_ref());
-    let bearer_scheme = bearer_scheme(security, components, pointer)?;
+    let security = security_requirements(security, components, pointer)?;
 
     let mut responses = Vec::new();
     let keyed = operation
@@ -610,7 +612,7 @@ pub(super) fn collect_operation(
         query_params,
         header_params,
         body,
-        bearer_scheme,
+        security,
         responses,
     })
 }
@@ -658,43 +660,91 @@ pub(super) fn resolve_component<'a, T>(
     }
 }
 
-pub(super) fn bearer_scheme(
+/// One scheme of a security requirement, as the generated code names it.
+#[derive(Debug, Clone)]
+pub(super) struct SchemeUse {
+    pub(super) name: String,
+    /// The `::stubgen_runtime::Scheme` it is.
+    pub(super) scheme: TokenStream,
+    pub(super) scopes: Vec<String>,
+}
+
+impl SchemeUse {
+    /// The `::stubgen_runtime::SchemeUse` constant.
+    pub(super) fn tokens(&self) -> TokenStream {
+        let Self {
+            name,
+            scheme,
+            scopes,
+        } = self;
+        quote! { ::stubgen_runtime::SchemeUse { name: #name, scheme: #scheme, scopes: &[#(#scopes),*] } }
+    }
+}
+
+/// The security requirements of an operation (its own, or the document's): `None` when there
+/// are none, or none requires anything.
+pub(super) fn security_requirements(
     security: Option<&Vec<SecurityRequirement>>,
     components: &Components,
     pointer: &Pointer,
-) -> Result<Option<String>, GenerateError> {
+) -> Result<Option<Vec<Vec<SchemeUse>>>, GenerateError> {
     let requirements = security.map(Vec::as_slice).unwrap_or_default();
-    match requirements {
-        [] => Ok(None),
-        [requirement] if requirement.len() == 1 => {
-            let (name, scopes) = requirement.iter().next().expect("one entry");
-            if !scopes.is_empty() {
-                return Err(unsupported(&pointer.join("security"), "security scopes"));
-            }
-            match components.security_schemes.get(name) {
-                Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }))
-                    if scheme.eq_ignore_ascii_case("bearer") =>
-                {
-                    Ok(Some(name.clone()))
-                }
-                Some(_) => Err(unsupported(
-                    &Pointer::default()
-                        .join("components")
-                        .join("securitySchemes")
-                        .join(name),
-                    "a security scheme other than http bearer",
-                )),
-                None => Err(invalid(
-                    &pointer.join("security"),
-                    format!("undefined security scheme `{name}`"),
-                )),
-            }
-        }
-        _ => Err(unsupported(
-            &pointer.join("security"),
-            "more than one security requirement or scheme",
-        )),
+    if requirements
+        .iter()
+        .all(|requirement| requirement.is_empty())
+    {
+        return Ok(None);
     }
+    let schemes = Pointer::default()
+        .join("components")
+        .join("securitySchemes");
+    let mut alternatives = Vec::new();
+    for (index, requirement) in requirements.iter().enumerate() {
+        let mut uses = Vec::new();
+        for (name, scopes) in requirement {
+            let scheme = match components.security_schemes.get(name) {
+                Some(ReferenceOr::Item(scheme)) => scheme,
+                Some(ReferenceOr::Reference { .. }) => {
+                    return Err(unsupported(&schemes.join(name), "a security scheme $ref"));
+                }
+                None => {
+                    return Err(invalid(
+                        &pointer.join("security").join(index.to_string()),
+                        format!("undefined security scheme `{name}`"),
+                    ));
+                }
+            };
+            let scheme = match scheme {
+                SecurityScheme::HTTP { scheme, .. } => {
+                    quote! { ::stubgen_runtime::Scheme::Http { scheme: #scheme } }
+                }
+                SecurityScheme::APIKey { location, name, .. } => {
+                    let location = match location {
+                        openapiv3::APIKeyLocation::Header => quote! { Header },
+                        openapiv3::APIKeyLocation::Query => quote! { Query },
+                        openapiv3::APIKeyLocation::Cookie => quote! { Cookie },
+                    };
+                    quote! {
+                        ::stubgen_runtime::Scheme::ApiKey {
+                            location: ::stubgen_runtime::KeyLocation::#location,
+                            name: #name,
+                        }
+                    }
+                }
+                SecurityScheme::OAuth2 { .. } => quote! { ::stubgen_runtime::Scheme::OAuth2 },
+                SecurityScheme::OpenIDConnect { .. } => {
+                    quote! { ::stubgen_runtime::Scheme::OpenIdConnect }
+                }
+            };
+            uses.push(SchemeUse {
+                name: name.clone(),
+                scheme,
+                scopes: scopes.clone(),
+            });
+        }
+        alternatives.push(uses);
+    }
+    Ok(Some(alternatives))
 }
 
 pub(super) fn resolve_response<'a>(

@@ -132,6 +132,10 @@ fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
             let (StatusKey::Code(code), Some(component)) = (stub.status, &stub.component) else {
                 continue;
             };
+            // A shared success is each operation's own answer, not an error.
+            if code < 400 {
+                continue;
+            }
             if !shared
                 .iter()
                 .any(|(status, name, _)| *status == code && name.as_ref() == Some(component))
@@ -144,7 +148,7 @@ fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
     // authenticated operation documents it with the same body.
     let authenticated: Vec<&OperationStub> = operations
         .iter()
-        .filter(|operation| operation.bearer_scheme.is_some())
+        .filter(|operation| operation.security.is_some())
         .collect();
     let internal: Vec<&ResponseStub> = authenticated
         .iter()
@@ -309,7 +313,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
     let has_errors = !shared.variants.is_empty();
     let authenticates = operations
         .iter()
-        .any(|operation| operation.bearer_scheme.is_some());
+        .any(|operation| operation.security.is_some());
     let mut methods = Vec::new();
     let mut enums = Vec::new();
     let mut operation_variants = Vec::new();
@@ -334,7 +338,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
 
         // Every argument after `&self`, as (name, type).
         let mut arguments: Vec<(Ident, TokenStream)> = Vec::new();
-        if operation.bearer_scheme.is_some() {
+        if operation.security.is_some() {
             arguments.push((format_ident!("caller"), quote! { Self::Caller }));
         }
         let mut values: Vec<(Ident, TokenStream)> = Vec::new();

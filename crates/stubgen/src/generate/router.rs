@@ -42,9 +42,25 @@ pub(super) fn generate_router(
                     );
                 });
             }
-            // An operation that requires it is refused where it does; unused, it changes nothing
-            // this server does.
-            _ => {}
+            // Any other scheme, as the document declares it (utoipa reads OpenAPI's own shape).
+            ReferenceOr::Item(scheme) => {
+                let json = serde_json::to_string(scheme).map_err(|err| {
+                    invalid(
+                        &Pointer::default()
+                            .join("components")
+                            .join("securitySchemes")
+                            .join(name),
+                        err.to_string(),
+                    )
+                })?;
+                security_schemes.push(quote! {
+                    if let Ok(scheme) = serde_json::from_str::<utoipa::openapi::security::SecurityScheme>(#json) {
+                        components.add_security_scheme(#name, scheme);
+                    }
+                });
+            }
+            // Refused where an operation requires it.
+            ReferenceOr::Reference { .. } => {}
         }
     }
 
@@ -246,19 +262,33 @@ pub(super) fn generate_handler(
         quote! { (status = #status, description = #description #body #headers) }
     });
 
-    let security = operation
-        .bearer_scheme
-        .as_ref()
-        .map(|scheme| quote! { security((#scheme = [])), });
+    let security = operation.security.as_ref().map(|alternatives| {
+        let alternatives = alternatives.iter().map(|uses| {
+            let uses = uses.iter().map(|scheme| {
+                let name = &scheme.name;
+                let scopes = &scheme.scopes;
+                quote! { #name = [#(#scopes),*] }
+            });
+            quote! { (#(#uses),*) }
+        });
+        quote! { security(#(#alternatives),*), }
+    });
 
     let operation_variant = operation.variant_ident();
     // The request's parts are read in order; `steps` are the statements that read them.
     let mut steps = Vec::new();
     let mut arguments = Vec::new();
     let mut reads_parts = false;
-    if operation.bearer_scheme.is_some() {
+    let security_const = operation.security.as_ref().map(|alternatives| {
+        let alternatives = alternatives.iter().map(|uses| {
+            let uses = uses.iter().map(SchemeUse::tokens);
+            quote! { &[#(#uses),*] }
+        });
+        quote! { const SECURITY: &[&[::stubgen_runtime::SchemeUse]] = &[#(#alternatives),*]; }
+    });
+    if operation.security.is_some() {
         steps.push(quote! {
-            let caller = match api.authenticate(::stubgen_runtime::RequestHead::new(OPERATION, &parts)).await {
+            let caller = match api.authenticate(::stubgen_runtime::RequestHead::secured(OPERATION, &parts, SECURITY)).await {
                 Ok(caller) => caller,
                 Err(error) => return axum::response::IntoResponse::into_response(error),
             };
@@ -323,7 +353,7 @@ pub(super) fn generate_handler(
         }));
     }
     let mutates_parts = reads_parts;
-    let reads_parts = reads_parts || operation.bearer_scheme.is_some();
+    let reads_parts = reads_parts || operation.security.is_some();
     let parts_binding = if mutates_parts {
         quote! { mut parts }
     } else {
@@ -355,7 +385,7 @@ pub(super) fn generate_handler(
     } else {
         quote! { request: axum::extract::Request, }
     };
-    let names_operation = operation.bearer_scheme.is_some()
+    let names_operation = operation.security.is_some()
         || (refusals
             && (operation.body.is_some()
                 || !operation.query_params.is_empty()
@@ -384,6 +414,7 @@ pub(super) fn generate_handler(
             #request
         ) -> axum::response::Response {
             #operation_const
+            #security_const
             #split
             #(#steps)*
             axum::response::IntoResponse::into_response(api.#handler(#(#arguments),*).await)

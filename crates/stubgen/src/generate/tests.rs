@@ -80,7 +80,7 @@ fn generates_models_trait_and_router() {
     assert!(operations.contains("pub enum ApiError"), "{operations}");
     let router = stubs.router.to_string();
     let authenticated = router
-        .find("api . authenticate (:: stubgen_runtime :: RequestHead :: new (OPERATION , & parts))")
+        .find("api . authenticate (:: stubgen_runtime :: RequestHead :: secured (OPERATION , & parts , SECURITY))")
         .expect("the handler authenticates");
     assert!(authenticated < router.find(":: stubgen_runtime :: PathParams").unwrap());
     // Statically typed: each handler is instantiated for the service and names its own

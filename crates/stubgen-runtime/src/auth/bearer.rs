@@ -1,33 +1,9 @@
-//! What the authentication hook sees of a request, and the bearer credentials it may read.
+//! Bearer credentials, as read from the `Authorization` header.
 
 use axum::http::{HeaderMap, header::AUTHORIZATION};
 
-/// The longest bearer token accepted; anything longer is malformed, never looked up.
-const MAX_TOKEN_LEN: usize = 512;
-
-/// What the authentication hook sees of a request, before anything else of it is read: the
-/// operation it is routed to, its headers, and the peer it came from (when the server records
-/// it, as `axum::extract::ConnectInfo`).
-#[derive(Debug, Clone, Copy)]
-pub struct RequestHead<'a, O> {
-    pub operation: O,
-    pub headers: &'a axum::http::HeaderMap,
-    pub peer: Option<std::net::SocketAddr>,
-}
-
-impl<'a, O> RequestHead<'a, O> {
-    /// The head of a request routed to `operation`, from its parts.
-    pub fn new(operation: O, parts: &'a axum::http::request::Parts) -> Self {
-        Self {
-            operation,
-            headers: &parts.headers,
-            peer: parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0),
-        }
-    }
-}
+/// The longest credential accepted; anything longer is malformed, never looked up.
+pub(super) const MAX_TOKEN_LEN: usize = 512;
 
 /// The credentials of a request, as read from its `Authorization` header. The service decides
 /// what a token is worth; this only says what was sent.
