@@ -334,6 +334,7 @@ impl ::stubgen_runtime::Validate for GetSessionsQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetSessionsQuery {}
 /// Every documented response of `getSessions`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -488,6 +489,7 @@ impl ::stubgen_runtime::Validate for GetDevicesQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetDevicesQuery {}
 /// Every documented response of `getDevices`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,8 @@
 //!     limit: Option<i32>,
 //! }
 //!
+//! impl stubgen_runtime::ParamStyles for Page {}
+//!
 //! impl Validate for Page {
 //!     fn validate(&self) -> Result<(), ValidationError> {
 //!         match self.limit {
@@ -44,8 +46,8 @@ pub mod validate;
 
 pub use auth::{BearerAuth, Credential, KeyLocation, RequestHead, Scheme, SchemeUse};
 pub use extract::{
-    BinaryBody, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody, PathParams, QueryParams,
-    TextBody,
+    BinaryBody, CookieParams, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody,
+    ParamStyle, ParamStyles, PathParams, QueryParams, Style, TextBody,
 };
 pub use rejection::{BodyRejection, error_reply};
 pub use routing::answering_options;

@@ -10,6 +10,17 @@ pub struct BodyRejection {
     pub message: String,
 }
 
+impl BodyRejection {
+    /// 404: a path that names no resource (a parameter that cannot be read, or that its
+    /// schema refuses).
+    pub fn not_found() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            message: "Not found".to_owned(),
+        }
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for BodyRejection {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection;

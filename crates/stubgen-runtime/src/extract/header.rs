@@ -13,7 +13,11 @@ pub struct HeaderParams<T>(pub T);
 
 impl<S, T> axum::extract::FromRequestParts<S> for HeaderParams<T>
 where
-    T: serde::de::DeserializeOwned + serde::Serialize + crate::validate::Validate + Send,
+    T: serde::de::DeserializeOwned
+        + serde::Serialize
+        + crate::validate::Validate
+        + super::styles::ParamStyles
+        + Send,
     S: Send + Sync,
 {
     type Rejection = BodyRejection;

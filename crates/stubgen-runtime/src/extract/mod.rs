@@ -3,6 +3,7 @@
 //! the parameter or member without echoing its value.
 
 mod binary;
+mod cookie;
 mod form;
 mod header;
 mod json;
@@ -12,9 +13,11 @@ mod optional;
 mod params;
 mod path;
 mod query;
+pub mod styles;
 mod text;
 
 pub use binary::BinaryBody;
+pub use cookie::CookieParams;
 pub use form::FormBody;
 pub use header::HeaderParams;
 pub use json::JsonBody;
@@ -22,4 +25,5 @@ pub use media::MediaType;
 pub use optional::OptionalBody;
 pub use path::PathParams;
 pub use query::QueryParams;
+pub use styles::{ParamStyle, ParamStyles, Style};
 pub use text::TextBody;

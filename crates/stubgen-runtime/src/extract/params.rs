@@ -5,23 +5,33 @@ use axum::http::StatusCode;
 use super::nul_character::first_nul_character;
 use crate::BodyRejection;
 
-/// Reads form-encoded parameters into `T` and checks them; a failure names the parameter.
+/// Reads form-encoded parameters into `T`, each styled one first in its plain shape, and checks
+/// them; a failure names the parameter.
 pub(crate) fn read_params<T>(encoded: &[u8], what: &str) -> Result<T, BodyRejection>
 where
-    T: serde::de::DeserializeOwned + serde::Serialize + crate::validate::Validate,
+    T: serde::de::DeserializeOwned
+        + serde::Serialize
+        + crate::validate::Validate
+        + super::styles::ParamStyles,
 {
     let invalid = |message: String| BodyRejection {
         status: StatusCode::BAD_REQUEST,
         message: format!("Invalid {what}: {message}"),
     };
-    // OpenAPI allows no empty value unless a parameter says `allowEmptyValue` (which the
-    // generator does not take); serde_html_form would read one as absent.
     let pairs: Vec<(String, String)> =
         serde_html_form::from_bytes(encoded).map_err(|err| invalid(err.to_string()))?;
-    if let Some((name, _)) = pairs.iter().find(|(_, value)| value.is_empty()) {
+    // OpenAPI allows no empty value unless a parameter says `allowEmptyValue`; serde_html_form
+    // would read one as absent.
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(name, value)| value.is_empty() && !super::styles::allows_empty(name, T::STYLES))
+    {
         let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
         return Err(invalid(format!("{name}: an empty value")));
     }
+    let plain = super::styles::normalize(pairs, T::STYLES).map_err(invalid)?;
+    let encoded = serde_html_form::to_string(&plain).map_err(|err| invalid(err.to_string()))?;
+    let encoded = encoded.as_bytes();
     // serde_path_to_error names the parameter that failed.
     let deserializer = serde_html_form::Deserializer::from_bytes(encoded);
     let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
@@ -57,6 +67,8 @@ mod tests {
         #[serde(default)]
         tag: Vec<String>,
     }
+
+    impl crate::extract::ParamStyles for Params {}
 
     impl crate::Validate for Params {
         fn validate(&self) -> Result<(), crate::ValidationError> {

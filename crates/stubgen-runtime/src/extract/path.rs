@@ -1,7 +1,5 @@
 //! Path parameters.
 
-use axum::http::StatusCode;
-
 use crate::BodyRejection;
 
 /// Path parameters. Unlike `axum::extract::Path`, a path segment that cannot be read (say,
@@ -21,10 +19,7 @@ where
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let not_found = || BodyRejection {
-            status: StatusCode::NOT_FOUND,
-            message: "Not found".to_owned(),
-        };
+        let not_found = BodyRejection::not_found;
         // No resource has an id with a NUL character, and PostgreSQL cannot even compare one:
         // answer before the value reaches the store.
         let raw = axum::extract::RawPathParams::from_request_parts(parts, state)

@@ -11,7 +11,11 @@ pub struct QueryParams<T>(pub T);
 
 impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
 where
-    T: serde::de::DeserializeOwned + serde::Serialize + crate::validate::Validate + Send,
+    T: serde::de::DeserializeOwned
+        + serde::Serialize
+        + crate::validate::Validate
+        + super::styles::ParamStyles
+        + Send,
     S: Send + Sync,
 {
     type Rejection = BodyRejection;

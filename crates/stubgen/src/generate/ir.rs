@@ -22,6 +22,8 @@ pub(super) struct OperationStub {
     pub(super) query_params: Vec<QueryParam>,
     /// Header parameters, named in lower case as HTTP compares them.
     pub(super) header_params: Vec<QueryParam>,
+    /// Cookie parameters.
+    pub(super) cookie_params: Vec<QueryParam>,
     pub(super) body: Option<JsonBody>,
     /// The security requirements: alternatives, each the schemes it needs together; `None`
     /// when the operation requires none.
@@ -36,6 +38,10 @@ pub(super) struct PathParam {
     /// A format utoipa must be told explicitly.
     pub(super) format: Option<String>,
     pub(super) description: Option<String>,
+    /// The schema's own constraints, checked once the value is read.
+    pub(super) constraints: Constraints,
+    /// The value is a generated type with checks of its own.
+    pub(super) validates_nested: bool,
 }
 
 /// A query parameter: a field of the operation's generated query struct.
@@ -52,6 +58,10 @@ pub(super) struct QueryParam {
     pub(super) required: bool,
     pub(super) constraints: Constraints,
     pub(super) description: Option<String>,
+    /// The `::stubgen_runtime::Style` it is serialized in, when not a plain `name=value`.
+    pub(super) style: Option<TokenStream>,
+    /// An object, read from its gathered properties.
+    pub(super) object: bool,
 }
 
 impl QueryParam {
@@ -145,6 +155,10 @@ impl OperationStub {
 
     pub(super) fn headers_ident(&self) -> Ident {
         format_ident!("{}Headers", self.type_name())
+    }
+
+    pub(super) fn cookies_ident(&self) -> Ident {
+        format_ident!("{}Cookies", self.type_name())
     }
 
     pub(super) fn query_ident(&self) -> Ident {
@@ -290,6 +304,125 @@ pub(super) struct Document<'a> {
     pub(super) options: Requirements,
 }
 
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Location {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+/// What a parameter's value is, as far as its serialization style cares.
+pub(super) enum Shape {
+    Scalar,
+    Array,
+    /// An object, with the names of its properties.
+    Object(Vec<String>),
+}
+
+/// The shape of a parameter's schema (a `$ref` reads as an `allOf` of its component).
+fn param_shape(
+    schema: &Schema,
+    hoisted: &Hoisted,
+    pointer: &Pointer,
+) -> Result<Shape, GenerateError> {
+    let resolved;
+    let schema = match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => match &all_of[0] {
+            ReferenceOr::Reference { reference } => {
+                let name = reference
+                    .strip_prefix(SCHEMA_REF_PREFIX)
+                    .unwrap_or_default();
+                match hoisted.schema(name) {
+                    Some(ReferenceOr::Item(component)) => {
+                        resolved = component.clone();
+                        &resolved
+                    }
+                    _ => return Ok(Shape::Scalar),
+                }
+            }
+            ReferenceOr::Item(inner) => inner,
+        },
+        _ => schema,
+    };
+    Ok(match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(_)) => Shape::Array,
+        SchemaKind::Type(Type::Object(object)) => {
+            // Each property is one value on the wire: a nested object has no form.
+            for (name, property) in &object.properties {
+                if let ReferenceOr::Item(property) = property
+                    && matches!(property.schema_kind, SchemaKind::Type(Type::Object(_)))
+                {
+                    return Err(unsupported(
+                        &pointer.join("properties").join(name),
+                        "an object nested in an object parameter",
+                    ));
+                }
+            }
+            Shape::Object(object.properties.keys().cloned().collect())
+        }
+        _ => Shape::Scalar,
+    })
+}
+
+/// The runtime `Style` of a parameter, when it is not sent as a plain `name=value`.
+fn param_style(
+    location: Location,
+    query_style: Option<&openapiv3::QueryStyle>,
+    explode: Option<bool>,
+    shape: &Shape,
+    allows_empty: bool,
+    pointer: &Pointer,
+) -> Result<Option<TokenStream>, GenerateError> {
+    use openapiv3::QueryStyle;
+    let style = |tokens: TokenStream| Ok(Some(quote! { ::stubgen_runtime::Style::#tokens }));
+    // `explode` defaults to true for the form style (queries and cookies) only.
+    let form = matches!(location, Location::Query | Location::Cookie)
+        && matches!(query_style, None | Some(QueryStyle::Form));
+    let explode = explode.unwrap_or(form);
+    if allows_empty {
+        return match shape {
+            Shape::Scalar => style(quote! { AllowEmpty }),
+            _ => Err(unsupported(
+                pointer,
+                "allowEmptyValue on an array or object",
+            )),
+        };
+    }
+    match (location, query_style, shape) {
+        (Location::Path, _, Shape::Object(_)) => {
+            Err(unsupported(pointer, "a path parameter that is an object"))
+        }
+        (Location::Path, _, Shape::Array) => {
+            Err(unsupported(pointer, "a path parameter that is an array"))
+        }
+        (_, _, Shape::Scalar) => Ok(None),
+        (Location::Header, _, Shape::Array) => style(quote! { Delimited(',') }),
+        (Location::Header | Location::Cookie, _, Shape::Object(_)) => Err(unsupported(
+            pointer,
+            "a header or cookie parameter that is an object",
+        )),
+        (_, Some(QueryStyle::SpaceDelimited), Shape::Array) => style(quote! { Delimited(' ') }),
+        (_, Some(QueryStyle::PipeDelimited), Shape::Array) => style(quote! { Delimited('|') }),
+        (_, Some(QueryStyle::DeepObject), Shape::Object(_)) => style(quote! { DeepObject }),
+        (
+            _,
+            Some(QueryStyle::SpaceDelimited | QueryStyle::PipeDelimited | QueryStyle::DeepObject),
+            _,
+        ) => Err(unsupported(
+            &pointer.join("style"),
+            "a style its parameter's type does not take",
+        )),
+        (_, _, Shape::Array) if explode => Ok(None),
+        (_, _, Shape::Array) => style(quote! { Delimited(',') }),
+        (_, _, Shape::Object(properties)) if explode => {
+            style(quote! { ExplodedObject(&[#(#properties),*]) })
+        }
+        (_, _, Shape::Object(_)) => style(quote! { DelimitedObject }),
+    }
+}
+
 /// A parameter's identity: its name and location.
 fn parameter_key(parameter: &Parameter) -> (String, &'static str) {
     let (data, location) = match parameter {
@@ -327,46 +460,49 @@ pub(super) fn collect_operation(
     let mut path_params = Vec::new();
     let mut query_params: Vec<QueryParam> = Vec::new();
     let mut header_params: Vec<QueryParam> = Vec::new();
+    let mut cookie_params: Vec<QueryParam> = Vec::new();
     for (parameter, param_pointer) in parameters {
         let (parameter, param_pointer) =
             resolve_parameter(parameter, components, param_pointer.clone())?;
-        let (parameter_data, is_path, is_header) = match parameter {
-            Parameter::Path { parameter_data, .. } => (parameter_data, true, false),
-            Parameter::Query {
+        // `allowReserved` only says how clients may encode the value: a server decodes it
+        // the same.
+        let (parameter_data, location, query_style, allows_empty) = match parameter {
+            Parameter::Path {
                 parameter_data,
-                allow_reserved,
                 style,
-                allow_empty_value,
             } => {
-                if *allow_reserved
-                    || allow_empty_value.is_some()
-                    || !matches!(style, openapiv3::QueryStyle::Form)
-                {
+                if !matches!(style, openapiv3::PathStyle::Simple) {
                     return Err(unsupported(
-                        &param_pointer,
-                        "a query parameter with allowReserved, allowEmptyValue or a style other than form",
+                        &param_pointer.join("style"),
+                        "a path parameter in the label or matrix style",
                     ));
                 }
-                (parameter_data, false, false)
+                (parameter_data, Location::Path, None, false)
             }
+            Parameter::Query {
+                parameter_data,
+                style,
+                allow_empty_value,
+                ..
+            } => (
+                parameter_data,
+                Location::Query,
+                Some(style),
+                *allow_empty_value == Some(true),
+            ),
             Parameter::Header { parameter_data, .. } => {
                 // OpenAPI: these three are described elsewhere, and such a parameter is ignored.
                 let name = parameter_data.name.to_ascii_lowercase();
                 if ["accept", "content-type", "authorization"].contains(&name.as_str()) {
                     continue;
                 }
-                (parameter_data, false, true)
+                (parameter_data, Location::Header, None, false)
             }
-            Parameter::Cookie { .. } => {
-                return Err(unsupported(&param_pointer, "a cookie parameter"));
+            Parameter::Cookie { parameter_data, .. } => {
+                (parameter_data, Location::Cookie, None, false)
             }
         };
-        if parameter_data.explode == Some(false) {
-            return Err(unsupported(
-                &param_pointer,
-                "a parameter with explode: false",
-            ));
-        }
+        let (is_path, is_header) = (location == Location::Path, location == Location::Header);
         // A `$ref`'d schema reads as an `allOf` of that one component: the component's type.
         let referenced;
         let schema = match &parameter_data.format {
@@ -403,10 +539,14 @@ pub(super) fn collect_operation(
             hoisted,
         )?;
         if is_path {
-            if schema.schema_data.nullable || !constraints.is_empty() {
+            // A path segment is never null: `nullable` changes nothing there.
+            if matches!(
+                schema.schema_kind,
+                SchemaKind::Type(Type::Array(_) | Type::Object(_))
+            ) {
                 return Err(unsupported(
                     &param_pointer,
-                    "a path parameter with inline constraints or nullable",
+                    "a path parameter that is an array or object",
                 ));
             }
             if !path.contains(&format!("{{{}}}", parameter_data.name)) {
@@ -420,19 +560,20 @@ pub(super) fn collect_operation(
                 ty,
                 format,
                 description: parameter_data.description.clone(),
+                constraints,
+                validates_nested,
             });
             continue;
         }
-        // A list arrives as the key repeated (`form` style, exploded); an object would need
-        // `deepObject`, which is not read.
-        let is_object = matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_)));
-        // `nullable` cannot be said in a query string: such a parameter is simply optional.
-        if is_object {
-            return Err(unsupported(
-                &param_pointer,
-                "a query parameter that is an object",
-            ));
-        }
+        let shape = param_shape(schema, hoisted, &param_pointer.join("schema"))?;
+        let style = param_style(
+            location,
+            query_style,
+            parameter_data.explode,
+            &shape,
+            allows_empty,
+            &param_pointer,
+        )?;
         let default = match &schema.schema_data.default {
             Some(value) if !parameter_data.required => Some(default_fn(
                 &format!(
@@ -446,12 +587,6 @@ pub(super) fn collect_operation(
             )),
             _ => None,
         };
-        if is_header && matches!(schema.schema_kind, SchemaKind::Type(Type::Array(_))) {
-            return Err(unsupported(
-                &param_pointer,
-                "a header parameter that is an array",
-            ));
-        }
         let param = QueryParam {
             name: if is_header {
                 parameter_data.name.to_ascii_lowercase()
@@ -465,11 +600,13 @@ pub(super) fn collect_operation(
             required: parameter_data.required,
             constraints,
             description: parameter_data.description.clone(),
+            style,
+            object: matches!(shape, Shape::Object(_)),
         };
-        let params = if is_header {
-            &mut header_params
-        } else {
-            &mut query_params
+        let params = match location {
+            Location::Header => &mut header_params,
+            Location::Cookie => &mut cookie_params,
+            _ => &mut query_params,
         };
         if params.iter().any(|other| other.field() == param.field()) {
             return Err(invalid(
@@ -573,7 +710,7 @@ pub(super) fn collect_operation(
     if !path_params.is_empty() {
         answered_by_extractors.push((404, "a path parameter that cannot be read"));
     }
-    if !query_params.is_empty() || !header_params.is_empty() {
+    if !query_params.is_empty() || !header_params.is_empty() || !cookie_params.is_empty() {
         answered_by_extractors.push((
             400,
             "a query parameter that cannot be read or breaks a constraint",
@@ -611,6 +748,7 @@ pub(super) fn collect_operation(
         path_params,
         query_params,
         header_params,
+        cookie_params,
         body,
         security,
         responses,

@@ -24,8 +24,27 @@ pub(super) fn generate_param_struct(
             }
             None => None,
         };
+        // An object arrives as its own properties, form-encoded, in one value.
+        let object = param.object.then(|| {
+            if param.always_present() {
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::form_object")] }
+            } else {
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")] }
+            }
+        });
         let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
-        quote! { #doc #rename #optional pub #field: #ty, }
+        quote! { #doc #rename #optional #object pub #field: #ty, }
+    });
+    let styles: Vec<TokenStream> = params
+        .iter()
+        .filter_map(|param| {
+            let name = &param.name;
+            let style = param.style.as_ref()?;
+            Some(quote! { ::stubgen_runtime::ParamStyle { name: #name, style: #style } })
+        })
+        .collect();
+    let styles = (!styles.is_empty()).then(|| {
+        quote! { const STYLES: &'static [::stubgen_runtime::ParamStyle] = &[#(#styles),*]; }
     });
     let checks = params.iter().map(|param| {
         let field = param.field();
@@ -52,6 +71,10 @@ pub(super) fn generate_param_struct(
                 #(#checks)*
                 Ok(())
             }
+        }
+
+        impl ::stubgen_runtime::ParamStyles for #ident {
+            #styles
         }
     }
 }
@@ -341,17 +364,21 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         if operation.security.is_some() {
             arguments.push((format_ident!("caller"), quote! { Self::Caller }));
         }
-        let mut values: Vec<(Ident, TokenStream)> = Vec::new();
+        // (name, where it comes from, type): a name taken by an earlier argument gets its
+        // place as a suffix, so parameters of one name in several places all arrive.
+        let mut values: Vec<(String, &str, TokenStream)> = Vec::new();
         for param in &operation.path_params {
             let ty = &param.ty;
-            values.push((snake_ident(&param.name), quote! { #ty }));
+            values.push((snake_ident(&param.name).to_string(), "path", quote! { #ty }));
         }
-        for param in operation
-            .query_params
-            .iter()
-            .chain(&operation.header_params)
-        {
-            values.push((param.field(), param.rust_type()));
+        for (params, place) in [
+            (&operation.query_params, "query"),
+            (&operation.header_params, "header"),
+            (&operation.cookie_params, "cookie"),
+        ] {
+            for param in params {
+                values.push((param.field().to_string(), place, param.rust_type()));
+            }
         }
         if let Some(body) = &operation.body {
             let ty = body.ty.tokens();
@@ -360,9 +387,24 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             } else {
                 quote! { Option<#ty> }
             };
-            values.push((format_ident!("body"), ty));
+            values.push(("body".to_owned(), "request", ty));
         }
-        arguments.extend(values.iter().cloned());
+        let mut taken: std::collections::BTreeSet<String> =
+            arguments.iter().map(|(name, _)| name.to_string()).collect();
+        for (name, place, ty) in values {
+            let name = name.trim_start_matches("r#").to_owned();
+            let mut unique = name.clone();
+            let mut counter = 2;
+            while taken.contains(&unique) || unique == "self" {
+                unique = match counter {
+                    2 => format!("{name}_{place}"),
+                    _ => format!("{name}_{place}{counter}"),
+                };
+                counter += 1;
+            }
+            taken.insert(unique.clone());
+            arguments.push((rust_ident(&unique), ty));
+        }
         let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
         methods.push(quote! {
             #summary
@@ -386,6 +428,14 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
                 &operation.headers_ident(),
                 &doc,
                 &operation.header_params,
+            ));
+        }
+        if !operation.cookie_params.is_empty() {
+            let doc = format!(" The cookie parameters of `{}`.", operation.operation_id);
+            enums.push(generate_param_struct(
+                &operation.cookies_ident(),
+                &doc,
+                &operation.cookie_params,
             ));
         }
 

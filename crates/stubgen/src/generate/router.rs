@@ -195,7 +195,8 @@ pub(super) fn generate_handler(
             .format
             .as_ref()
             .map(|format| quote! { , format = #format });
-        quote! { (#name = #ty, Path #description #format) }
+        let constraints = param.constraints.attrs();
+        quote! { (#name = #ty, Path #description #format #(, #constraints)*) }
     });
     let query_docs = operation
         .query_params
@@ -205,20 +206,27 @@ pub(super) fn generate_handler(
         .header_params
         .iter()
         .map(|param| (param, quote! { Header }));
-    let query_docs = query_docs.chain(header_docs).map(|(param, location)| {
-        let name = &param.name;
-        let ty = param.rust_type();
-        let description = param
-            .description
-            .as_deref()
-            .map(str::trim)
-            .map(|text| quote! { , description = #text });
-        let mut constraints = param.constraints.attrs();
-        if let Some(format) = &param.format {
-            constraints.push(quote! { format = #format });
-        }
-        quote! { (#name = #ty, #location #description #(, #constraints)*) }
-    });
+    let cookie_docs = operation
+        .cookie_params
+        .iter()
+        .map(|param| (param, quote! { Cookie }));
+    let query_docs = query_docs
+        .chain(header_docs)
+        .chain(cookie_docs)
+        .map(|(param, location)| {
+            let name = &param.name;
+            let ty = param.rust_type();
+            let description = param
+                .description
+                .as_deref()
+                .map(str::trim)
+                .map(|text| quote! { , description = #text });
+            let mut constraints = param.constraints.attrs();
+            if let Some(format) = &param.format {
+                constraints.push(quote! { format = #format });
+            }
+            quote! { (#name = #ty, #location #description #(, #constraints)*) }
+        });
     let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
     let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
 
@@ -303,7 +311,11 @@ pub(super) fn generate_handler(
             quote! { axum::response::IntoResponse::into_response(rejection) }
         }
     };
-    let mut read_part = |binding: TokenStream, reader: TokenStream, refused: bool| {
+    // `then`: statements that check what was read.
+    let mut read_part = |binding: TokenStream,
+                         reader: TokenStream,
+                         refused: bool,
+                         then: TokenStream| {
         reads_parts = true;
         let refuse = refuse(refused);
         steps.push(quote! {
@@ -311,6 +323,7 @@ pub(super) fn generate_handler(
                 Ok(value) => value,
                 Err(rejection) => return #refuse,
             };
+            #then
         });
     };
     if !operation.path_params.is_empty() {
@@ -320,11 +333,38 @@ pub(super) fn generate_handler(
             .map(|param| snake_ident(&param.name))
             .collect::<Vec<_>>();
         let types = operation.path_params.iter().map(|param| &param.ty);
+        // A value its schema refuses names no resource either.
+        let checks: Vec<TokenStream> = operation
+            .path_params
+            .iter()
+            .zip(&names)
+            .filter_map(|(param, binding)| {
+                let checks = param
+                    .constraints
+                    .checks(&param.name, param.validates_nested);
+                (!checks.is_empty()).then(|| quote! { { let value = &#binding; #checks } })
+            })
+            .collect();
+        let then = if checks.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! {
+                let checked = (|| -> Result<(), ::stubgen_runtime::ValidationError> {
+                    #(#checks)*
+                    Ok(())
+                })();
+                if checked.is_err() {
+                    return axum::response::IntoResponse::into_response(::stubgen_runtime::BodyRejection::not_found());
+                }
+            }
+        };
+
         // An unreadable path parameter is the path's fault (404), never the service's to word.
         read_part(
             quote! { ::stubgen_runtime::PathParams((#(#names,)*)) },
             quote! { ::stubgen_runtime::PathParams<(#(#types,)*)> },
             false,
+            then,
         );
         arguments.extend(names.iter().map(|name| quote! { #name }));
     }
@@ -334,6 +374,7 @@ pub(super) fn generate_handler(
             quote! { ::stubgen_runtime::QueryParams(query) },
             quote! { ::stubgen_runtime::QueryParams<crate::operations::#ty> },
             refusals,
+            TokenStream::new(),
         );
         arguments.extend(operation.query_params.iter().map(|param| {
             let field = param.field();
@@ -346,10 +387,24 @@ pub(super) fn generate_handler(
             quote! { ::stubgen_runtime::HeaderParams(header_params) },
             quote! { ::stubgen_runtime::HeaderParams<crate::operations::#ty> },
             refusals,
+            TokenStream::new(),
         );
         arguments.extend(operation.header_params.iter().map(|param| {
             let field = param.field();
             quote! { header_params.#field }
+        }));
+    }
+    if !operation.cookie_params.is_empty() {
+        let ty = operation.cookies_ident();
+        read_part(
+            quote! { ::stubgen_runtime::CookieParams(cookie_params) },
+            quote! { ::stubgen_runtime::CookieParams<crate::operations::#ty> },
+            refusals,
+            TokenStream::new(),
+        );
+        arguments.extend(operation.cookie_params.iter().map(|param| {
+            let field = param.field();
+            quote! { cookie_params.#field }
         }));
     }
     let mutates_parts = reads_parts;
@@ -389,7 +444,8 @@ pub(super) fn generate_handler(
         || (refusals
             && (operation.body.is_some()
                 || !operation.query_params.is_empty()
-                || !operation.header_params.is_empty()));
+                || !operation.header_params.is_empty()
+                || !operation.cookie_params.is_empty()));
     let operation_const = names_operation.then(|| {
         quote! {
             const OPERATION: crate::operations::Operation = crate::operations::Operation::#operation_variant;

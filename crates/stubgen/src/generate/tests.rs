@@ -151,13 +151,13 @@ fn unsupported_constructs_name_themselves_and_their_pointer() {
             doc["paths"]["/things/{id}"]["get"]["parameters"]
                 .as_array_mut()
                 .unwrap()
-                .push(serde_json::json!({ "name": "q", "in": "cookie", "schema": { "type": "string" } }));
+                .push(serde_json::json!({ "name": "q", "in": "header", "schema": { "type": "object" } }));
         }),
-        ("/paths/~1things~1{id}/get/parameters/1", |doc| {
+        ("/paths/~1things~1{id}/get/parameters/1/style", |doc| {
             doc["paths"]["/things/{id}"]["get"]["parameters"]
                 .as_array_mut()
                 .unwrap()
-                .push(serde_json::json!({ "name": "filter", "in": "query", "style": "deepObject", "schema": { "type": "object" } }));
+                .push(serde_json::json!({ "name": "filter", "in": "query", "style": "deepObject", "schema": { "type": "array", "items": { "type": "string" } } }));
         }),
         ("/paths/~1things~1{id}/get/responses/200/content", |doc| {
             doc["paths"]["/things/{id}"]["get"]["responses"]["200"]["content"] = serde_json::json!({
@@ -518,7 +518,7 @@ fn skipping_leaves_out_what_is_refused_and_what_refers_to_it() {
             },
             "post": {
                 "operationId": "postCookie",
-                "parameters": [{ "name": "c", "in": "cookie", "schema": { "type": "string" } }],
+                "parameters": [{ "name": "c", "in": "cookie", "schema": { "type": "object" } }],
                 "responses": { "204": { "description": "ok" } }
             },
             "put": {
@@ -562,7 +562,7 @@ fn skipping_leaves_out_what_is_refused_and_what_refers_to_it() {
             .reason
     };
     assert!(reason("/components/schemas/Odd").contains("not"));
-    assert!(reason("/paths/~1odd/post").contains("cookie"));
+    assert!(reason("/paths/~1odd/post").contains("cookie parameter that is an object"));
     assert!(reason("/paths/~1odd/get").contains("HoldsOdd"));
     let operations = stubs.operations.to_string();
     assert!(operations.contains("fn put_fine"), "{operations}");

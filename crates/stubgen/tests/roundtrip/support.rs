@@ -1,6 +1,9 @@
 //! What every round-trip test shares: a generated router served on a real socket, and a client.
 //! (Copied into each generated crate as `tests/support/mod.rs` by `tests/crates.rs`.)
 
+// Each test uses what it needs of it.
+#![allow(dead_code)]
+
 use serde_json::Value;
 
 pub struct Server {

@@ -2,6 +2,21 @@
 // EXPECTORATE=overwrite cargo test -p stubgen rewrites it.
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Range {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub from: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub to: Option<i32>,
+}
+impl ::stubgen_runtime::Validate for Range {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Part {
     pub id: i64,
     pub name: String,
@@ -41,6 +56,62 @@ impl ::stubgen_runtime::Validate for GetItemResponse200 {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         let value = &self.0;
         ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(""))?;
+        Ok(())
+    }
+}
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum SearchCodesItem {
+    #[serde(rename = "a")]
+    A,
+    #[serde(rename = "b")]
+    B,
+    #[serde(rename = "c")]
+    C,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for SearchCodesItem {}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SearchFilter {
+    pub name: String,
+    #[serde(rename = "minAge")]
+    #[schema(minimum = 0i64)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub min_age: Option<i32>,
+}
+impl ::stubgen_runtime::Validate for SearchFilter {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.min_age {
+            ::stubgen_runtime::validate::range("/minAge", i128::from(*value), Some(0i128), None)?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SearchPoint {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub x: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub y: Option<f64>,
+}
+impl ::stubgen_runtime::Validate for SearchPoint {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SearchResponse200 {
+    pub seen: String,
+}
+impl ::stubgen_runtime::Validate for SearchResponse200 {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

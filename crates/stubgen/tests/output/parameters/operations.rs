@@ -10,6 +10,8 @@ pub enum Operation {
     GetItem,
     /// `DELETE /items/{itemId}`
     DeleteItem,
+    /// `GET /search`
+    Search,
 }
 impl Operation {
     /// The operationId.
@@ -18,6 +20,7 @@ impl Operation {
             Self::GetPart => "getPart",
             Self::GetItem => "getItem",
             Self::DeleteItem => "deleteItem",
+            Self::Search => "search",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -88,6 +91,23 @@ pub trait Api: Send + Sync + 'static {
         item_id: String,
         verbose: Option<bool>,
     ) -> impl std::future::Future<Output = DeleteItemResponse> + Send;
+    ///
+    ///
+    /// `GET /search`
+    fn search(
+        &self,
+        ids: Option<Vec<i32>>,
+        words: Option<Vec<String>>,
+        codes: Option<Vec<crate::models::SearchCodesItem>>,
+        filter: Option<crate::models::SearchFilter>,
+        range: Option<crate::models::Range>,
+        point: Option<crate::models::SearchPoint>,
+        q: Option<String>,
+        path: Option<String>,
+        x_ids: Option<Vec<i64>>,
+        session: String,
+        prefs: Option<Vec<String>>,
+    ) -> impl std::future::Future<Output = SearchResponse> + Send;
 }
 /// The query parameters of `getPart`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -126,6 +146,7 @@ impl ::stubgen_runtime::Validate for GetPartQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetPartQuery {}
 /// The header parameters of `getPart`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetPartHeaders {
@@ -143,6 +164,7 @@ impl ::stubgen_runtime::Validate for GetPartHeaders {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetPartHeaders {}
 /// Every documented response of `getPart`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +198,7 @@ impl ::stubgen_runtime::Validate for GetItemQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetItemQuery {}
 /// Every documented response of `getItem`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +232,7 @@ impl ::stubgen_runtime::Validate for DeleteItemQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for DeleteItemQuery {}
 /// Every documented response of `deleteItem`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +251,137 @@ impl axum::response::IntoResponse for DeleteItemResponse {
     }
 }
 impl From<ApiError> for DeleteItemResponse {
+    fn from(error: ApiError) -> Self {
+        Self::Error(error)
+    }
+}
+/// The query parameters of `search`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<i32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<crate::models::SearchCodesItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
+    pub filter: Option<crate::models::SearchFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
+    pub range: Option<crate::models::Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
+    pub point: Option<crate::models::SearchPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+impl ::stubgen_runtime::Validate for SearchQuery {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.filter {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("filter"))?;
+        }
+        if let Some(value) = &self.range {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("range"))?;
+        }
+        if let Some(value) = &self.point {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("point"))?;
+        }
+        Ok(())
+    }
+}
+impl ::stubgen_runtime::ParamStyles for SearchQuery {
+    const STYLES: &'static [::stubgen_runtime::ParamStyle] = &[
+        ::stubgen_runtime::ParamStyle {
+            name: "ids",
+            style: ::stubgen_runtime::Style::Delimited(','),
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "words",
+            style: ::stubgen_runtime::Style::Delimited(' '),
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "codes",
+            style: ::stubgen_runtime::Style::Delimited('|'),
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "filter",
+            style: ::stubgen_runtime::Style::DeepObject,
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "range",
+            style: ::stubgen_runtime::Style::ExplodedObject(&["from", "to"]),
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "point",
+            style: ::stubgen_runtime::Style::DelimitedObject,
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "q",
+            style: ::stubgen_runtime::Style::AllowEmpty,
+        },
+    ];
+}
+/// The header parameters of `search`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchHeaders {
+    #[serde(rename = "x-ids")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_ids: Option<Vec<i64>>,
+}
+impl ::stubgen_runtime::Validate for SearchHeaders {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+impl ::stubgen_runtime::ParamStyles for SearchHeaders {
+    const STYLES: &'static [::stubgen_runtime::ParamStyle] = &[::stubgen_runtime::ParamStyle {
+        name: "x-ids",
+        style: ::stubgen_runtime::Style::Delimited(','),
+    }];
+}
+/// The cookie parameters of `search`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchCookies {
+    pub session: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefs: Option<Vec<String>>,
+}
+impl ::stubgen_runtime::Validate for SearchCookies {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.session;
+            ::stubgen_runtime::validate::length("session", value, Some(3usize), None)?;
+        }
+        Ok(())
+    }
+}
+impl ::stubgen_runtime::ParamStyles for SearchCookies {
+    const STYLES: &'static [::stubgen_runtime::ParamStyle] = &[::stubgen_runtime::ParamStyle {
+        name: "prefs",
+        style: ::stubgen_runtime::Style::Delimited(','),
+    }];
+}
+/// Every documented response of `search`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchResponse {
+    /// 200: What the service read, as it read it.
+    Ok(crate::models::SearchResponse200),
+    /// A shared error response (see [`ApiError`]).
+    Error(ApiError),
+}
+impl axum::response::IntoResponse for SearchResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::Error(error) => error.into_response(),
+        }
+    }
+}
+impl From<ApiError> for SearchResponse {
     fn from(error: ApiError) -> Self {
         Self::Error(error)
     }

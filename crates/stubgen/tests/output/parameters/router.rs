@@ -24,6 +24,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "GET, HEAD, DELETE, OPTIONS",
             ),
         )
+        .route(
+            "/search",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().get(search::<T>),
+                "GET, HEAD, OPTIONS",
+            ),
+        )
         .with_state(api)
 }
 /// The OpenAPI document of the routes: every operation's annotations, the components
@@ -34,8 +41,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(get_part, get_item, delete_item),
-    components(schemas(crate::models::Part, crate::models::Problem))
+    paths(get_part, get_item, delete_item, search),
+    components(schemas(crate::models::Range, crate::models::Part, crate::models::Problem))
 )]
 pub struct ApiDoc;
 #[utoipa::path(
@@ -45,7 +52,7 @@ pub struct ApiDoc;
     tags = [],
     params(
         ("itemId" = String, Path),
-        ("partId" = i64, Path),
+        ("partId" = i64, Path, minimum = 1i64),
         (
             "limit" = Option<i32>,
             Query,
@@ -108,6 +115,18 @@ pub async fn get_part<T: crate::operations::Api>(
         Ok(value) => value,
         Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
     };
+    let checked = (|| -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &part_id;
+            ::stubgen_runtime::validate::range("partId", i128::from(*value), Some(1i128), None)?;
+        }
+        Ok(())
+    })();
+    if checked.is_err() {
+        return axum::response::IntoResponse::into_response(
+            ::stubgen_runtime::BodyRejection::not_found(),
+        );
+    }
     let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetPartQuery,
     > as axum::extract::FromRequestParts<()>>::from_request_parts(
@@ -249,4 +268,96 @@ pub async fn delete_item<T: crate::operations::Api>(
         }
     };
     axum::response::IntoResponse::into_response(api.delete_item(item_id, query.verbose).await)
+}
+#[utoipa::path(
+    get,
+    path = "/search",
+    operation_id = "search",
+    tags = [],
+    params(
+        ("ids" = Option<Vec<i32>>, Query),
+        ("words" = Option<Vec<String>>, Query),
+        ("codes" = Option<Vec<crate::models::SearchCodesItem>>, Query),
+        ("filter" = Option<crate::models::SearchFilter>, Query),
+        ("range" = Option<crate::models::Range>, Query),
+        ("point" = Option<crate::models::SearchPoint>, Query),
+        ("q" = Option<String>, Query),
+        ("path" = Option<String>, Query),
+        ("x-ids" = Option<Vec<i64>>, Header),
+        ("session" = String, Cookie, min_length = 3usize),
+        ("prefs" = Option<Vec<String>>, Cookie)
+    ),
+    responses(
+        (
+            status = 200,
+            description = "What the service read, as it read it.",
+            body = crate::models::SearchResponse200,
+            content_type = "application/json"
+        ),
+        (
+            status = 400,
+            description = "Something is wrong with the request.",
+            body = crate::models::Problem,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn search<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::Search;
+    let (mut parts, _) = request.into_parts();
+    let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
+        crate::operations::SearchQuery,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+        }
+    };
+    let ::stubgen_runtime::HeaderParams(header_params) = match <::stubgen_runtime::HeaderParams<
+        crate::operations::SearchHeaders,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+        }
+    };
+    let ::stubgen_runtime::CookieParams(cookie_params) = match <::stubgen_runtime::CookieParams<
+        crate::operations::SearchCookies,
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
+    {
+        Ok(value) => value,
+        Err(rejection) => {
+            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+        }
+    };
+    axum::response::IntoResponse::into_response(
+        api.search(
+            query.ids,
+            query.words,
+            query.codes,
+            query.filter,
+            query.range,
+            query.point,
+            query.q,
+            query.path,
+            header_params.x_ids,
+            cookie_params.session,
+            cookie_params.prefs,
+        )
+        .await,
+    )
 }

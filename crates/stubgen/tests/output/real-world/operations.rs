@@ -127,6 +127,7 @@ impl ::stubgen_runtime::Validate for GetDataSetsQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for GetDataSetsQuery {}
 /// Every documented response of `get_data_sets`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]

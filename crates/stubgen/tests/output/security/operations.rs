@@ -176,6 +176,7 @@ impl ::stubgen_runtime::Validate for ByQueryKeyQuery {
         Ok(())
     }
 }
+impl ::stubgen_runtime::ParamStyles for ByQueryKeyQuery {}
 /// Every documented response of `byQueryKey`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,172 @@
+//! `parameters.yaml`'s generated server, answering real requests on a socket: parameters in the
+//! path, the query, headers and cookies, in every serialization style a server reads, checked
+//! against their schemas. (Copied into the generated crate as `tests/roundtrip.rs` by
+//! `tests/crates.rs`.)
+
+use std::sync::Arc;
+
+use parameters::{models::*, operations::*};
+use reqwest::Method;
+use serde_json::{Value, json};
+use stubgen_runtime::BodyRejection;
+use support::{Server, answer};
+
+mod support;
+
+/// Answers with what it read.
+struct Echo;
+
+impl Api for Echo {
+    fn refused(&self, _operation: Operation, rejection: BodyRejection) -> ApiError {
+        ApiError::BadRequest(Problem {
+            success: false,
+            error: rejection.message,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn get_part(
+        &self,
+        item_id: String,
+        part_id: i64,
+        _limit: Option<i32>,
+        sort_by: String,
+        _after: Option<i64>,
+        _x_budget: Option<i32>,
+        _tenant: GetPartTenant,
+    ) -> GetPartResponse {
+        GetPartResponse::Ok(Part {
+            id: part_id,
+            name: format!("{item_id} by {sort_by}"),
+        })
+    }
+
+    async fn get_item(&self, item_id: String, verbose: Option<String>) -> GetItemResponse {
+        GetItemResponse::Ok(GetItemResponse200(vec![Part {
+            id: 0,
+            name: format!("{item_id} {verbose:?}"),
+        }]))
+    }
+
+    async fn delete_item(&self, _item_id: String, _verbose: Option<bool>) -> DeleteItemResponse {
+        DeleteItemResponse::NoContent
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ids: Option<Vec<i32>>,
+        words: Option<Vec<String>>,
+        codes: Option<Vec<SearchCodesItem>>,
+        filter: Option<SearchFilter>,
+        range: Option<Range>,
+        point: Option<SearchPoint>,
+        q: Option<String>,
+        path: Option<String>,
+        x_ids: Option<Vec<i64>>,
+        session: String,
+        prefs: Option<Vec<String>>,
+    ) -> SearchResponse {
+        let seen = json!({
+            "ids": ids, "words": words, "codes": codes, "filter": filter, "range": range,
+            "point": point, "q": q, "path": path, "x_ids": x_ids, "session": session,
+            "prefs": prefs,
+        });
+        SearchResponse::Ok(SearchResponse200 {
+            seen: seen.to_string(),
+        })
+    }
+}
+
+/// What `/search` read from `query` with `request`'s headers, or its status and body.
+async fn search(server: &Server, query: &str, cookie: &str) -> Result<Value, (u16, Value)> {
+    let request = server
+        .request(Method::GET, &format!("/search?{query}"))
+        .header("Cookie", cookie);
+    search_with(request).await
+}
+
+async fn search_with(request: reqwest::RequestBuilder) -> Result<Value, (u16, Value)> {
+    match answer(request).await {
+        (200, body) => Ok(serde_json::from_str(body["seen"].as_str().unwrap()).unwrap()),
+        refused => Err(refused),
+    }
+}
+
+#[tokio::test]
+async fn every_style_reads_into_its_typed_value() {
+    let server = Server::start(parameters::router(Arc::new(Echo))).await;
+    let seen = search(
+        &server,
+        "ids=1,2,3&words=big%20red+dog&codes=a|c&filter[name]=ann&filter[minAge]=3\
+         &from=1&to=9&point=x,1.5,y,-2&q=&path=/a/b?c",
+        "theme=dark; session=abc; prefs=x,y",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        seen,
+        json!({
+            "ids": [1, 2, 3], "words": ["big", "red", "dog"], "codes": ["a", "c"],
+            "filter": {"name": "ann", "minAge": 3}, "range": {"from": 1, "to": 9},
+            "point": {"x": 1.5, "y": -2.0}, "q": "", "path": "/a/b?c", "x_ids": null,
+            "session": "abc", "prefs": ["x", "y"],
+        })
+    );
+    // One item is a list of one; absent optional parameters are absent.
+    let seen = search(&server, "ids=7", "session=abc").await.unwrap();
+    assert_eq!(seen["ids"], json!([7]));
+    assert_eq!(seen["filter"], Value::Null);
+    assert_eq!(seen["range"], Value::Null);
+    // A header list, in the simple style.
+    let seen = search_with(
+        server
+            .request(Method::GET, "/search")
+            .header("Cookie", "session=abc")
+            .header("X-Ids", "5,6"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen["x_ids"], json!([5, 6]));
+}
+
+#[tokio::test]
+async fn a_value_its_schema_refuses_is_400_naming_the_parameter() {
+    let server = Server::start(parameters::router(Arc::new(Echo))).await;
+    for (query, cookie, named) in [
+        ("ids=1,x", "session=abc", "ids"),
+        ("codes=a|d", "session=abc", "codes"),
+        // `name` is required in the filter; `minAge` has a minimum.
+        ("filter[minAge]=3", "session=abc", "filter"),
+        ("filter[name]=ann&filter[minAge]=-1", "session=abc", "filter"),
+        ("point=x,1,y", "session=abc", "point"),
+        ("from=soon", "session=abc", "range"),
+        // No empty value, unless the parameter allows one.
+        ("path=", "session=abc", "path"),
+        // The cookie is required, and at least 3 long.
+        ("", "theme=dark", "session"),
+        ("", "session=ab", "session"),
+    ] {
+        let (status, body) = search(&server, query, cookie).await.unwrap_err();
+        assert_eq!(status, 400, "{query} {cookie}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains(named), "{query} {cookie}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_path_parameter_its_schema_refuses_names_no_resource() {
+    let server = Server::start(parameters::router(Arc::new(Echo))).await;
+    let get = |path: &str| {
+        server
+            .request(Method::GET, path)
+            .header("Tenant", "eu")
+    };
+    let (status, body) = answer(get("/items/i1/parts/2?sort-by=name")).await;
+    assert_eq!((status, &body["name"]), (200, &json!("i1 by name")));
+    // `partId` has a minimum of 1.
+    let (status, _) = answer(get("/items/i1/parts/0?sort-by=name")).await;
+    assert_eq!(status, 404);
+    let (status, _) = answer(get("/items/i1/parts/x?sort-by=name")).await;
+    assert_eq!(status, 404);
+}
