@@ -166,3 +166,6 @@ pub use compare::compare;
 pub use error::{DriftError, Side};
 pub use load::{load_path, load_str};
 pub use report::{Direction, Finding, FindingKind, Labelled, Report, Severity};
+/// Documents as parsers read them: a `null` where structure belongs means nothing there. The
+/// generator (`stubgen`) reads documents through the same step.
+pub use tolerate::tolerate;

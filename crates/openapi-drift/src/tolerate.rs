@@ -64,7 +64,7 @@ pub(crate) fn needed(doc: &Value) -> bool {
 /// Rewrites, in place, every `null` where structure belongs: an entry of a keyword object is
 /// dropped, a named schema or response becomes the empty one, a `null` list item is dropped,
 /// and a `null` in a `type` list (unquoted YAML) is the type `"null"`.
-pub(crate) fn tolerate(doc: &mut Value) {
+pub fn tolerate(doc: &mut Value) {
     fn object(map: &mut Map<String, Value>, context: Context) {
         match context {
             Context::Keywords => {

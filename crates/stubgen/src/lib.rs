@@ -49,7 +49,10 @@
 
 mod format;
 mod generate;
+mod read;
 pub mod standalone;
+
+pub use read::read_document;
 
 pub use generate::{GenerateError, LeftOut};
 
@@ -187,16 +190,5 @@ impl Generator {
     /// As [`Generator::generate_all`], from a document's text.
     pub fn generate_document_all(&self, text: &str) -> Result<Generated, Error> {
         self.generate_all(&read_document(text)?)
-    }
-}
-
-/// Reads an OpenAPI 3.0 document: as JSON when it is a JSON object (so JSON's own escapes, such
-/// as surrogate pairs, read as JSON says), as YAML otherwise.
-pub fn read_document(text: &str) -> Result<openapiv3::OpenAPI, Error> {
-    let text = text.trim_start_matches('\u{feff}');
-    if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|err| Error::Read(err.to_string()))
-    } else {
-        serde_yaml::from_str(text).map_err(|err| Error::Read(err.to_string()))
     }
 }

@@ -14,6 +14,9 @@ pub enum Style {
     Delimited(char),
     /// An object as `name[property]=value` pairs (`deepObject`).
     DeepObject,
+    /// An array as `name[]=item` or `name[0]=item` pairs: `deepObject` on an array, which
+    /// OpenAPI leaves undefined and APIs such as Stripe's send so.
+    DeepArray,
     /// An object whose properties stand as parameters of their own (`form`, `explode: true`),
     /// with the names of its properties.
     ExplodedObject(&'static [&'static str]),
@@ -77,13 +80,17 @@ pub(crate) fn normalize(
                         .strip_prefix(param.name)?
                         .strip_prefix('[')?
                         .strip_suffix(']')?;
-                    (param.style == Style::DeepObject).then_some((param.name, property))
+                    matches!(param.style, Style::DeepObject | Style::DeepArray)
+                        .then_some((param, property))
                 });
                 let exploded = styles.iter().find(|param| {
                     matches!(param.style, Style::ExplodedObject(properties) if properties.contains(&key.as_str()))
                 });
                 match (deep, exploded) {
-                    (Some((name, property)), _) => object(name, property.to_owned(), value),
+                    (Some((param, _)), _) if param.style == Style::DeepArray => {
+                        plain.push((param.name.to_owned(), value));
+                    }
+                    (Some((param, property)), _) => object(param.name, property.to_owned(), value),
                     (None, Some(param)) => object(param.name, key, value),
                     (None, None) => plain.push((key, value)),
                 }
@@ -153,6 +160,10 @@ mod tests {
             style: Style::DelimitedObject,
         },
         ParamStyle {
+            name: "expand",
+            style: Style::DeepArray,
+        },
+        ParamStyle {
             name: "range",
             style: Style::ExplodedObject(&["from", "to"]),
         },
@@ -177,6 +188,10 @@ mod tests {
         assert_eq!(
             normalized("from=1&to=9&x=0", STYLES),
             "x=0&range=from%3D1%26to%3D9"
+        );
+        assert_eq!(
+            normalized("expand[]=a&expand[1]=b&expand=c", STYLES),
+            "expand=a&expand=b&expand=c"
         );
         // An empty list stays empty, for the reader to refuse.
         assert_eq!(normalized("ids=", STYLES), "ids=");

@@ -397,6 +397,10 @@ fn param_style(
         (Location::Path, _, Shape::Array) => {
             Err(unsupported(pointer, "a path parameter that is an array"))
         }
+        (_, Some(QueryStyle::DeepObject), Shape::Scalar) => Err(unsupported(
+            &pointer.join("style"),
+            "deepObject on a parameter that is neither an object nor an array",
+        )),
         (_, _, Shape::Scalar) => Ok(None),
         (Location::Header, _, Shape::Array) => style(quote! { Delimited(',') }),
         (Location::Header | Location::Cookie, _, Shape::Object(_)) => Err(unsupported(
@@ -406,11 +410,8 @@ fn param_style(
         (_, Some(QueryStyle::SpaceDelimited), Shape::Array) => style(quote! { Delimited(' ') }),
         (_, Some(QueryStyle::PipeDelimited), Shape::Array) => style(quote! { Delimited('|') }),
         (_, Some(QueryStyle::DeepObject), Shape::Object(_)) => style(quote! { DeepObject }),
-        (
-            _,
-            Some(QueryStyle::SpaceDelimited | QueryStyle::PipeDelimited | QueryStyle::DeepObject),
-            _,
-        ) => Err(unsupported(
+        (_, Some(QueryStyle::DeepObject), Shape::Array) => style(quote! { DeepArray }),
+        (_, Some(QueryStyle::SpaceDelimited | QueryStyle::PipeDelimited), _) => Err(unsupported(
             &pointer.join("style"),
             "a style its parameter's type does not take",
         )),

@@ -127,6 +127,8 @@ pub(super) struct Constraints {
     pub(super) multiple_of: Option<f64>,
     /// The constraints of each item of an array.
     pub(super) items: Option<Box<Constraints>>,
+    /// The constraints of each value of a map.
+    pub(super) values: Option<Box<Constraints>>,
 }
 
 impl Constraints {
@@ -144,6 +146,7 @@ impl Constraints {
             && self.number_maximum.is_none()
             && self.multiple_of.is_none()
             && self.items.is_none()
+            && self.values.is_none()
     }
 
     /// The utoipa attribute that documents them, so the implementation's document shows them.
@@ -281,6 +284,15 @@ impl Constraints {
                 for (index, value) in value.iter().enumerate() {
                     let pointer = format!("{}/{index}", #pointer);
                     #item_checks
+                }
+            });
+        }
+        if let Some(values) = &self.values {
+            let value_checks = values.checks_at(&quote! { &pointer }, false);
+            checks.push(quote! {
+                for (key, value) in value.iter() {
+                    let pointer = format!("{}/{}", #pointer, key.replace('~', "~0").replace('/', "~1"));
+                    #value_checks
                 }
             });
         }
@@ -602,15 +614,31 @@ pub(super) fn inline_type(
                 return Err(unsupported(pointer, "minProperties/maxProperties"));
             }
             let values_pointer = pointer.join("additionalProperties");
+            let mut value_constraints = None;
             let (value, validates_nested) = match &object.additional_properties {
                 None | Some(openapiv3::AdditionalProperties::Any(true)) => {
                     (quote! { serde_json::Value }, false)
                 }
+                // `{}` and nothing else: a struct without fields that refuses any member.
                 Some(openapiv3::AdditionalProperties::Any(false)) => {
-                    return Err(unsupported(
-                        pointer,
-                        "an object that allows no property at all",
-                    ));
+                    let ident = hoisted.name(hint);
+                    let doc = doc_attrs(schema.schema_data.description.as_deref());
+                    hoisted.items.push(quote! {
+                        #doc
+                        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                        #[serde(deny_unknown_fields)]
+                        pub struct #ident {}
+
+                        impl ::stubgen_runtime::Validate for #ident {
+                            const JSON_OBJECT: bool = true;
+                        }
+                    });
+                    return Ok(InlineType {
+                        ty: quote! { crate::models::#ident },
+                        format: None,
+                        constraints: Constraints::default(),
+                        validates_nested: true,
+                    });
                 }
                 Some(openapiv3::AdditionalProperties::Schema(schema)) => match schema.as_ref() {
                     ReferenceOr::Reference { reference } => {
@@ -620,23 +648,21 @@ pub(super) fn inline_type(
                     ReferenceOr::Item(item) => {
                         let inline =
                             inline_type(item, &values_pointer, &format!("{hint}Value"), hoisted)?;
-                        if inline.format.is_some()
-                            || !inline.constraints.is_empty()
-                            || inline.validates_nested
-                        {
-                            return Err(unsupported(
-                                &values_pointer,
-                                "map values with a format, constraints or nested validation",
-                            ));
+                        // Each value is checked as its schema says (its type carries a format).
+                        if !inline.constraints.is_empty() {
+                            value_constraints = Some(Box::new(inline.constraints));
                         }
-                        (inline.ty, false)
+                        (inline.ty, inline.validates_nested)
                     }
                 },
             };
             Ok(InlineType {
                 ty: quote! { std::collections::BTreeMap<String, #value> },
                 format: None,
-                constraints: Constraints::default(),
+                constraints: Constraints {
+                    values: value_constraints,
+                    ..Constraints::default()
+                },
                 validates_nested,
             })
         }

@@ -59,6 +59,7 @@ impl Api for Echo {
         words: Option<Vec<String>>,
         codes: Option<Vec<SearchCodesItem>>,
         filter: Option<SearchFilter>,
+        expand: Option<Vec<String>>,
         range: Option<Range>,
         point: Option<SearchPoint>,
         q: Option<String>,
@@ -68,7 +69,7 @@ impl Api for Echo {
         prefs: Option<Vec<String>>,
     ) -> SearchResponse {
         let seen = json!({
-            "ids": ids, "words": words, "codes": codes, "filter": filter, "range": range,
+            "ids": ids, "words": words, "codes": codes, "filter": filter, "expand": expand, "range": range,
             "point": point, "q": q, "path": path, "x_ids": x_ids, "session": session,
             "prefs": prefs,
         });
@@ -99,6 +100,7 @@ async fn every_style_reads_into_its_typed_value() {
     let seen = search(
         &server,
         "ids=1,2,3&words=big%20red+dog&codes=a|c&filter[name]=ann&filter[minAge]=3\
+         &expand[]=x&expand[]=y\
          &from=1&to=9&point=x,1.5,y,-2&q=&path=/a/b?c",
         "theme=dark; session=abc; prefs=x,y",
     )
@@ -108,7 +110,7 @@ async fn every_style_reads_into_its_typed_value() {
         seen,
         json!({
             "ids": [1, 2, 3], "words": ["big", "red", "dog"], "codes": ["a", "c"],
-            "filter": {"name": "ann", "minAge": 3}, "range": {"from": 1, "to": 9},
+            "filter": {"name": "ann", "minAge": 3}, "expand": ["x", "y"], "range": {"from": 1, "to": 9},
             "point": {"x": 1.5, "y": -2.0}, "q": "", "path": "/a/b?c", "x_ids": null,
             "session": "abc", "prefs": ["x", "y"],
         })

@@ -100,6 +100,7 @@ pub trait Api: Send + Sync + 'static {
         words: Option<Vec<String>>,
         codes: Option<Vec<crate::models::SearchCodesItem>>,
         filter: Option<crate::models::SearchFilter>,
+        expand: Option<Vec<String>>,
         range: Option<crate::models::Range>,
         point: Option<crate::models::SearchPoint>,
         q: Option<String>,
@@ -268,6 +269,8 @@ pub struct SearchQuery {
     #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
     pub filter: Option<crate::models::SearchFilter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
     pub range: Option<crate::models::Range>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,6 +312,10 @@ impl ::stubgen_runtime::ParamStyles for SearchQuery {
         ::stubgen_runtime::ParamStyle {
             name: "filter",
             style: ::stubgen_runtime::Style::DeepObject,
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "expand",
+            style: ::stubgen_runtime::Style::DeepArray,
         },
         ::stubgen_runtime::ParamStyle {
             name: "range",

@@ -1,0 +1,475 @@
+//! Reading a document: JSON as JSON and YAML as YAML, then the shapes `openapiv3` cannot take as
+//! they are made readable first (the drift engine's `tolerate` step, shared, and the steps
+//! below), and a document that still does not read is refused with the JSON pointer of what
+//! failed.
+
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// How deep `$ref`s to places other than components are followed into each other.
+const MAX_INLINED_DEPTH: usize = 16;
+
+/// Reads an OpenAPI 3.0 document: as JSON when it is a JSON object (so JSON's own escapes, such
+/// as surrogate pairs, read as JSON says), as YAML otherwise.
+pub fn read_document(text: &str) -> Result<openapiv3::OpenAPI, Error> {
+    let text = text.trim_start_matches('\u{feff}');
+    // Read in order (serde_yaml's maps keep it; JSON through serde_json, which reads its
+    // escapes as JSON says), since the document's order is the generated code's.
+    let ordered: serde_yaml::Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|err| Error::Read(err.to_string()))?
+    } else {
+        serde_yaml::from_str(text).map_err(|err| Error::Read(err.to_string()))?
+    };
+    let mut document = json_of_yaml(ordered.clone());
+    openapi_drift::tolerate(&mut document);
+    inline_pointer_refs(&mut document);
+    drop_inapplicable_keywords(&mut document);
+    clamp_integer_bounds(&mut document);
+    let document = in_order(document, Some(&ordered));
+    serde_path_to_error::deserialize(document.clone()).map_err(|err| {
+        // `paths` and the component maps read through flattened maps, where the path ends:
+        // read each entry on its own to find the one that fails.
+        let (pointer, cause) = first_failing_entry(&json_of_yaml(document))
+            .unwrap_or_else(|| (pointer_of(err.path()), err.into_inner().to_string()));
+        Error::Read(format!("at {pointer}: {cause}"))
+    })
+}
+
+/// `value` with each object's keys in the order the original document has them (keys it does
+/// not have, such as an inlined `$ref`'s, after them).
+fn in_order(value: Value, original: Option<&serde_yaml::Value>) -> serde_yaml::Value {
+    match value {
+        Value::Object(mut object) => {
+            let original = original.and_then(serde_yaml::Value::as_mapping);
+            let mut mapping = serde_yaml::Mapping::new();
+            let keys: Vec<String> = original
+                .into_iter()
+                .flat_map(|original| original.keys())
+                .filter_map(|key| yaml_key(key.clone()))
+                .collect();
+            for key in keys {
+                if let Some(member) = object.remove(&key) {
+                    let before = original.and_then(|original| original.get(key.as_str()));
+                    mapping.insert(serde_yaml::Value::String(key), in_order(member, before));
+                }
+            }
+            for (key, member) in object {
+                mapping.insert(serde_yaml::Value::String(key), in_order(member, None));
+            }
+            serde_yaml::Value::Mapping(mapping)
+        }
+        Value::Array(items) => {
+            let originals = original.and_then(serde_yaml::Value::as_sequence);
+            serde_yaml::Value::Sequence(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        in_order(item, originals.and_then(|originals| originals.get(index)))
+                    })
+                    .collect(),
+            )
+        }
+        other => serde_yaml::to_value(other).unwrap_or(serde_yaml::Value::Null),
+    }
+}
+
+/// A mapping key as JSON's string key.
+fn yaml_key(key: serde_yaml::Value) -> Option<String> {
+    match key {
+        serde_yaml::Value::String(key) => Some(key),
+        serde_yaml::Value::Number(number) => Some(number.to_string()),
+        serde_yaml::Value::Bool(value) => Some(value.to_string()),
+        serde_yaml::Value::Null => Some("null".to_owned()),
+        _ => None,
+    }
+}
+
+/// The first path item or component that does not read on its own: its pointer, and why.
+fn first_failing_entry(document: &Value) -> Option<(String, String)> {
+    fn entries<T: serde::de::DeserializeOwned>(
+        map: Option<&Value>,
+        base: &str,
+    ) -> Option<(String, String)> {
+        map?.as_object()?.iter().find_map(|(name, entry)| {
+            let err = serde_path_to_error::deserialize::<_, T>(entry).err()?;
+            let name = name.replace('~', "~0").replace('/', "~1");
+            let inner = pointer_of(err.path());
+            let inner = if inner == "/" { String::new() } else { inner };
+            Some((
+                format!("{base}/{name}{inner}"),
+                err.into_inner().to_string(),
+            ))
+        })
+    }
+    use openapiv3::ReferenceOr;
+    let components = document.get("components");
+    let section = |name: &str| components.and_then(|components| components.get(name));
+    entries::<ReferenceOr<openapiv3::PathItem>>(document.get("paths"), "/paths")
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::Schema>>(section("schemas"), "/components/schemas")
+        })
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::Parameter>>(
+                section("parameters"),
+                "/components/parameters",
+            )
+        })
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::Response>>(
+                section("responses"),
+                "/components/responses",
+            )
+        })
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::RequestBody>>(
+                section("requestBodies"),
+                "/components/requestBodies",
+            )
+        })
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::Header>>(section("headers"), "/components/headers")
+        })
+        .or_else(|| {
+            entries::<ReferenceOr<openapiv3::SecurityScheme>>(
+                section("securitySchemes"),
+                "/components/securitySchemes",
+            )
+        })
+}
+
+/// YAML's value as JSON's: keys that are numbers or booleans (a status `200:`) become strings.
+fn json_of_yaml(yaml: serde_yaml::Value) -> Value {
+    match yaml {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(value) => Value::Bool(value),
+        serde_yaml::Value::Number(number) => serde_json::to_value(number).unwrap_or(Value::Null),
+        serde_yaml::Value::String(value) => Value::String(value),
+        serde_yaml::Value::Sequence(items) => {
+            Value::Array(items.into_iter().map(json_of_yaml).collect())
+        }
+        serde_yaml::Value::Mapping(mapping) => Value::Object(
+            mapping
+                .into_iter()
+                .map(|(key, value)| {
+                    let key = match key {
+                        serde_yaml::Value::Mapping(_)
+                        | serde_yaml::Value::Sequence(_)
+                        | serde_yaml::Value::Tagged(_) => {
+                            serde_yaml::to_string(&key).unwrap_or_default()
+                        }
+                        scalar => yaml_key(scalar).unwrap_or_default(),
+                    };
+                    (key, json_of_yaml(value))
+                })
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(tagged) => json_of_yaml(tagged.value),
+    }
+}
+
+/// Replaces each `$ref` to a place in the document other than a component (say
+/// `#/paths/~1a/get/parameters/0`, or `#/components/schemas/A/properties/b`) with what it
+/// points to, as JSON Schema and OpenAPI say it means; the generator reads components by name.
+fn inline_pointer_refs(document: &mut Value) {
+    for _ in 0..MAX_INLINED_DEPTH {
+        let snapshot = document.clone();
+        if !inline_once(document, &snapshot) {
+            return;
+        }
+    }
+}
+
+fn inline_once(value: &mut Value, document: &Value) -> bool {
+    match value {
+        Value::Object(object) => {
+            if let Some(target) = object
+                .get("$ref")
+                .and_then(Value::as_str)
+                .filter(|reference| !is_component(reference))
+                .and_then(|reference| reference.strip_prefix('#'))
+                .and_then(|pointer| document.pointer(&decode_uri(pointer)))
+            {
+                *value = target.clone();
+                return true;
+            }
+            let mut changed = false;
+            for (key, member) in object.iter_mut() {
+                if !is_data(key) {
+                    changed |= inline_once(member, document);
+                }
+            }
+            changed
+        }
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= inline_once(item, document);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// `#/components/{section}/{name}`: what the generator reads by name.
+fn is_component(reference: &str) -> bool {
+    reference
+        .strip_prefix("#/components/")
+        .is_some_and(|rest| rest.split('/').count() == 2)
+}
+
+/// Keys whose values are data (examples), never rewritten. (`default` is no such key: it is
+/// also the default response.)
+fn is_data(key: &str) -> bool {
+    matches!(key, "example" | "examples") || key.starts_with("x-")
+}
+
+/// A pointer from a URI fragment: percent-escapes decoded (`%7B` is `{`).
+fn decode_uri(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |byte: u8| (byte as char).to_digit(16);
+        match (bytes[index], bytes.get(index + 1), bytes.get(index + 2)) {
+            (b'%', Some(&high), Some(&low)) if hex(high).is_some() && hex(low).is_some() => {
+                let (high, low) = (hex(high).unwrap_or(0), hex(low).unwrap_or(0));
+                decoded.push((high * 16 + low) as u8);
+                index += 3;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// The keywords of each type: JSON Schema applies a keyword only to values of its type, so on a
+/// schema of another `type` it says nothing.
+const KEYWORDS_OF: &[(&str, &[&str])] = &[
+    ("string", &["minLength", "maxLength", "pattern"]),
+    (
+        "number",
+        &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
+    ),
+    ("array", &["items", "minItems", "maxItems", "uniqueItems"]),
+    (
+        "object",
+        &[
+            "properties",
+            "required",
+            "additionalProperties",
+            "minProperties",
+            "maxProperties",
+        ],
+    ),
+];
+
+/// Removes, from each schema with a `type`, the keywords that cannot apply to it (a `format` on
+/// an object, `uniqueItems` on a string, `properties` on an array), which `openapiv3` cannot
+/// hold beside the type; and a `type: object` beside `allOf`, `oneOf` or `anyOf`, whose
+/// branches say what they are.
+fn drop_inapplicable_keywords(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(kind) = object
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            {
+                let applies = |keyword: &str, kind: &str| {
+                    KEYWORDS_OF.iter().all(|(owner, keywords)| {
+                        !keywords.contains(&keyword)
+                            || *owner == kind
+                            || (*owner == "number" && kind == "integer")
+                    })
+                };
+                object.retain(|keyword, _| applies(keyword, &kind));
+                if !matches!(kind.as_str(), "string" | "number" | "integer") {
+                    object.remove("format");
+                }
+                let combined = ["allOf", "oneOf", "anyOf"]
+                    .iter()
+                    .any(|keyword| object.contains_key(*keyword));
+                if kind == "object" && combined {
+                    object.remove("type");
+                }
+            }
+            for (key, member) in object.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "enum" | "default")
+                    && !key.starts_with("x-")
+                {
+                    drop_inapplicable_keywords(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_inapplicable_keywords),
+        _ => {}
+    }
+}
+
+/// An integer schema's bound that no `i64` holds (`minimum: -9223372036854776000`, a float in
+/// JSON) says no more than the bound of `i64` itself.
+fn clamp_integer_bounds(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if object.get("type").and_then(Value::as_str) == Some("integer") {
+                clamp(object, "minimum");
+                clamp(object, "maximum");
+            }
+            for (key, member) in object.iter_mut() {
+                if !is_data(key) {
+                    clamp_integer_bounds(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(clamp_integer_bounds),
+        _ => {}
+    }
+}
+
+fn clamp(object: &mut Map<String, Value>, keyword: &str) {
+    let Some(bound) = object.get(keyword) else {
+        return;
+    };
+    if bound.is_i64() {
+        return;
+    }
+    let clamped = match bound.as_f64() {
+        Some(bound) if bound <= i64::MIN as f64 => Some(i64::MIN),
+        Some(bound) if bound >= i64::MAX as f64 => Some(i64::MAX),
+        // A fraction: the integer bound it implies.
+        Some(bound) if keyword == "minimum" => Some(bound.ceil() as i64),
+        Some(bound) => Some(bound.floor() as i64),
+        None => None,
+    };
+    if let Some(clamped) = clamped {
+        object.insert(keyword.to_owned(), Value::from(clamped));
+    }
+}
+
+/// The JSON pointer of a serde path (`paths./a.get.responses` → `/paths/~1a/get/responses`).
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        let segment = match segment {
+            serde_path_to_error::Segment::Seq { index } => index.to_string(),
+            serde_path_to_error::Segment::Map { key } => key.clone(),
+            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+            serde_path_to_error::Segment::Unknown => continue,
+        };
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    }
+    if pointer.is_empty() {
+        "/".to_owned()
+    } else {
+        pointer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ref_to_any_place_in_the_document_reads_as_what_it_points_to() {
+        let document = read_document(
+            r##"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /a/{id}:
+    get:
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      responses:
+        "200": { description: ok }
+  /b/{id}:
+    get:
+      parameters:
+        - $ref: "#/paths/~1a~1%7Bid%7D/get/parameters/0"
+      responses:
+        "200": { description: ok }
+"##,
+        )
+        .unwrap();
+        let b = document.paths.paths["/b/{id}"].as_item().unwrap();
+        let parameter = b.get.as_ref().unwrap().parameters[0].as_item().unwrap();
+        assert_eq!(parameter.parameter_data_ref().name, "id");
+    }
+
+    #[test]
+    fn integer_bounds_beyond_i64_and_status_keys_read() {
+        let document = read_document(
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+              "components": {"schemas": {"Big": {"type": "integer",
+              "minimum": -9223372036854776000, "maximum": 1e30}}}}"#,
+        )
+        .unwrap();
+        let big = document.components.unwrap().schemas["Big"]
+            .as_item()
+            .unwrap()
+            .clone();
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Integer(integer)) = big.schema_kind else {
+            panic!("an integer");
+        };
+        assert_eq!(
+            (integer.minimum, integer.maximum),
+            (Some(i64::MIN), Some(i64::MAX))
+        );
+    }
+
+    #[test]
+    fn keywords_of_another_type_say_nothing() {
+        let document = read_document(
+            r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+              "components": {"schemas": {
+                "Uris": {"type": "object", "format": "uri-map", "nullable": true},
+                "Name": {"type": "string", "uniqueItems": true, "maxLength": 5},
+                "Both": {"type": "object", "allOf": [{"$ref": "#/components/schemas/Uris"}]},
+                "properties": {"type": "array", "items": {"type": "string"},
+                  "properties": {"empty": {"type": "boolean"}}}}}}"##,
+        )
+        .unwrap();
+        let schemas = document.components.unwrap().schemas;
+        let kind = |name: &str| schemas[name].as_item().unwrap().schema_kind.clone();
+        assert!(matches!(
+            kind("Uris"),
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(_))
+        ));
+        let openapiv3::SchemaKind::Type(openapiv3::Type::String(name)) = kind("Name") else {
+            panic!("a string");
+        };
+        assert_eq!(name.max_length, Some(5));
+        assert!(matches!(kind("Both"), openapiv3::SchemaKind::AllOf { .. }));
+        // A component named like a keyword is still a component.
+        assert!(matches!(
+            kind("properties"),
+            openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
+        ));
+    }
+
+    #[test]
+    fn what_does_not_read_is_named_by_its_pointer() {
+        let refused = read_document(
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+              "paths": {"/a": {"get": {"responses": {"200": {"description": 7}}}}}}"#,
+        )
+        .unwrap_err();
+        let Error::Read(message) = refused else {
+            panic!("a read error");
+        };
+        assert!(message.starts_with("at /paths/~1a"), "{message}");
+    }
+}
