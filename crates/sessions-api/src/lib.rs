@@ -11,7 +11,7 @@ pub mod router;
 pub use operations::SessionsApi;
 pub use router::{ApiDoc, openapi, router};
 /// What the generated code calls, for the service's own use of the same pieces.
-pub use stubgen_runtime::{BearerAuth, BodyRejection, RequestHead, error_reply};
+pub use stubgen_runtime::{BearerAuth, BodyRejection, RequestHead};
 
 impl models::ErrorResponse {
     /// The API's error body: `{"success": false, "error": message}`.
@@ -21,4 +21,14 @@ impl models::ErrorResponse {
             error: message.into(),
         }
     }
+}
+
+/// A response in the API's error shape, `{"success": false, "error": message}`, for what is
+/// answered outside the typed operations (rejections, fallbacks, limits).
+pub fn error_reply(
+    status: axum::http::StatusCode,
+    message: impl Into<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (status, axum::Json(models::ErrorResponse::new(message))).into_response()
 }

@@ -319,7 +319,7 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.revoke_session(caller, id).await)
 }
@@ -484,7 +484,7 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.session_heartbeat(caller, id).await)
 }
@@ -803,7 +803,7 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.get_device_details(caller, id).await)
 }
@@ -893,7 +893,7 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.remove_device(caller, id).await)
 }
@@ -983,7 +983,7 @@ pub async fn untrust_device<T: crate::operations::SessionsApi>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.untrust_device(caller, id).await)
 }

@@ -327,6 +327,12 @@ impl SessionsApi for SessionService {
         }
     }
 
+    /// A path the generated layer cannot read names no session: 404 in the API's error shape.
+    fn rejected(&self, operation: Operation, rejection: BodyRejection) -> axum::response::Response {
+        tracing::debug!(operation = operation.id(), status = %rejection.status, "rejected");
+        sessions_api::error_reply(rejection.status, rejection.message)
+    }
+
     /// Charges the client's IP, then looks the token up (read and hashed once per request), then
     /// limits the session. Only a token whose session is active authenticates; a request that
     /// does not gets 429 once its IP is over budget, else 401.

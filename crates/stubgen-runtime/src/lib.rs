@@ -49,6 +49,6 @@ pub use extract::{
     BinaryBody, CookieParams, FormBody, HeaderParams, JsonBody, MediaType, OptionalBody,
     ParamStyle, ParamStyles, PathParams, QueryParams, Style, TextBody,
 };
-pub use rejection::{BodyRejection, error_reply};
+pub use rejection::{BodyRejection, PROBLEM_JSON};
 pub use routing::answering_options;
 pub use validate::{Validate, ValidationError};

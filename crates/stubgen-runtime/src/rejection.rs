@@ -2,8 +2,9 @@
 
 use axum::http::StatusCode;
 
-/// Why a request was refused before reaching the service, as the API's
-/// `{"success": false, "error": ...}`.
+/// Why the generated layer refused a request before it reached the service: the status HTTP asks
+/// for and a message naming what was wrong. The service words it in its document's error schema
+/// (its `refused` or `rejected` hook); by default it is answered as RFC 9457 problem details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyRejection {
     pub status: StatusCode,
@@ -47,16 +48,24 @@ impl From<axum::extract::rejection::JsonRejection> for BodyRejection {
     }
 }
 
-impl axum::response::IntoResponse for BodyRejection {
-    fn into_response(self) -> axum::response::Response {
-        error_reply(self.status, self.message)
-    }
-}
+/// RFC 9457's media type for problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// A response in the error shape `{"success": false, "error": message}`, for errors answered
-/// outside the generated handlers (extractor rejections, fallbacks, limits).
-pub fn error_reply(status: StatusCode, message: impl Into<String>) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let body = serde_json::json!({ "success": false, "error": message.into() });
-    (status, axum::Json(body)).into_response()
+impl axum::response::IntoResponse for BodyRejection {
+    /// RFC 9457 problem details: `{"type": "about:blank", "title", "status", "detail"}` as
+    /// `application/problem+json`, for a document that declares no error schema of its own.
+    fn into_response(self) -> axum::response::Response {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.message,
+        });
+        (
+            self.status,
+            [(axum::http::header::CONTENT_TYPE, PROBLEM_JSON)],
+            body.to_string(),
+        )
+            .into_response()
+    }
 }

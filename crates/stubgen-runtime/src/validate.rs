@@ -51,6 +51,15 @@ impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
     }
 }
 
+/// A boxed value (a recursive schema) checks as the value.
+impl<T: Validate> Validate for Box<T> {
+    const JSON_OBJECT: bool = T::JSON_OBJECT;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        (**self).validate()
+    }
+}
+
 /// Any JSON value: nothing to check.
 impl Validate for serde_json::Value {}
 
@@ -125,6 +134,16 @@ pub fn one_of(pointer: &str, value: i128, allowed: &[i128]) -> Result<(), Valida
     } else {
         let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
         broken(pointer, format!("must be one of {}", allowed.join(", ")))
+    }
+}
+
+/// A boolean `enum`: the values allowed.
+pub fn boolean_one_of(pointer: &str, value: bool, allowed: &[bool]) -> Result<(), ValidationError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        broken(pointer, format!("must be {}", allowed.join(" or ")))
     }
 }
 

@@ -10,10 +10,12 @@ use quote::{format_ident, quote};
 /// What a body holds, in which media type.
 #[derive(Debug, Clone)]
 pub(super) enum BodyType {
-    /// JSON of a generated type (a component, or one hoisted from an inline schema).
-    Model(Ident),
-    /// Any JSON value (a JSON media type without a schema).
-    Any,
+    /// JSON of a generated type (a component, or one hoisted from an inline schema), in the
+    /// JSON media type given (`application/json`, or a `+json` one such as
+    /// `application/problem+json`).
+    Model(Ident, String),
+    /// Any JSON value (a JSON media type without a schema), in the media type given.
+    Any(String),
     /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
     Form(Ident),
     /// Text in the media type given (`text/*`, XML), as a `String`.
@@ -26,8 +28,8 @@ impl BodyType {
     /// The type, as a path valid in every generated module.
     pub(super) fn tokens(&self) -> TokenStream {
         match self {
-            Self::Model(ident) | Self::Form(ident) => quote! { crate::models::#ident },
-            Self::Any => quote! { serde_json::Value },
+            Self::Model(ident, _) | Self::Form(ident) => quote! { crate::models::#ident },
+            Self::Any(_) => quote! { serde_json::Value },
             Self::Text(_) => quote! { String },
             Self::Binary(_) => quote! { Vec<u8> },
         }
@@ -36,16 +38,20 @@ impl BodyType {
     /// The media type, as documented.
     pub(super) fn media_type(&self) -> &str {
         match self {
-            Self::Model(_) | Self::Any => JSON,
             Self::Form(_) => FORM,
-            Self::Text(media) | Self::Binary(media) => media,
+            Self::Model(_, media) | Self::Any(media) | Self::Text(media) | Self::Binary(media) => {
+                media
+            }
         }
     }
 
     /// The response of `status` with the body in `body`.
     pub(super) fn response(&self, status: &TokenStream) -> TokenStream {
         match self {
-            Self::Model(_) | Self::Any | Self::Form(_) => {
+            Self::Model(_, media) | Self::Any(media) if media != JSON => quote! {
+                (#status, [(axum::http::header::CONTENT_TYPE, #media)], axum::Json(body)).into_response()
+            },
+            Self::Model(..) | Self::Any(_) | Self::Form(_) => {
                 quote! { (#status, axum::Json(body)).into_response() }
             }
             Self::Text(media) | Self::Binary(media) => quote! {
@@ -58,7 +64,7 @@ impl BodyType {
     pub(super) fn reader(&self, required: bool) -> TokenStream {
         let ty = self.tokens();
         let reader = match self {
-            Self::Model(_) | Self::Any => quote! { ::stubgen_runtime::JsonBody<#ty> },
+            Self::Model(..) | Self::Any(_) => quote! { ::stubgen_runtime::JsonBody<#ty> },
             Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
             Self::Text(media) => {
                 let marker = media_marker(media);
@@ -135,9 +141,11 @@ pub(super) fn single_json_schema(
     let (media_type, media) = match content.len() {
         0 => return Ok(None),
         1 => content.iter().next().expect("one media type"),
+        // `application/json` itself before another JSON type.
         _ => content
             .iter()
-            .find(|(media, _)| is_json(media))
+            .find(|(media, _)| media.as_str() == JSON)
+            .or_else(|| content.iter().find(|(media, _)| is_json(media)))
             .ok_or_else(|| unsupported(pointer, "several media types, none of them JSON"))?,
     };
     let schema_pointer = pointer.join(media_type).join("schema");
@@ -154,7 +162,12 @@ pub(super) fn single_json_schema(
     };
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     Ok(Some(if is_json(media_type) {
-        model(hoisted)?.map_or(BodyType::Any, BodyType::Model)
+        // Kept as documented, parameters and all: the answer says what the document says.
+        let media = media_type.clone();
+        match model(hoisted)? {
+            Some(model) => BodyType::Model(model, media),
+            None => BodyType::Any(media),
+        }
     } else if essence == FORM {
         BodyType::Form(
             model(hoisted)?

@@ -909,6 +909,14 @@ pub(super) fn response_stub(
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
         let header_pointer = pointer.join("headers").join(name);
+        // RFC 9110's token: what a header name may be.
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if name.is_empty() || !name.chars().all(token) {
+            return Err(invalid(
+                &header_pointer,
+                "a header name that is not a token",
+            ));
+        }
         let (header, header_pointer) =
             resolve_component(header, "headers", header_pointer, |name| {
                 components.headers.get(name)

@@ -2,7 +2,7 @@
 
 use super::*;
 use heck::{ToPascalCase, ToSnakeCase};
-use openapiv3::{Components, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{Components, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -40,6 +40,18 @@ pub(super) fn generate_models(
 
 /// The model of the component `name`.
 fn generate_model(
+    name: &str,
+    schema: &ReferenceOr<Schema>,
+    pointer: &Pointer,
+    hoisted: &mut Hoisted,
+) -> Result<TokenStream, GenerateError> {
+    hoisted.current = Some(name.to_owned());
+    let model = component_model(name, schema, pointer, hoisted);
+    hoisted.current = None;
+    model
+}
+
+fn component_model(
     name: &str,
     schema: &ReferenceOr<Schema>,
     pointer: &Pointer,
@@ -229,8 +241,14 @@ pub(super) fn one_of_enum(
                 let component = reference
                     .trim_start_matches("#/components/schemas/")
                     .to_owned();
+                // A branch that holds the enum's own component back is boxed.
+                let held = if hoisted.boxes(&component) {
+                    quote! { Box<crate::models::#ty> }
+                } else {
+                    quote! { crate::models::#ty }
+                };
                 (
-                    quote! { crate::models::#ty },
+                    held,
                     ty.to_string(),
                     Some(component),
                     quote! { ::stubgen_runtime::Validate::validate(value)?; },
@@ -444,18 +462,30 @@ pub(super) fn string_enum(
     string: &openapiv3::StringType,
     pointer: &Pointer,
 ) -> Result<TokenStream, GenerateError> {
-    if string.pattern.is_some()
-        || string.min_length.is_some()
-        || string.max_length.is_some()
-        || !matches!(string.format, VariantOrUnknownOrEmpty::Empty)
-    {
-        return Err(unsupported(
-            pointer,
-            "a string enum with format or constraints",
-        ));
+    // The enum is stricter than any constraint beside it (and a format only annotates its
+    // values), unless a value breaks one: a value that can never be sent is a contradiction.
+    let pattern = string
+        .pattern
+        .as_deref()
+        .and_then(|pattern| regex::Regex::new(pattern).ok());
+    for (index, value) in string.enumeration.iter().enumerate() {
+        let Some(value) = value else { continue };
+        let length = value.chars().count();
+        let breaks = string.min_length.is_some_and(|min| length < min)
+            || string.max_length.is_some_and(|max| length > max)
+            || pattern
+                .as_ref()
+                .is_some_and(|pattern| !pattern.is_match(value));
+        if breaks {
+            return Err(invalid(
+                &pointer.join("enum").join(index.to_string()),
+                format!("the value `{value}` breaks its own schema's constraints"),
+            ));
+        }
     }
     let mut variants = Vec::new();
     let mut names = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (index, value) in string.enumeration.iter().enumerate() {
         let Some(value) = value else {
             return Err(unsupported(
@@ -463,6 +493,10 @@ pub(super) fn string_enum(
                 "null in an enum",
             ));
         };
+        // A value listed twice is one value.
+        if !seen.insert(value) {
+            continue;
+        }
         let name = pascal_name(&value.to_lowercase(), "Value");
         // Values that differ only in case or punctuation still get variants of their own.
         let mut unique = name.clone();
@@ -663,6 +697,18 @@ pub(super) fn generate_field(
 ) -> Result<Field, GenerateError> {
     let field = rust_ident(field_name);
     let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
+    // A component held by value that holds the current one back is boxed.
+    let held = match schema {
+        ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_REF_PREFIX),
+        ReferenceOr::Item(schema) => match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => match &all_of[0] {
+                ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_REF_PREFIX),
+                ReferenceOr::Item(_) => None,
+            },
+            _ => None,
+        },
+    };
+    let boxed = held.is_some_and(|held| hoisted.boxes(held));
     let (ty, nullable, description, format, checks, constraints) = match schema {
         ReferenceOr::Reference { reference } => {
             let ty = schema_ref_type(reference, pointer)?;
@@ -687,6 +733,11 @@ pub(super) fn generate_field(
                 inline.constraints.schema_attrs(),
             )
         }
+    };
+    let ty = if boxed {
+        quote! { Box<#ty> }
+    } else {
+        ty
     };
     let doc = doc_attrs(description);
     let rename = (field_name != property).then(|| quote! { #[serde(rename = #property)] });

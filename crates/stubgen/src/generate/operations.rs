@@ -301,9 +301,15 @@ pub(super) fn response_variant(
         let lower = name.to_ascii_lowercase();
         header_fields.push(quote! { #doc #field: #ty, });
         header_bindings.push(quote! { #field, });
+        // A list is sent comma-separated (the `simple` style).
+        let text = if ty.to_string().starts_with("Vec <") {
+            quote! { #field.iter().map(ToString::to_string).collect::<Vec<_>>().join(",") }
+        } else {
+            quote! { #field.to_string() }
+        };
         header_inserts.push(quote! {
             // A value that cannot be a header (a control character) is left out.
-            if let Ok(value) = axum::http::HeaderValue::try_from(#field.to_string()) {
+            if let Ok(value) = axum::http::HeaderValue::try_from(#text) {
                 response.headers_mut().insert(axum::http::HeaderName::from_static(#lower), value);
             }
         });
@@ -521,6 +527,18 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
     } else {
         Default::default()
     };
+    let rejected_doc = if has_errors {
+        " The answer to a request the generated layer refuses where `refused` does not apply: a\n path parameter that cannot be read or that its schema refuses (404). By default RFC 9457\n problem details (`application/problem+json`); override it to answer in the document's\n own error shape."
+    } else {
+        " The answer to a request the generated layer refuses: a path parameter that cannot be read\n or that its schema refuses (404), or a query, headers or body it refuses (400, 413 or 415,\n and why). By default RFC 9457 problem details (`application/problem+json`), as the\n document declares no shared error schema; override it to answer in a shape of your own."
+    };
+    let rejected = quote! {
+        #[doc = #rejected_doc]
+        fn rejected(&self, operation: Operation, rejection: ::stubgen_runtime::BodyRejection) -> axum::response::Response {
+            let _ = operation;
+            axum::response::IntoResponse::into_response(rejection)
+        }
+    };
     let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
     let api_error = &shared.tokens;
     // One marker type per media type a text or binary request body is documented in.
@@ -579,6 +597,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #caller_type
             #hook
             #refused
+            #rejected
             #(#methods)*
         }
 

@@ -303,12 +303,13 @@ pub(super) fn generate_handler(
         });
         arguments.push(quote! { caller });
     }
-    // A reader's rejection: answered by the service's `refused` hook when there is one.
+    // A reader's rejection: answered by the service's `refused` hook (its typed errors) when
+    // there is one, else by its `rejected` hook (problem details unless overridden).
     let refuse = |refused: bool| {
         if refused {
             quote! { axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection)) }
         } else {
-            quote! { axum::response::IntoResponse::into_response(rejection) }
+            quote! { api.rejected(OPERATION, rejection) }
         }
     };
     // `then`: statements that check what was read.
@@ -354,12 +355,12 @@ pub(super) fn generate_handler(
                     Ok(())
                 })();
                 if checked.is_err() {
-                    return axum::response::IntoResponse::into_response(::stubgen_runtime::BodyRejection::not_found());
+                    return api.rejected(OPERATION, ::stubgen_runtime::BodyRejection::not_found());
                 }
             }
         };
 
-        // An unreadable path parameter is the path's fault (404), never the service's to word.
+        // An unreadable path parameter is the path's fault (404), not a refusal `refused` words.
         read_part(
             quote! { ::stubgen_runtime::PathParams((#(#names,)*)) },
             quote! { ::stubgen_runtime::PathParams<(#(#types,)*)> },
@@ -440,12 +441,13 @@ pub(super) fn generate_handler(
     } else {
         quote! { request: axum::extract::Request, }
     };
+    // Every reader's refusal goes to a hook, which is told the operation.
     let names_operation = operation.security.is_some()
-        || (refusals
-            && (operation.body.is_some()
-                || !operation.query_params.is_empty()
-                || !operation.header_params.is_empty()
-                || !operation.cookie_params.is_empty()));
+        || operation.body.is_some()
+        || !operation.path_params.is_empty()
+        || !operation.query_params.is_empty()
+        || !operation.header_params.is_empty()
+        || !operation.cookie_params.is_empty();
     let operation_const = names_operation.then(|| {
         quote! {
             const OPERATION: crate::operations::Operation = crate::operations::Operation::#operation_variant;

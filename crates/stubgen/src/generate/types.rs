@@ -120,6 +120,8 @@ pub(super) struct Constraints {
     pub(super) unique_items: bool,
     /// An integer `enum`: the values allowed.
     pub(super) allowed: Vec<i64>,
+    /// A boolean `enum`: the values allowed.
+    pub(super) allowed_booleans: Vec<bool>,
     /// A number's bounds: the bound, and whether it is exclusive.
     pub(super) number_minimum: Option<(f64, bool)>,
     pub(super) number_maximum: Option<(f64, bool)>,
@@ -142,6 +144,7 @@ impl Constraints {
             && self.max_items.is_none()
             && !self.unique_items
             && self.allowed.is_empty()
+            && self.allowed_booleans.is_empty()
             && self.number_minimum.is_none()
             && self.number_maximum.is_none()
             && self.multiple_of.is_none()
@@ -296,6 +299,12 @@ impl Constraints {
                 }
             });
         }
+        if !self.allowed_booleans.is_empty() {
+            let allowed = &self.allowed_booleans;
+            checks.push(quote! {
+                ::stubgen_runtime::validate::boolean_one_of(#pointer, *value, &[#(#allowed),*])?;
+            });
+        }
         if !self.allowed.is_empty() {
             let allowed = self
                 .allowed
@@ -324,7 +333,6 @@ pub(super) struct InlineType {
     pub(super) validates_nested: bool,
 }
 
-/// The Rust type of an inline (non-$ref) schema.
 /// Types that inline schemas need and the spec does not name (inline objects and enums): they
 /// go into the models module under deterministic names built from where they stand.
 #[derive(Debug, Default)]
@@ -338,6 +346,10 @@ pub(super) struct Hoisted {
     pub(super) refusals: Refusals,
     /// The document's component schemas, for the parts a merged struct takes from them.
     schemas: std::collections::BTreeMap<String, ReferenceOr<Schema>>,
+    /// The components each component refers to, anywhere inside it.
+    references: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// The component whose model is being generated.
+    pub(super) current: Option<String>,
 }
 
 impl Hoisted {
@@ -374,7 +386,47 @@ impl Hoisted {
                 .iter()
                 .map(|(name, schema)| (name.clone(), schema.clone()))
                 .collect(),
+            references: {
+                let documents: std::collections::BTreeMap<String, serde_json::Value> = components
+                    .schemas
+                    .iter()
+                    .filter_map(|(name, schema)| {
+                        Some((name.clone(), serde_json::to_value(schema).ok()?))
+                    })
+                    .collect();
+                documents
+                    .iter()
+                    .map(|(name, value)| {
+                        let mut found = std::collections::BTreeSet::new();
+                        let mut parents = std::collections::BTreeSet::from([name.clone()]);
+                        held_by_value(value, &documents, &mut found, &mut parents);
+                        (name.clone(), found)
+                    })
+                    .collect()
+            },
+            current: None,
         }
+    }
+
+    /// Whether a field of the current component that holds `target` by value must box it:
+    /// `target` is the component itself, or contains it (a recursive type has no size).
+    pub(super) fn boxes(&self, target: &str) -> bool {
+        let Some(current) = &self.current else {
+            return false;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut pending = vec![target];
+        while let Some(name) = pending.pop() {
+            if name == current {
+                return true;
+            }
+            if seen.insert(name)
+                && let Some(next) = self.references.get(name)
+            {
+                pending.extend(next.iter().map(String::as_str));
+            }
+        }
+        false
     }
 
     /// The component schema `name`.
@@ -397,6 +449,69 @@ impl Hoisted {
             counter += 1;
         }
         rust_ident(&name)
+    }
+}
+
+/// The components a model of `value` holds by value: through properties, `oneOf`/`anyOf`
+/// branches and the properties an `allOf` parent lends, but not through arrays or maps (their
+/// heap already breaks a cycle) nor the parent itself (only its properties are copied).
+fn held_by_value(
+    value: &serde_json::Value,
+    documents: &std::collections::BTreeMap<String, serde_json::Value>,
+    found: &mut std::collections::BTreeSet<String>,
+    parents: &mut std::collections::BTreeSet<String>,
+) {
+    let serde_json::Value::Object(object) = value else {
+        return;
+    };
+    if let Some(name) = object
+        .get("$ref")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|reference| reference.strip_prefix(SCHEMA_REF_PREFIX))
+    {
+        found.insert(name.to_owned());
+        return;
+    }
+    if let Some(properties) = object.get("properties").and_then(|p| p.as_object()) {
+        for property in properties.values() {
+            held_by_value(property, documents, found, parents);
+        }
+    }
+    for branches in ["oneOf", "anyOf"] {
+        for branch in object
+            .get(branches)
+            .and_then(|b| b.as_array())
+            .into_iter()
+            .flatten()
+        {
+            held_by_value(branch, documents, found, parents);
+        }
+    }
+    for entry in object
+        .get("allOf")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let parent = entry
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|reference| reference.strip_prefix(SCHEMA_REF_PREFIX));
+        match parent.and_then(|name| Some((name, documents.get(name)?))) {
+            // A lone `allOf` entry wraps a field's type: that is holding it.
+            Some((name, _))
+                if object.get("allOf").and_then(|b| b.as_array()).map(Vec::len) == Some(1)
+                    && object.get("properties").is_none() =>
+            {
+                found.insert(name.to_owned());
+            }
+            Some((name, parent)) => {
+                if parents.insert(name.to_owned()) {
+                    held_by_value(parent, documents, found, parents);
+                }
+            }
+            None => held_by_value(entry, documents, found, parents),
+        }
     }
 }
 
@@ -568,10 +683,19 @@ pub(super) fn inline_type(
             })
         }
         SchemaKind::Type(Type::Boolean(boolean)) => {
-            if !boolean.enumeration.is_empty() {
-                return Err(unsupported(pointer, "a boolean enum"));
-            }
-            plain(quote! { bool })
+            let allowed: Option<Vec<bool>> = boolean.enumeration.iter().copied().collect();
+            let Some(allowed) = allowed else {
+                return Err(unsupported(pointer, "null in a boolean enum"));
+            };
+            Ok(InlineType {
+                ty: quote! { bool },
+                format: None,
+                constraints: Constraints {
+                    allowed_booleans: allowed,
+                    ..Constraints::default()
+                },
+                validates_nested: false,
+            })
         }
         SchemaKind::Type(Type::Array(array)) => {
             let items_pointer = pointer.join("items");

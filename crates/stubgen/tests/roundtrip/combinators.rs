@@ -1,6 +1,7 @@
 //! `combinators.yaml`'s generated server, answering real requests on a socket: a discriminated
 //! oneOf over components that extend another through allOf, an untagged anyOf, and an allOf in
-//! place. (Copied into the generated crate as `tests/roundtrip.rs` by `tests/crates.rs`.)
+//! place, and types that hold themselves (boxed where held by value, not through a list).
+//! (Copied into the generated crate as `tests/roundtrip.rs` by `tests/crates.rs`.)
 
 use std::sync::Arc;
 
@@ -28,6 +29,36 @@ impl Api for Shelter {
                 },
                 since: chrono::NaiveDate::from_ymd_opt(2020, 1, 2),
             }),
+        })
+    }
+
+    async fn evaluate(&self, body: Expr) -> EvaluateResponse {
+        if matches!(&body, Expr::Sum(sum) if sum.terms.is_empty()) {
+            return EvaluateResponse::UnprocessableEntity(EvaluateResponse422 {
+                title: "Nothing to evaluate".to_owned(),
+                detail: Some("a sum of no terms".to_owned()),
+            });
+        }
+        fn value_of(expr: &Expr) -> i64 {
+            match expr {
+                Expr::Literal(literal) => literal.value,
+                Expr::Sum(sum) => sum.terms.iter().map(value_of).sum(),
+                Expr::Negation(negation) => -value_of(&negation.operand),
+            }
+        }
+        let value = value_of(&body);
+        // The steps down to the value, as a list that holds itself: value, then 0.
+        let steps = Step {
+            value,
+            next: Some(Some(Box::new(Step {
+                value: 0,
+                next: Some(None),
+            }))),
+        };
+        EvaluateResponse::Ok(EvaluateResponse200 {
+            value,
+            expr: body,
+            steps: Some(steps),
         })
     }
 }
@@ -63,5 +94,66 @@ async fn payloads_the_document_refuses_are_400() {
     ] {
         let (status, body) = server.post("/pets", &payload).await;
         assert_eq!(status, 400, "{payload}: {body}");
+        // The document declares no error schema: RFC 9457 problem details.
+        assert_eq!(
+            (&body["type"], &body["title"], &body["status"]),
+            (&json!("about:blank"), &json!("Bad Request"), &json!(400)),
+            "{body}"
+        );
+        assert!(body["detail"].as_str().is_some_and(|detail| !detail.is_empty()));
     }
+    let response = server
+        .request(reqwest::Method::POST, "/pets")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn types_that_hold_themselves_read_and_answer_at_any_depth() {
+    let server = Server::start(combinators::router(Arc::new(Shelter))).await;
+    let expr = json!({"terms": [
+        {"value": 5},
+        {"operand": {"operand": {"operand": {"value": 2}}}},
+        {"terms": [{"value": 1}, {"operand": {"terms": []}}]}
+    ]});
+    assert_eq!(
+        server.post("/expressions", &expr).await,
+        (
+            200,
+            json!({
+                "value": 4,
+                "expr": expr,
+                "steps": {"value": 4, "next": {"value": 0, "next": null}}
+            })
+        )
+    );
+    // A response documented in a `+json` media type is sent in it.
+    let response = server
+        .request(reqwest::Method::POST, "/expressions")
+        .json(&json!({"terms": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({"title": "Nothing to evaluate", "detail": "a sum of no terms"})
+    );
+    // Deep inside, a member no branch takes is refused.
+    let (status, body) = server
+        .post("/expressions", &json!({"operand": {"operand": {"value": "2"}}}))
+        .await;
+    assert_eq!(status, 400, "{body}");
 }

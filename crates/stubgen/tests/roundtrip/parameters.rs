@@ -24,6 +24,15 @@ impl Api for Echo {
         })
     }
 
+    /// A path that names nothing, in the document's own error shape.
+    fn rejected(&self, _operation: Operation, rejection: BodyRejection) -> axum::response::Response {
+        let problem = Problem {
+            success: false,
+            error: rejection.message,
+        };
+        axum::response::IntoResponse::into_response((rejection.status, axum::Json(problem)))
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn get_part(
         &self,
@@ -167,8 +176,14 @@ async fn a_path_parameter_its_schema_refuses_names_no_resource() {
     let (status, body) = answer(get("/items/i1/parts/2?sort-by=name")).await;
     assert_eq!((status, &body["name"]), (200, &json!("i1 by name")));
     // `partId` has a minimum of 1.
-    let (status, _) = answer(get("/items/i1/parts/0?sort-by=name")).await;
-    assert_eq!(status, 404);
-    let (status, _) = answer(get("/items/i1/parts/x?sort-by=name")).await;
-    assert_eq!(status, 404);
+    // Both through the service's `rejected` hook, in the shape it chose.
+    let not_found = json!({"success": false, "error": "Not found"});
+    assert_eq!(
+        answer(get("/items/i1/parts/0?sort-by=name")).await,
+        (404, not_found.clone())
+    );
+    assert_eq!(
+        answer(get("/items/i1/parts/x?sort-by=name")).await,
+        (404, not_found)
+    );
 }

@@ -110,6 +110,90 @@ impl ::stubgen_runtime::Validate for Identifier {
         Ok(())
     }
 }
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Expr {
+    Literal(crate::models::Literal),
+    Sum(crate::models::Sum),
+    Negation(Box<crate::models::Negation>),
+}
+impl ::stubgen_runtime::Validate for Expr {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        match self {
+            Self::Literal(value) => {
+                ::stubgen_runtime::Validate::validate(value)?;
+            }
+            Self::Sum(value) => {
+                ::stubgen_runtime::Validate::validate(value)?;
+            }
+            Self::Negation(value) => {
+                ::stubgen_runtime::Validate::validate(value)?;
+            }
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Literal {
+    pub value: i64,
+}
+impl ::stubgen_runtime::Validate for Literal {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+/// Holds expressions in a list, which needs no box.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Sum {
+    pub terms: Vec<crate::models::Expr>,
+}
+impl ::stubgen_runtime::Validate for Sum {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.terms;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/terms"))?;
+        }
+        Ok(())
+    }
+}
+/// Holds an expression by value, through the oneOf that holds it back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Negation {
+    pub operand: Box<Expr>,
+}
+impl ::stubgen_runtime::Validate for Negation {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.operand;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/operand"))?;
+        }
+        Ok(())
+    }
+}
+/// A list that holds itself, nullable through allOf.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Step {
+    pub value: i64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::stubgen_runtime::double_option"
+    )]
+    #[schema(value_type = Option<Box<crate::models::Step>>, required = false)]
+    pub next: Option<Option<Box<crate::models::Step>>>,
+}
+impl ::stubgen_runtime::Validate for Step {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(Some(value)) = &self.next {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/next"))?;
+        }
+        Ok(())
+    }
+}
 /// The `petType` that names a `Cat`: the only values its discriminator admits.
 #[derive(
     Debug,
@@ -205,6 +289,40 @@ impl ::stubgen_runtime::Validate for AddPetResponse200 {
         if let Some(value) = &self.owner {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/owner"))?;
         }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct EvaluateResponse200 {
+    pub value: i64,
+    pub expr: Expr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub steps: Option<Step>,
+}
+impl ::stubgen_runtime::Validate for EvaluateResponse200 {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.expr;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/expr"))?;
+        }
+        if let Some(value) = &self.steps {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/steps"))?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct EvaluateResponse422 {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub detail: Option<String>,
+}
+impl ::stubgen_runtime::Validate for EvaluateResponse422 {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

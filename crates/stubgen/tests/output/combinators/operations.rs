@@ -6,12 +6,15 @@
 pub enum Operation {
     /// `POST /pets`
     AddPet,
+    /// `POST /expressions`
+    Evaluate,
 }
 impl Operation {
     /// The operationId.
     pub fn id(self) -> &'static str {
         match self {
             Self::AddPet => "addPet",
+            Self::Evaluate => "evaluate",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -24,6 +27,18 @@ impl Operation {
 }
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
+    /** The answer to a request the generated layer refuses: a path parameter that cannot be read
+    or that its schema refuses (404), or a query, headers or body it refuses (400, 413 or 415,
+    and why). By default RFC 9457 problem details (`application/problem+json`), as the
+    document declares no shared error schema; override it to answer in a shape of your own.*/
+    fn rejected(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> axum::response::Response {
+        let _ = operation;
+        axum::response::IntoResponse::into_response(rejection)
+    }
     ///
     ///
     /// `POST /pets`
@@ -31,6 +46,13 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::Pet,
     ) -> impl std::future::Future<Output = AddPetResponse> + Send;
+    ///
+    ///
+    /// `POST /expressions`
+    fn evaluate(
+        &self,
+        body: crate::models::Expr,
+    ) -> impl std::future::Future<Output = EvaluateResponse> + Send;
 }
 /// Every documented response of `addPet`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
@@ -43,6 +65,28 @@ impl axum::response::IntoResponse for AddPetResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+        }
+    }
+}
+/// Every documented response of `evaluate`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvaluateResponse {
+    /// 200: The expression's value, and the steps taken as a list that holds itself.
+    Ok(crate::models::EvaluateResponse200),
+    /// 422: Nothing to evaluate (a sum of no terms), as problem details.
+    UnprocessableEntity(crate::models::EvaluateResponse422),
+}
+impl axum::response::IntoResponse for EvaluateResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+            Self::UnprocessableEntity(body) => (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+                axum::Json(body),
+            )
+                .into_response(),
         }
     }
 }

@@ -15,6 +15,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "POST, OPTIONS",
             ),
         )
+        .route(
+            "/expressions",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().post(evaluate::<T>),
+                "POST, OPTIONS",
+            ),
+        )
         .with_state(api)
 }
 /// The OpenAPI document of the routes: every operation's annotations, the components
@@ -25,13 +32,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(add_pet),
+    paths(add_pet, evaluate),
     components(schemas(
         crate::models::Named,
         crate::models::Cat,
         crate::models::Dog,
         crate::models::Pet,
-        crate::models::Identifier
+        crate::models::Identifier,
+        crate::models::Expr,
+        crate::models::Literal,
+        crate::models::Sum,
+        crate::models::Negation,
+        crate::models::Step
     ))
 )]
 pub struct ApiDoc;
@@ -54,13 +66,50 @@ pub async fn add_pet<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::AddPet;
     let body = match <::stubgen_runtime::JsonBody<
         crate::models::Pet,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.add_pet(body.0).await)
+}
+#[utoipa::path(
+    post,
+    path = "/expressions",
+    operation_id = "evaluate",
+    tags = [],
+    request_body(content = crate::models::Expr, content_type = "application/json"),
+    responses(
+        (
+            status = 200,
+            description = "The expression's value, and the steps taken as a list that holds itself.",
+            body = crate::models::EvaluateResponse200,
+            content_type = "application/json"
+        ),
+        (
+            status = 422,
+            description = "Nothing to evaluate (a sum of no terms), as problem details.",
+            body = crate::models::EvaluateResponse422,
+            content_type = "application/problem+json"
+        )
+    ),
+)]
+pub async fn evaluate<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::Evaluate;
+    let body = match <::stubgen_runtime::JsonBody<
+        crate::models::Expr,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return api.rejected(OPERATION, rejection),
+    };
+    axum::response::IntoResponse::into_response(api.evaluate(body.0).await)
 }

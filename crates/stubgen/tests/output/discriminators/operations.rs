@@ -30,6 +30,18 @@ impl Operation {
 }
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
+    /** The answer to a request the generated layer refuses: a path parameter that cannot be read
+    or that its schema refuses (404), or a query, headers or body it refuses (400, 413 or 415,
+    and why). By default RFC 9457 problem details (`application/problem+json`), as the
+    document declares no shared error schema; override it to answer in a shape of your own.*/
+    fn rejected(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> axum::response::Response {
+        let _ = operation;
+        axum::response::IntoResponse::into_response(rejection)
+    }
     ///
     ///
     /// `POST /pets`

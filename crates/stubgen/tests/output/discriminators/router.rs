@@ -70,13 +70,14 @@ pub async fn adopt_pet<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::AdoptPet;
     let body = match <::stubgen_runtime::JsonBody<
         crate::models::Pet,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.adopt_pet(body.0).await)
 }
@@ -99,6 +100,7 @@ pub async fn park_vehicle<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::ParkVehicle;
     let body =
         match <::stubgen_runtime::JsonBody<crate::models::Vehicle> as axum::extract::FromRequest<
             (),
@@ -106,7 +108,7 @@ pub async fn park_vehicle<T: crate::operations::Api>(
         .await
         {
             Ok(value) => value,
-            Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+            Err(rejection) => return api.rejected(OPERATION, rejection),
         };
     axum::response::IntoResponse::into_response(api.park_vehicle(body.0).await)
 }
@@ -125,13 +127,14 @@ pub async fn draw_shape<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::DrawShape;
     let body = match <::stubgen_runtime::JsonBody<
         crate::models::DrawShapeRequest,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.draw_shape(body.0).await)
 }

@@ -113,7 +113,7 @@ pub async fn get_part<T: crate::operations::Api>(
     .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     let checked = (|| -> Result<(), ::stubgen_runtime::ValidationError> {
         {
@@ -123,9 +123,7 @@ pub async fn get_part<T: crate::operations::Api>(
         Ok(())
     })();
     if checked.is_err() {
-        return axum::response::IntoResponse::into_response(
-            ::stubgen_runtime::BodyRejection::not_found(),
-        );
+        return api.rejected(OPERATION, ::stubgen_runtime::BodyRejection::not_found());
     }
     let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetPartQuery,
@@ -203,7 +201,7 @@ pub async fn get_item<T: crate::operations::Api>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetItemQuery,
@@ -253,7 +251,7 @@ pub async fn delete_item<T: crate::operations::Api>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::DeleteItemQuery,

@@ -110,6 +110,7 @@ pub async fn get_data_sets<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetDataSets;
     let (mut parts, _) = request.into_parts();
     let ::stubgen_runtime::QueryParams(query) = match <::stubgen_runtime::QueryParams<
         crate::operations::GetDataSetsQuery,
@@ -119,7 +120,7 @@ pub async fn get_data_sets<T: crate::operations::Api>(
     .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(
         api.get_data_sets(
@@ -152,6 +153,7 @@ pub async fn create_data_set<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::CreateDataSet;
     let body =
         match <::stubgen_runtime::JsonBody<crate::models::DataSet> as axum::extract::FromRequest<
             (),
@@ -159,7 +161,7 @@ pub async fn create_data_set<T: crate::operations::Api>(
         .await
         {
             Ok(value) => value,
-            Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+            Err(rejection) => return api.rejected(OPERATION, rejection),
         };
     axum::response::IntoResponse::into_response(api.create_data_set(body.0).await)
 }
@@ -182,6 +184,7 @@ pub async fn get_blob<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::GetBlob;
     let (mut parts, _) = request.into_parts();
     let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
         (String,),
@@ -189,7 +192,7 @@ pub async fn get_blob<T: crate::operations::Api>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.get_blob(name).await)
 }
@@ -206,6 +209,7 @@ pub async fn put_blob<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::PutBlob;
     let (mut parts, body) = request.into_parts();
     let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
         (String,),
@@ -213,7 +217,7 @@ pub async fn put_blob<T: crate::operations::Api>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     let body = match <::stubgen_runtime::BinaryBody<
         crate::operations::MediaApplicationOctetStream,
@@ -223,7 +227,7 @@ pub async fn put_blob<T: crate::operations::Api>(
         .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.put_blob(name, body.0).await)
 }
@@ -249,13 +253,14 @@ pub async fn search<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::Search;
     let body = match <::stubgen_runtime::OptionalBody<
         ::stubgen_runtime::FormBody<crate::models::SearchRequest>,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
     .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.search(body.0.map(|body| body.0)).await)
 }
@@ -278,13 +283,14 @@ pub async fn patch_note<T: crate::operations::Api>(
     axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::PatchNote;
     let body = match <::stubgen_runtime::OptionalBody<
         ::stubgen_runtime::JsonBody<crate::models::NotePatch>,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
     .await
     {
         Ok(value) => value,
-        Err(rejection) => return axum::response::IntoResponse::into_response(rejection),
+        Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.patch_note(body.0.map(|body| body.0)).await)
 }

@@ -80,6 +80,18 @@ pub trait Api: Send + Sync + 'static {
         operation: Operation,
         rejection: ::stubgen_runtime::BodyRejection,
     ) -> ApiError;
+    /** The answer to a request the generated layer refuses where `refused` does not apply: a
+    path parameter that cannot be read or that its schema refuses (404). By default RFC 9457
+    problem details (`application/problem+json`); override it to answer in the document's
+    own error shape.*/
+    fn rejected(
+        &self,
+        operation: Operation,
+        rejection: ::stubgen_runtime::BodyRejection,
+    ) -> axum::response::Response {
+        let _ = operation;
+        axum::response::IntoResponse::into_response(rejection)
+    }
     ///
     ///
     /// `GET /default`
