@@ -462,6 +462,31 @@ fn read_constraints(object: &Map<String, Value>, out: &mut BTreeMap<String, Stri
             _ => {}
         }
     }
+    // On integers an exclusive bound is the inclusive one next to it (`exclusiveMinimum: 0`
+    // is `minimum: 1`): one meaning, one spelling.
+    let integer = match object.get("type") {
+        Some(Value::String(kind)) => kind == "integer",
+        Some(Value::Array(kinds)) => {
+            kinds.iter().any(|kind| kind == "integer")
+                && kinds.iter().all(|kind| kind == "integer" || kind == "null")
+        }
+        _ => false,
+    };
+    if integer {
+        for (exclusive, bound, step) in [
+            ("exclusiveMinimum", "minimum", 1),
+            ("exclusiveMaximum", "maximum", -1),
+        ] {
+            let next = out
+                .get(exclusive)
+                .and_then(|value| value.parse::<i64>().ok())
+                .and_then(|value| value.checked_add(step));
+            if let Some(next) = next {
+                out.remove(exclusive);
+                out.insert(bound.to_owned(), next.to_string());
+            }
+        }
+    }
     if let Some(Value::String(pattern)) = object.get("pattern")
         && !MATCH_ALL_PATTERNS.contains(&pattern.as_str())
     {

@@ -154,12 +154,47 @@ fn fixtures_and_the_corpus_generate_crates_that_build() {
         .iter()
         .filter_map(|document| {
             let out = crates_dir().join(stem(document));
-            check_crate(&out, &generate_crate(document))
+            let mut files = generate_crate(document);
+            files.push(document_test(document));
+            if let Err(err) = check_crate(&out, &files) {
+                return Some(format!("{}: the crate does not build:\n{err}", document.display()));
+            }
+            // The crate's own utoipa document, compared with its source.
+            let output = Command::new(cargo())
+                .args(["test", "--quiet", "--test", "document", "--manifest-path"])
+                .arg(out.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", crates_dir().join("target"))
+                .output()
+                .expect("cargo runs");
+            if !output.status.success() {
+                return Some(format!(
+                    "{}: the crate's document cannot be written:\n{}",
+                    document.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            agrees_with_its_document(document, &out.join("openapi.json"))
                 .err()
-                .map(|err| format!("{}: the crate does not build:\n{err}", document.display()))
+                .map(|disagreements| {
+                    format!(
+                        "{}: the crate's utoipa document disagrees with its source:\n{disagreements}",
+                        document.display()
+                    )
+                })
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `tests/document.rs` for the crate of `document`: see [`DOCUMENT_TEST`].
+fn document_test(document: &Path) -> stubgen::standalone::CrateFile {
+    stubgen::standalone::CrateFile {
+        path: PathBuf::from("tests/document.rs"),
+        contents: DOCUMENT_TEST.replace(
+            "CRATE",
+            &crate_name(Path::new(&stem(document))).replace('-', "_"),
+        ),
+    }
 }
 
 /// Round-trip tests, one per fixture that has one: each is copied into its fixture's generated
@@ -173,6 +208,17 @@ const ROUNDTRIP_DEV_DEPENDENCIES: &str = r#"
 axum = { version = "0.8.9", default-features = false, features = ["http1", "json", "tokio"] }
 reqwest = { version = "0.13", default-features = false, features = ["json"] }
 tokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }
+"#;
+
+/// A test of each round-trip crate that writes the crate's utoipa document beside it (collecting
+/// it must end, whatever cycles the types hold).
+const DOCUMENT_TEST: &str = r#"
+#[test]
+fn writes_its_document() {
+    let document = serde_json::to_string_pretty(&CRATE::router::openapi()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    std::fs::write(path, document).unwrap();
+}
 "#;
 
 /// serialize → HTTP → extract → validate → handler → response, for every construct a fixture
@@ -208,6 +254,7 @@ fn fixtures_answer_real_requests() {
             path: PathBuf::from("tests/support/mod.rs"),
             contents: fs::read_to_string(&support).expect("the support reads"),
         });
+        files.push(document_test(&document));
         write_crate(&out, &files);
         let output = Command::new(cargo())
             .args(["test", "--quiet", "--manifest-path"])
@@ -222,9 +269,139 @@ fn fixtures_answer_real_requests() {
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             ));
+            continue;
+        }
+        if let Err(disagreements) = agrees_with_its_document(&document, &out.join("openapi.json")) {
+            failures.push(format!(
+                "{}: the crate's utoipa document disagrees with its source:\n{disagreements}",
+                document.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Why a generated crate's utoipa document may say `finding` differently from its `source`, if
+/// it may: what utoipa cannot express, or says in a way of its own. Anything else the drift
+/// engine finds between the two is a defect of the generator.
+fn excused(finding: &openapi_drift::Finding, source: &serde_json::Value) -> Option<&'static str> {
+    use openapi_drift::FindingKind as Kind;
+    let place = finding.place.as_str();
+    let (spec, implementation) = (finding.spec.as_str(), finding.implementation.as_str());
+    // The last step of the place is a branch of a combinator (`note.anyOf[0]`).
+    let at_branch = place
+        .rsplit(['.', ' '])
+        .next()
+        .is_some_and(|last| last.starts_with("anyOf[") || last.starts_with("oneOf["));
+    // Inside a base that subtypes extend with `allOf` (it has a discriminator, no branches).
+    let in_base = finding.spec_pointer.as_deref().is_some_and(|pointer| {
+        source["components"]["schemas"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, schema)| {
+                schema.get("discriminator").is_some()
+                    && schema.get("oneOf").is_none()
+                    && schema.get("anyOf").is_none()
+            })
+            .any(|(name, _)| {
+                let base = format!("/components/schemas/{name}");
+                pointer == base || pointer.starts_with(&format!("{base}/"))
+            })
+    });
+    match finding.kind {
+        Kind::ComponentExtra => Some("an inline schema is a named type, which utoipa lists"),
+        Kind::FormatChanged if spec == "absent" && implementation == "double" => {
+            Some("utoipa gives every f64 the format double")
+        }
+        Kind::FormatChanged if spec == "absent" && implementation == "int64" => {
+            Some("utoipa gives every i64 the format int64")
+        }
+        Kind::FormatChanged
+            if place.ends_with("[]")
+                && spec.contains("int")
+                && ["int32", "int64"].contains(&implementation) =>
+        {
+            Some("utoipa names an array's item format after the Rust type")
+        }
+        Kind::ConstraintChanged if spec == "no minimum" && implementation == "minimum 0" => {
+            Some("utoipa gives an unsigned integer the minimum 0 its format implies")
+        }
+        Kind::ConstraintChanged
+            if spec == "uniqueItems true" && implementation == "no uniqueItems" =>
+        {
+            Some("utoipa has no uniqueItems (the generated checks enforce it)")
+        }
+        Kind::RequiredChanged if place.contains("→ header ") => {
+            Some("utoipa's response headers say nothing of being required")
+        }
+        Kind::OperationIdChanged if spec == "absent" => {
+            Some("an operation without an operationId is named after its trait method")
+        }
+        Kind::CallbackMissing => Some("callbacks are requests the server makes: nothing to route"),
+        Kind::ComponentRenamed => {
+            Some("a component name that is no Rust identifier is listed under its type's name")
+        }
+        Kind::TypeChanged
+            if spec == "any"
+                && implementation == "string"
+                && place
+                    .rsplit(" → ")
+                    .next()
+                    .is_some_and(|media| media.contains('/')) =>
+        {
+            Some("a binary body without a schema is documented as a binary string")
+        }
+        Kind::AlternativesChanged if spec == "anyOf" && implementation == "oneOf" => {
+            Some("utoipa documents an untagged enum as oneOf")
+        }
+        Kind::ConstraintChanged if at_branch && implementation.starts_with("no ") => Some(
+            "utoipa cannot constrain an enum variant's field (the generated checks enforce it)",
+        ),
+        Kind::EnumChanged if place.contains("oneOf[") && narrowed(spec, implementation) => {
+            Some("a discriminated variant's tag is documented as the values that select it")
+        }
+        Kind::AlternativesChanged | Kind::KeywordUnhandled | Kind::PropertyExtra if in_base => {
+            Some("a base that subtypes extend is documented as the oneOf of its subtypes")
+        }
+        _ => None,
+    }
+}
+
+/// Whether the enum `implementation` allows only values `spec` allows (any, when absent).
+fn narrowed(spec: &str, implementation: &str) -> bool {
+    let values = |text: &str| serde_json::from_str::<Vec<serde_json::Value>>(text).ok();
+    match (spec, values(implementation)) {
+        ("absent", Some(_)) => true,
+        (spec, Some(narrow)) => {
+            values(spec).is_some_and(|wide| narrow.iter().all(|value| wide.contains(value)))
+        }
+        _ => false,
+    }
+}
+
+/// The drift engine's findings between `source` and the crate's document `written`, beyond
+/// what [`excused`] explains.
+fn agrees_with_its_document(source: &Path, written: &Path) -> Result<(), String> {
+    let source = openapi_drift::load_path(source).map_err(|err| err.to_string())?;
+    let written = openapi_drift::load_path(written).map_err(|err| err.to_string())?;
+    let report = openapi_drift::compare(&source, &written).map_err(|err| err.to_string())?;
+    let unexplained: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|finding| excused(finding, &source).is_none())
+        .map(|finding| {
+            format!(
+                "  {:?} {}: {} → {}",
+                finding.kind, finding.place, finding.spec, finding.implementation
+            )
+        })
+        .collect();
+    if unexplained.is_empty() {
+        Ok(())
+    } else {
+        Err(unexplained.join("\n"))
+    }
 }
 
 /// What may not stand on the request path of generated code: nothing a client sends may

@@ -230,6 +230,11 @@ impl Comparer<'_> {
         let mut cx = Comparer::new(self.spec, self.implementation);
         cx.stop_at_first = true;
         cx.direction = self.direction;
+        // The pairs being compared further up stay assumed the same: without them, branches
+        // that hold their own alternatives again (`Expr: oneOf [Negation]`, `Negation:
+        // {operand: Expr}`) would be matched forever.
+        cx.stack = self.stack.clone();
+        cx.stack.push((s.sources.clone(), i.sources.clone()));
         let (mut s, mut i) = (s.clone(), i.clone());
         s.nullable = false;
         i.nullable = false;

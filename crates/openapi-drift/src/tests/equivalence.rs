@@ -413,6 +413,84 @@ fn mutually_recursive_schemas_terminate() {
 }
 
 #[test]
+fn schemas_recursive_through_one_of_branches_terminate() {
+    // An expression tree: matching `Expr`'s branches compares `Negation`, whose `operand` is
+    // an `Expr` again.
+    let components = json!({
+        "Expr": {"oneOf": [
+            {"$ref": "#/components/schemas/Literal"},
+            {"$ref": "#/components/schemas/Negation"}
+        ]},
+        "Literal": {"type": "object", "required": ["value"], "properties": {"value": {"type": "integer"}}},
+        "Negation": {"type": "object", "required": ["operand"], "properties": {
+            "operand": {"$ref": "#/components/schemas/Expr"},
+            "label": {"type": "string"}
+        }}
+    });
+    let spec = with_property(
+        "3.0.3",
+        json!({"$ref": "#/components/schemas/Expr"}),
+        components,
+    );
+    assert!(compare(&spec, &spec).unwrap().findings.is_empty());
+    let mut implementation = spec.clone();
+    set(
+        &mut implementation,
+        "/components/schemas/Negation/properties/label/format",
+        json!("byte"),
+    );
+    let report = compare(&spec, &implementation).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.kind == FindingKind::FormatChanged),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn an_exclusive_integer_bound_is_the_inclusive_one_next_to_it() {
+    let forms = [
+        (
+            "3.0 exclusive",
+            "3.0.3",
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 10, "exclusiveMaximum": true}),
+        ),
+        (
+            "inclusive",
+            "3.0.3",
+            json!({"type": "integer", "minimum": 1, "maximum": 9}),
+        ),
+        (
+            "3.1 exclusive",
+            "3.1.0",
+            json!({"type": ["integer", "null"], "exclusiveMinimum": 0, "exclusiveMaximum": 10}),
+        ),
+    ];
+    // (The 3.1 form is nullable: compare it with the others made nullable too.)
+    check_pairwise(&forms[..2], &json!({}));
+    let nullable = |schema: &Value| {
+        let mut schema = schema.clone();
+        schema["nullable"] = json!(true);
+        schema
+    };
+    let forms = [
+        ("inclusive", "3.0.3", nullable(&forms[1].2)),
+        (forms[2].0, forms[2].1, forms[2].2.clone()),
+    ];
+    check_pairwise(&forms, &json!({}));
+    // On a number the two differ.
+    let spec = with_property(
+        "3.0.3",
+        json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+        json!({}),
+    );
+    let implementation = with_property("3.0.3", json!({"type": "number", "minimum": 1}), json!({}));
+    assert!(!compare(&spec, &implementation).unwrap().findings.is_empty());
+}
+
+#[test]
 fn utoipa_integer_and_date_time_forms() {
     let forms = [
         (

@@ -35,6 +35,15 @@ impl BodyType {
         }
     }
 
+    /// The type utoipa documents the body as: a binary body as OpenAPI 3.0 says one, a string
+    /// of format `binary` (not the array of integers a `Vec<u8>` is).
+    pub(super) fn documented(&self) -> TokenStream {
+        match self {
+            Self::Binary(_) => quote! { inline(crate::operations::BinaryContent) },
+            _ => self.tokens(),
+        }
+    }
+
     /// The media type, as documented.
     pub(super) fn media_type(&self) -> &str {
         match self {

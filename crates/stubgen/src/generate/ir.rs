@@ -62,6 +62,12 @@ pub(super) struct QueryParam {
     pub(super) style: Option<TokenStream>,
     /// An object, read from its gathered properties.
     pub(super) object: bool,
+    /// The document's `default`, for the document utoipa writes (its parameter attributes take
+    /// none).
+    pub(super) default_value: Option<serde_json::Value>,
+    /// utoipa's `style`, `explode` and `allow_reserved`, as the document declares them (none
+    /// when it keeps its location's defaults).
+    pub(super) documented_style: Vec<TokenStream>,
 }
 
 impl QueryParam {
@@ -367,6 +373,48 @@ fn param_shape(
 }
 
 /// The runtime `Style` of a parameter, when it is not sent as a plain `name=value`.
+/// utoipa's attributes for how a query, header or cookie parameter is serialized, when the
+/// document declares other than its location's defaults (`form` exploded in the query and
+/// cookies, `simple` not exploded in headers).
+fn documented_style(parameter: &Parameter) -> Vec<TokenStream> {
+    use openapiv3::QueryStyle;
+    let (style, default_style, explode, allow_reserved) = match parameter {
+        Parameter::Query {
+            parameter_data,
+            style,
+            allow_reserved,
+            ..
+        } => {
+            let style = match style {
+                QueryStyle::Form => quote! { Form },
+                QueryStyle::SpaceDelimited => quote! { SpaceDelimited },
+                QueryStyle::PipeDelimited => quote! { PipeDelimited },
+                QueryStyle::DeepObject => quote! { DeepObject },
+            };
+            let default = matches!(style.to_string().as_str(), "Form");
+            (style, default, parameter_data.explode, *allow_reserved)
+        }
+        Parameter::Cookie { parameter_data, .. } => {
+            (quote! { Form }, true, parameter_data.explode, false)
+        }
+        Parameter::Header { parameter_data, .. } => {
+            (quote! { Simple }, true, parameter_data.explode, false)
+        }
+        Parameter::Path { .. } => return Vec::new(),
+    };
+    let mut attrs = Vec::new();
+    if !default_style || explode.is_some() {
+        // OpenAPI's default: exploded for `form` only.
+        let explode = explode.unwrap_or(style.to_string() == "Form");
+        attrs.push(quote! { style = #style });
+        attrs.push(quote! { explode = #explode });
+    }
+    if allow_reserved {
+        attrs.push(quote! { allow_reserved });
+    }
+    attrs
+}
+
 fn param_style(
     location: Location,
     query_style: Option<&openapiv3::QueryStyle>,
@@ -503,6 +551,7 @@ pub(super) fn collect_operation(
                 (parameter_data, Location::Cookie, None, false)
             }
         };
+        let documented_style = documented_style(parameter);
         let (is_path, is_header) = (location == Location::Path, location == Location::Header);
         // A `$ref`'d schema reads as an `allOf` of that one component: the component's type.
         let referenced;
@@ -603,6 +652,12 @@ pub(super) fn collect_operation(
             description: parameter_data.description.clone(),
             style,
             object: matches!(shape, Shape::Object(_)),
+            default_value: schema
+                .schema_data
+                .default
+                .clone()
+                .filter(|_| !parameter_data.required),
+            documented_style,
         };
         let params = match location {
             Location::Header => &mut header_params,

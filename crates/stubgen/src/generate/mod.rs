@@ -190,6 +190,37 @@ fn generate_once(
     }
     let hoisted = &hoisted.items;
     let mut models = quote! { #models #(#hoisted)* };
+    // The components, and the hoisted types parameters name: utoipa collects what bodies
+    // name itself, and a list of every type makes one method chain too long for rustc on
+    // documents of thousands of schemas.
+    let component_types: std::collections::BTreeSet<String> = components
+        .schemas
+        .keys()
+        .map(|name| component_type(name).to_string())
+        .collect();
+    let mut parameter_types = String::new();
+    for operation in &operations {
+        for ty in operation.path_params.iter().map(|param| &param.ty).chain(
+            operation
+                .query_params
+                .iter()
+                .chain(&operation.header_params)
+                .chain(&operation.cookie_params)
+                .map(|param| &param.ty),
+        ) {
+            parameter_types.push_str(&ty.to_string());
+            parameter_types.push(' ');
+        }
+    }
+    let named_by_parameters: std::collections::BTreeSet<&str> =
+        parameter_types.split_whitespace().collect();
+    let documented: Vec<Ident> = documented_types(&models)?
+        .into_iter()
+        .filter(|ident| {
+            let name = ident.to_string();
+            component_types.contains(&name) || named_by_parameters.contains(name.as_str())
+        })
+        .collect();
     if options.derive_json_schema {
         models = json_schema::derive(models)?;
     }
@@ -198,10 +229,65 @@ fn generate_once(
         Stubs {
             models,
             operations: generate_operations(&operations, &api_trait),
-            router: generate_router(&operations, components, &api_trait)?,
+            router: generate_router(&operations, components, &documented, &api_trait)?,
         },
         Vec::new(),
     ))
+}
+
+/// Every model that is `utoipa::ToSchema`, in the order of the models module.
+fn documented_types(models: &TokenStream) -> Result<Vec<Ident>, GenerateError> {
+    let file: syn::File = syn::parse2(models.clone())
+        .map_err(|err| invalid(&Pointer::default(), format!("generated models: {err}")))?;
+    let schema_types = schema_types(&file);
+    Ok(file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(item) => Some(&item.ident),
+            syn::Item::Enum(item) => Some(&item.ident),
+            _ => None,
+        })
+        .filter(|ident| schema_types.contains(*ident))
+        .cloned()
+        .collect())
+}
+
+/// The types of `file` that are `utoipa::ToSchema`: derived, or implemented by hand (a newtype
+/// documented with its document's own schema).
+fn schema_types(file: &syn::File) -> std::collections::BTreeSet<Ident> {
+    let derives_to_schema = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|attr| {
+            attr.path().is_ident("derive")
+                && matches!(&attr.meta, syn::Meta::List(list) if list.tokens.to_string().contains("ToSchema"))
+        })
+    };
+    let mut types = std::collections::BTreeSet::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Struct(item) if derives_to_schema(&item.attrs) => {
+                types.insert(item.ident.clone());
+            }
+            syn::Item::Enum(item) if derives_to_schema(&item.attrs) => {
+                types.insert(item.ident.clone());
+            }
+            syn::Item::Impl(item)
+                if item.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments
+                        .last()
+                        .is_some_and(|last| last.ident == "ToSchema")
+                }) =>
+            {
+                if let syn::Type::Path(ty) = item.self_ty.as_ref()
+                    && let Some(last) = ty.path.segments.last()
+                {
+                    types.insert(last.ident.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    types
 }
 
 mod json_schema {
@@ -217,6 +303,7 @@ mod json_schema {
     pub(super) fn derive(models: TokenStream) -> Result<TokenStream, GenerateError> {
         let mut file: syn::File = syn::parse2(models)
             .map_err(|err| invalid(&Pointer::default(), format!("generated models: {err}")))?;
+        let schema_types = super::schema_types(&file);
         let mut idents = Vec::new();
         for item in &mut file.items {
             let (attrs, ident) = match item {
@@ -224,6 +311,9 @@ mod json_schema {
                 syn::Item::Enum(item) => (&mut item.attrs, item.ident.clone()),
                 _ => continue,
             };
+            if !schema_types.contains(&ident) {
+                continue;
+            }
             for attr in attrs.iter_mut() {
                 if !attr.path().is_ident("derive") {
                     continue;
@@ -231,7 +321,7 @@ mod json_schema {
                 let syn::Meta::List(list) = &mut attr.meta else {
                     continue;
                 };
-                if list.tokens.to_string().contains("ToSchema") {
+                if list.tokens.to_string().contains("serde :: Serialize") {
                     let tokens = &list.tokens;
                     list.tokens = quote! { #tokens, schemars::JsonSchema };
                     idents.push(ident.clone());

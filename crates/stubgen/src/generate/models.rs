@@ -111,7 +111,14 @@ fn component_model(
                 &mut fields,
                 &mut checks,
             )?;
-            model_struct(&doc, &schema_as, &ident, &fields, &checks)
+            let closed = closed_attr(object);
+            model_struct(
+                &doc,
+                &quote! { #schema_as #closed },
+                &ident,
+                &fields,
+                &checks,
+            )
         }
         // A component that only renames another (`allOf` of one `$ref`) that is no object.
         SchemaKind::AllOf { all_of }
@@ -127,6 +134,9 @@ fn component_model(
         }
         SchemaKind::OneOf { one_of } => {
             let discriminator = schema.schema_data.discriminator.as_ref();
+            if discriminator.is_none() && one_of.iter().any(branch_loses_keywords) {
+                hoisted.own_schema = documented_schema(name, &ident, schema);
+            }
             one_of_enum(
                 &doc,
                 &schema_as,
@@ -139,6 +149,10 @@ fn component_model(
         }
         SchemaKind::AnyOf { any_of } => {
             let discriminator = schema.schema_data.discriminator.as_ref();
+            // utoipa says `anyOf` as `oneOf`: the document's own schema says it right.
+            if discriminator.is_none() {
+                hoisted.own_schema = documented_schema(name, &ident, schema);
+            }
             one_of_enum(
                 &doc,
                 &schema_as,
@@ -156,7 +170,90 @@ fn component_model(
         // value itself and utoipa documents under the component's name.
         _ => {
             let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
-            newtype(&doc, &schema_as, &ident, &inline)
+            let loses_keywords = !inline.constraints.is_empty() || inline.format.is_some();
+            match documented_schema(name, &ident, schema).filter(|_| loses_keywords) {
+                Some(documented) => newtype_documented_by(&doc, &ident, &inline, documented),
+                None => newtype(&doc, &schema_as, &ident, &inline),
+            }
+        }
+    })
+}
+
+/// An inline `oneOf`/`anyOf` branch with a format or constraints of its own, which utoipa cannot
+/// say on an enum variant's field.
+fn branch_loses_keywords(branch: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(schema) = branch else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::to_value(schema) else {
+        return false;
+    };
+    // dropshot wraps a branch in an `allOf` of one, beside its title.
+    while let Some([serde_json::Value::Object(only)]) = object
+        .get("allOf")
+        .and_then(|all| all.as_array())
+        .map(Vec::as_slice)
+    {
+        object = only.clone();
+    }
+    let primitive = matches!(
+        object.get("type").and_then(serde_json::Value::as_str),
+        Some("string" | "integer" | "number")
+    );
+    primitive
+        && [
+            "format",
+            "pattern",
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "multipleOf",
+        ]
+        .iter()
+        .any(|keyword| object.contains_key(*keyword))
+}
+
+/// The impls that document a component with its document's own schema, where utoipa's derive
+/// cannot say it (a newtype whose value has a format or constraints: utoipa takes no attribute
+/// on a tuple field; a branch of an untagged enum likewise; `anyOf`, which it says as `oneOf`).
+/// Only for a schema whose `$ref`s name components utoipa lists under the same name.
+fn documented_schema(name: &str, ident: &Ident, schema: &Schema) -> Option<TokenStream> {
+    // A name utoipa would not keep as it is (`schema_as` takes plain identifiers only).
+    let kept = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !super::types::refs_in(schema).iter().all(|name| kept(name)) {
+        return None;
+    }
+    let mut json = serde_json::to_value(schema).ok()?;
+    // utoipa's model is OpenAPI 3.1's: `nullable` is a `null` among the types.
+    if let Some(object) = json.as_object_mut()
+        && object.remove("nullable") == Some(serde_json::Value::Bool(true))
+        && let Some(kind) = object.get("type").cloned()
+    {
+        object.insert("type".to_owned(), serde_json::json!([kind, "null"]));
+    }
+    let json = json.to_string();
+    // The name utoipa lists it under: the document's, as `schema_as` keeps it.
+    let listed = if schema_as(name).is_empty() {
+        ident.to_string()
+    } else {
+        name.to_owned()
+    };
+    Some(quote! {
+        impl utoipa::PartialSchema for #ident {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                serde_json::from_str(#json)
+                    .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+            }
+        }
+
+        impl utoipa::ToSchema for #ident {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(#listed)
+            }
         }
     })
 }
@@ -226,7 +323,11 @@ pub(super) fn one_of_enum(
     pointer: &Pointer,
     hoisted: &mut Hoisted,
 ) -> Result<TokenStream, GenerateError> {
+    // Taken first: the branches may hoist enums of their own.
+    let own_schema = hoisted.own_schema.take();
     let mut variants = Vec::new();
+    // Without utoipa's attributes, for an enum documented by hand.
+    let mut plain_variants = Vec::new();
     let mut validations = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     // (discriminator values, variant) for the branches that are components.
@@ -235,13 +336,18 @@ pub(super) fn one_of_enum(
     let mut inline_tags: Vec<Vec<String>> = Vec::new();
     for (index, branch) in branches.iter().enumerate() {
         let branch_pointer = pointer.join(index.to_string());
+        let mut variant_attrs = TokenStream::new();
         let (ty, name, component, checks) = match branch {
             ReferenceOr::Reference { reference } => {
                 let ty = schema_ref_type(reference, &branch_pointer)?;
                 let component = reference
                     .trim_start_matches("#/components/schemas/")
                     .to_owned();
-                // A branch that holds the enum's own component back is boxed.
+                // A branch that holds the enum's own component back is boxed; one that refers
+                // back to it at all is not followed by utoipa.
+                if hoisted.recurs(std::slice::from_ref(&component)) {
+                    variant_attrs = quote! { #[schema(no_recursion)] };
+                }
                 let held = if hoisted.boxes(&component) {
                     quote! { Box<crate::models::#ty> }
                 } else {
@@ -298,7 +404,8 @@ pub(super) fn one_of_enum(
             counter += 1;
         }
         let variant = rust_ident(&unique);
-        variants.push(quote! { #variant(#ty), });
+        variants.push(quote! { #variant_attrs #variant(#ty), });
+        plain_variants.push(quote! { #variant(#ty), });
         validations.push(if checks.is_empty() {
             quote! { Self::#variant(_) => {} }
         } else {
@@ -334,6 +441,21 @@ pub(super) fn one_of_enum(
         }
     };
     let Some(discriminator) = discriminator else {
+        // Documented by its document's own schema, or derived.
+        if let Some(documented) = own_schema {
+            return Ok(quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(untagged)]
+                pub enum #ident {
+                    #(#plain_variants)*
+                }
+
+                #documented
+
+                #validate
+            });
+        }
         return Ok(quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -368,10 +490,21 @@ pub(super) fn one_of_enum(
         .flat_map(|(values, _)| values.iter().cloned())
         .collect::<Vec<_>>()
         .join(", ");
+    // Documented as the document declares it, mapping and all.
+    let documented = if discriminator.mapping.is_empty() {
+        quote! { #[schema(discriminator = #property)] }
+    } else {
+        let pairs = discriminator
+            .mapping
+            .iter()
+            .map(|(value, target)| quote! { (#value = #target) });
+        quote! { #[schema(discriminator(property_name = #property, mapping(#(#pairs),*)))] }
+    };
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
         #schema_as
+        #documented
         #[serde(untagged)]
         pub enum #ident {
             #(#variants)*
@@ -404,6 +537,33 @@ pub(super) fn newtype(
     ident: &Ident,
     inline: &InlineType,
 ) -> TokenStream {
+    let derive = quote! {
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #schema_as
+    };
+    newtype_with(doc, derive, ident, inline)
+}
+
+/// A newtype documented by `documented`, its own `utoipa::ToSchema` impls.
+fn newtype_documented_by(
+    doc: &TokenStream,
+    ident: &Ident,
+    inline: &InlineType,
+    documented: TokenStream,
+) -> TokenStream {
+    let derive = quote! {
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    };
+    let item = newtype_with(doc, derive, ident, inline);
+    quote! { #item #documented }
+}
+
+fn newtype_with(
+    doc: &TokenStream,
+    derive: TokenStream,
+    ident: &Ident,
+    inline: &InlineType,
+) -> TokenStream {
     // utoipa takes no schema attributes on a tuple field: formats and constraints are checked
     // but not documented there.
     let ty = &inline.ty;
@@ -415,8 +575,7 @@ pub(super) fn newtype(
     };
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #schema_as
+        #derive
         #[serde(transparent)]
         pub struct #ident(pub #ty);
 
@@ -592,7 +751,8 @@ pub(super) fn merged_object_fields(
         return Err(unsupported(pointer, "minProperties/maxProperties"));
     }
     // Members beyond the properties, when the schema allows them (`true` or a schema), are kept
-    // in a map flattened into the struct. (`false` or absent: unknown members are ignored.)
+    // in a map flattened into the struct. (Absent: unknown members are ignored; `false`: see
+    // `closed_attr`.)
     let any_value = || {
         Box::new(ReferenceOr::Item(Schema {
             schema_data: Default::default(),
@@ -654,6 +814,19 @@ pub(super) fn merged_object_fields(
 }
 
 /// A model struct with its `Validate` implementation.
+/// `additionalProperties: false` beside properties: a member the object does not declare is
+/// refused (and utoipa documents it so).
+pub(super) fn closed_attr(object: &openapiv3::ObjectType) -> TokenStream {
+    if matches!(
+        object.additional_properties,
+        Some(openapiv3::AdditionalProperties::Any(false))
+    ) {
+        quote! { #[serde(deny_unknown_fields)] }
+    } else {
+        TokenStream::new()
+    }
+}
+
 pub(super) fn model_struct(
     doc: &TokenStream,
     schema_as: &TokenStream,
@@ -709,6 +882,9 @@ pub(super) fn generate_field(
         },
     };
     let boxed = held.is_some_and(|held| hoisted.boxes(held));
+    let no_recursion = hoisted
+        .recurs(&named_in_place(schema))
+        .then(|| quote! { #[schema(no_recursion)] });
     let (ty, nullable, description, format, checks, constraints) = match schema {
         ReferenceOr::Reference { reference } => {
             let ty = schema_ref_type(reference, pointer)?;
@@ -752,7 +928,7 @@ pub(super) fn generate_field(
         _ => TokenStream::new(),
     };
     let default = data.and_then(|data| data.default.as_ref());
-    let attrs = quote! { #doc #rename #format #constraints #access };
+    let attrs = quote! { #doc #rename #format #constraints #access #no_recursion };
     // Whether the field is an `Option` the checks must look into.
     let mut optional = !required || nullable;
     // A required `readOnly` property is absent from requests, a required `writeOnly` one from
@@ -975,4 +1151,36 @@ fn enum_variants(values: &[String]) -> Vec<TokenStream> {
             quote! { #default #[serde(rename = #value)] #variant, }
         })
         .collect()
+}
+
+/// The components a field's type names in place: through a `$ref`, an `allOf` of one, array
+/// items or map values. (An inline object or combinator is a type of its own, whose fields
+/// answer for themselves.)
+fn named_in_place<T: serde::Serialize>(schema: &T) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = vec![serde_json::to_value(schema).unwrap_or_default()];
+    while let Some(schema) = pending.pop() {
+        if let Some(name) = schema
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|reference| reference.strip_prefix(SCHEMA_REF_PREFIX))
+        {
+            names.push(name.to_owned());
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(|all| all.as_array())
+            .map(Vec::as_slice)
+        {
+            pending.push(only.clone());
+        } else if let Some(items) = schema.get("items") {
+            pending.push(items.clone());
+        } else if schema.get("properties").is_none()
+            && let Some(values) = schema
+                .get("additionalProperties")
+                .filter(|values| values.is_object())
+        {
+            pending.push(values.clone());
+        }
+    }
+    names
 }

@@ -550,6 +550,23 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             media_types.insert(media.clone());
         }
     }
+    let binary = operations.iter().any(|operation| {
+        let binary = |body: &BodyType| matches!(body, BodyType::Binary(_));
+        operation.body.as_ref().is_some_and(|body| binary(&body.ty))
+            || operation
+                .responses
+                .iter()
+                .any(|response| response.body.as_ref().is_some_and(binary))
+    });
+    let binary_content = binary.then(|| {
+        quote! {
+            /// How a binary body is documented: a string of format `binary`, as OpenAPI 3.0
+            /// says one (the service reads and answers it as bytes).
+            #[derive(utoipa::ToSchema)]
+            #[schema(value_type = String, format = Binary)]
+            pub struct BinaryContent(pub Vec<u8>);
+        }
+    });
     let markers = media_types.iter().map(|media| {
         let marker = media_marker(media);
         let doc = format!(" The media type `{media}`, as request bodies are documented in.");
@@ -591,6 +608,8 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
         #api_error
 
         #(#markers)*
+
+        #binary_content
 
         #[doc = #trait_doc]
         pub trait #api_trait: Send + Sync + 'static {

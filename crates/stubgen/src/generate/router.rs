@@ -16,15 +16,12 @@ use quote::{format_ident, quote};
 pub(super) fn generate_router(
     operations: &[OperationStub],
     components: &Components,
+    documented: &[Ident],
     api_trait: &Ident,
 ) -> Result<TokenStream, GenerateError> {
-    let schemas = components
-        .schemas
-        .keys()
-        .map(|name| {
-            let ident = component_type(name);
-            quote! { crate::models::#ident }
-        })
+    let schemas = documented
+        .iter()
+        .map(|ident| quote! { crate::models::#ident })
         .collect::<Vec<_>>();
 
     let mut security_schemes = Vec::new();
@@ -86,25 +83,35 @@ pub(super) fn generate_router(
         .iter()
         .map(|(path, methods)| route(path, methods));
 
-    let (modifiers, security_modifier) = if security_schemes.is_empty() {
-        (TokenStream::new(), TokenStream::new())
-    } else {
-        (
-            quote! { , modifiers(&SecuritySchemes) },
-            quote! {
-                /// Adds the spec's security schemes, which utoipa cannot derive.
-                #[derive(Debug)]
-                pub struct SecuritySchemes;
+    let defaults_modifier = document_fixes(operations);
+    let security_modifier = (!security_schemes.is_empty()).then(|| {
+        quote! {
+            /// Adds the spec's security schemes, which utoipa cannot derive.
+            #[derive(Debug)]
+            pub struct SecuritySchemes;
 
-                impl utoipa::Modify for SecuritySchemes {
-                    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-                        let components = openapi.components.get_or_insert_with(Default::default);
-                        #(#security_schemes)*
-                    }
+            impl utoipa::Modify for SecuritySchemes {
+                fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+                    let components = openapi.components.get_or_insert_with(Default::default);
+                    #(#security_schemes)*
                 }
-            },
-        )
-    };
+            }
+        }
+    });
+    let modifier_names: Vec<TokenStream> = [
+        defaults_modifier
+            .as_ref()
+            .map(|_| quote! { &DocumentFixes }),
+        security_modifier
+            .as_ref()
+            .map(|_| quote! { &SecuritySchemes }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let modifiers =
+        (!modifier_names.is_empty()).then(|| quote! { , modifiers(#(#modifier_names),*) });
+    let security_modifier = quote! { #defaults_modifier #security_modifier };
     Ok(quote! {
         use utoipa::OpenApi as _;
 
@@ -136,6 +143,85 @@ pub(super) fn generate_router(
         #security_modifier
 
         #(#handlers)*
+    })
+}
+
+/// A `utoipa::Modify` that says what utoipa's attributes cannot: the `default` of query,
+/// header and cookie parameters, and request bodies that are optional (an `Option` would also
+/// make them nullable).
+fn document_fixes(operations: &[OperationStub]) -> Option<TokenStream> {
+    let mut patches = Vec::new();
+    for operation in operations {
+        if operation.body.as_ref().is_some_and(|body| !body.required) {
+            let path = &operation.path;
+            let method = format_ident!("{}", operation.method);
+            patches.push(quote! {
+                if let Some(utoipa::openapi::RefOr::T(body)) = openapi
+                    .paths
+                    .paths
+                    .get_mut(#path)
+                    .and_then(|item| item.#method.as_mut())
+                    .and_then(|operation| operation.request_body.as_mut())
+                {
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
+            });
+        }
+        let params = operation
+            .query_params
+            .iter()
+            .chain(&operation.header_params)
+            .chain(&operation.cookie_params);
+        for param in params {
+            let Some(default) = &param.default_value else {
+                continue;
+            };
+            let (path, name) = (&operation.path, &param.name);
+            let method = format_ident!("{}", operation.method);
+            let json = serde_json::to_string(default).unwrap_or_default();
+            patches.push(quote! {
+                if let Some(operation) = openapi.paths.paths.get_mut(#path).and_then(|item| item.#method.as_mut()) {
+                    set_default(operation, #name, #json);
+                }
+            });
+        }
+    }
+    if patches.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        /// Says what utoipa's attributes cannot: parameters' `default`s, optional request bodies.
+        #[derive(Debug)]
+        pub struct DocumentFixes;
+
+        impl utoipa::Modify for DocumentFixes {
+            fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+                #[allow(dead_code)]
+                fn set_default(operation: &mut utoipa::openapi::path::Operation, name: &str, json: &str) {
+                    use utoipa::openapi::{RefOr, schema::{AllOf, Schema}};
+                    let default = serde_json::from_str(json).ok();
+                    let parameters = operation.parameters.iter_mut().flatten();
+                    for parameter in parameters {
+                        let RefOr::T(parameter) = parameter else { continue };
+                        if !parameter.name.eq_ignore_ascii_case(name) {
+                            continue;
+                        }
+                        match &mut parameter.schema {
+                            Some(RefOr::T(Schema::Object(object))) => object.default = default.clone(),
+                            // Beside a `$ref`, as OpenAPI 3.0 says it: an `allOf` of the one.
+                            Some(RefOr::Ref(reference)) => {
+                                let mut all_of = AllOf::new();
+                                all_of.items.push(RefOr::Ref(reference.clone()));
+                                all_of.default = default.clone();
+                                parameter.schema = Some(RefOr::T(Schema::AllOf(all_of)));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                #(#patches)*
+            }
+        }
     })
 }
 
@@ -215,7 +301,14 @@ pub(super) fn generate_handler(
         .chain(cookie_docs)
         .map(|(param, location)| {
             let name = &param.name;
-            let ty = param.rust_type();
+            // Documented as optional unless required, default or not (the service always
+            // receives a value when there is a default).
+            let ty = &param.ty;
+            let ty = if param.required {
+                quote! { #ty }
+            } else {
+                quote! { Option<#ty> }
+            };
             let description = param
                 .description
                 .as_deref()
@@ -225,13 +318,14 @@ pub(super) fn generate_handler(
             if let Some(format) = &param.format {
                 constraints.push(quote! { format = #format });
             }
+            constraints.extend(param.documented_style.iter().cloned());
             quote! { (#name = #ty, #location #description #(, #constraints)*) }
         });
     let param_docs = param_docs.chain(query_docs).collect::<Vec<_>>();
     let params = (!param_docs.is_empty()).then(|| quote! { params(#(#param_docs),*), });
 
     let request_body = operation.body.as_ref().map(|body| {
-        let ty = body.ty.tokens();
+        let ty = body.ty.documented();
         let description = body
             .description
             .as_ref()
@@ -254,7 +348,7 @@ pub(super) fn generate_handler(
         let description = stub.description.trim();
         let body = stub.body.as_ref().map(|body| {
             let media_type = body.media_type();
-            let body = body.tokens();
+            let body = body.documented();
             quote! { , body = #body, content_type = #media_type }
         });
         let headers = (!stub.headers.is_empty()).then(|| {

@@ -348,8 +348,14 @@ pub(super) struct Hoisted {
     schemas: std::collections::BTreeMap<String, ReferenceOr<Schema>>,
     /// The components each component refers to, anywhere inside it.
     references: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// The components each component refers to anywhere, lists and maps included: what
+    /// utoipa follows when it collects a type's schemas.
+    all_references: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     /// The component whose model is being generated.
     pub(super) current: Option<String>,
+    /// The `utoipa::ToSchema` impls of the untagged enum about to be generated, when it is
+    /// documented by its document's own schema rather than derived.
+    pub(super) own_schema: Option<TokenStream>,
 }
 
 impl Hoisted {
@@ -386,6 +392,11 @@ impl Hoisted {
                 .iter()
                 .map(|(name, schema)| (name.clone(), schema.clone()))
                 .collect(),
+            all_references: components
+                .schemas
+                .iter()
+                .map(|(name, schema)| (name.clone(), refs_in(schema)))
+                .collect(),
             references: {
                 let documents: std::collections::BTreeMap<String, serde_json::Value> = components
                     .schemas
@@ -405,23 +416,39 @@ impl Hoisted {
                     .collect()
             },
             current: None,
+            own_schema: None,
         }
     }
 
     /// Whether a field of the current component that holds `target` by value must box it:
     /// `target` is the component itself, or contains it (a recursive type has no size).
     pub(super) fn boxes(&self, target: &str) -> bool {
+        self.reaches_current(&self.references, [target])
+    }
+
+    /// Whether a field or branch of the current component whose schema refers to `targets`
+    /// closes a cycle of references: utoipa must not follow it (`no_recursion`), or collecting
+    /// the schemas never ends. The components are all listed in the document anyway.
+    pub(super) fn recurs(&self, targets: &[String]) -> bool {
+        self.reaches_current(&self.all_references, targets.iter().map(String::as_str))
+    }
+
+    fn reaches_current<'a>(
+        &'a self,
+        graph: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        targets: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
         let Some(current) = &self.current else {
             return false;
         };
         let mut seen = std::collections::BTreeSet::new();
-        let mut pending = vec![target];
+        let mut pending: Vec<&str> = targets.into_iter().collect();
         while let Some(name) = pending.pop() {
             if name == current {
                 return true;
             }
             if seen.insert(name)
-                && let Some(next) = self.references.get(name)
+                && let Some(next) = graph.get(name)
             {
                 pending.extend(next.iter().map(String::as_str));
             }
@@ -450,6 +477,31 @@ impl Hoisted {
         }
         rust_ident(&name)
     }
+}
+
+/// Every component `schema` refers to, anywhere inside it.
+pub(super) fn refs_in<T: serde::Serialize>(schema: &T) -> std::collections::BTreeSet<String> {
+    fn walk(value: &serde_json::Value, found: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(name) = object
+                    .get("$ref")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|reference| reference.strip_prefix(SCHEMA_REF_PREFIX))
+                {
+                    found.insert(name.to_owned());
+                }
+                object.values().for_each(|member| walk(member, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    if let Ok(value) = serde_json::to_value(schema) {
+        walk(&value, &mut found);
+    }
+    found
 }
 
 /// The components a model of `value` holds by value: through properties, `oneOf`/`anyOf`
@@ -644,9 +696,15 @@ pub(super) fn inline_type(
                 allowed,
                 ..Constraints::default()
             };
+            // utoipa names a format from the Rust type (`int32` for a `u16`): another one is
+            // said as the document says it.
+            let format = match &integer.format {
+                VariantOrUnknownOrEmpty::Unknown(format) => Some(format.clone()),
+                _ => None,
+            };
             Ok(InlineType {
                 ty,
-                format: None,
+                format,
                 constraints,
                 validates_nested: false,
             })
@@ -805,7 +863,8 @@ pub(super) fn inline_type(
                 &mut checks,
             )?;
             let doc = doc_attrs(schema.schema_data.description.as_deref());
-            let item = model_struct(&doc, &TokenStream::new(), &ident, &fields, &checks);
+            let closed = super::models::closed_attr(object);
+            let item = model_struct(&doc, &closed, &ident, &fields, &checks);
             hoisted.items.push(item);
             Ok(InlineType {
                 ty: quote! { crate::models::#ident },

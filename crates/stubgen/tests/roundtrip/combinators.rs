@@ -151,6 +151,11 @@ async fn types_that_hold_themselves_read_and_answer_at_any_depth() {
         response.json::<serde_json::Value>().await.unwrap(),
         json!({"title": "Nothing to evaluate", "detail": "a sum of no terms"})
     );
+    // `additionalProperties: false`: a member a branch does not declare is refused.
+    let (status, body) = server
+        .post("/expressions", &json!({"value": 1, "unit": "m"}))
+        .await;
+    assert_eq!(status, 400, "{body}");
     // Deep inside, a member no branch takes is refused.
     let (status, body) = server
         .post("/expressions", &json!({"operand": {"operand": {"value": "2"}}}))

@@ -54,6 +54,12 @@ impl ::stubgen_runtime::Validate for Dog {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(
+    discriminator(
+        property_name = "petType",
+        mapping(("cat" = "#/components/schemas/Cat"), ("dog" = "Dog"))
+    )
+)]
 #[serde(untagged)]
 pub enum Pet {
     Cat(crate::models::Cat),
@@ -95,11 +101,24 @@ impl ::stubgen_runtime::Validate for Pet {
         Ok(())
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Identifier {
     String(String),
     Integer(i64),
+}
+impl utoipa::PartialSchema for Identifier {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+                "{\"oneOf\":[{\"format\":\"uuid\",\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}",
+            )
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for Identifier {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Identifier")
+    }
 }
 impl ::stubgen_runtime::Validate for Identifier {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
@@ -114,7 +133,9 @@ impl ::stubgen_runtime::Validate for Identifier {
 #[serde(untagged)]
 pub enum Expr {
     Literal(crate::models::Literal),
+    #[schema(no_recursion)]
     Sum(crate::models::Sum),
+    #[schema(no_recursion)]
     Negation(Box<crate::models::Negation>),
 }
 impl ::stubgen_runtime::Validate for Expr {
@@ -134,6 +155,7 @@ impl ::stubgen_runtime::Validate for Expr {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Literal {
     pub value: i64,
 }
@@ -145,7 +167,9 @@ impl ::stubgen_runtime::Validate for Literal {
 }
 /// Holds expressions in a list, which needs no box.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Sum {
+    #[schema(no_recursion)]
     pub terms: Vec<crate::models::Expr>,
 }
 impl ::stubgen_runtime::Validate for Sum {
@@ -160,7 +184,9 @@ impl ::stubgen_runtime::Validate for Sum {
 }
 /// Holds an expression by value, through the oneOf that holds it back.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Negation {
+    #[schema(no_recursion)]
     pub operand: Box<Expr>,
 }
 impl ::stubgen_runtime::Validate for Negation {
@@ -177,6 +203,7 @@ impl ::stubgen_runtime::Validate for Negation {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Step {
     pub value: i64,
+    #[schema(no_recursion)]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

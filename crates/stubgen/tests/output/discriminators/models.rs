@@ -2,10 +2,19 @@
 // EXPECTORATE=overwrite cargo test -p stubgen rewrites it.
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(
+    discriminator(
+        property_name = "petType",
+        mapping(("dog" = "#/components/schemas/Dog"))
+    )
+)]
 #[serde(untagged)]
 pub enum Pet {
+    #[schema(no_recursion)]
     Cat(crate::models::Cat),
+    #[schema(no_recursion)]
     Dog(crate::models::Dog),
+    #[schema(no_recursion)]
     Lion(crate::models::Lion),
 }
 /// Reads the branch the discriminator names; the branch sees the whole object.
@@ -150,6 +159,16 @@ impl ::stubgen_runtime::Validate for Bike {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(
+    discriminator(
+        property_name = "type",
+        mapping(
+            ("car" = "#/components/schemas/Car"),
+            ("automobile" = "Car"),
+            ("bike" = "Bike")
+        )
+    )
+)]
 #[serde(untagged)]
 pub enum Vehicle {
     Car(crate::models::Car),
@@ -382,6 +401,7 @@ impl ::stubgen_runtime::Validate for DrawShapeRequestSquare {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(discriminator = "kind")]
 #[serde(untagged)]
 pub enum DrawShapeRequest {
     Circle(crate::models::DrawShapeRequestCircle),

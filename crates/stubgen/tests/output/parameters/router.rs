@@ -42,7 +42,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     paths(get_part, get_item, delete_item, search),
-    components(schemas(crate::models::Range, crate::models::Part, crate::models::Problem))
+    components(schemas(
+        crate::models::Range,
+        crate::models::Part,
+        crate::models::Problem,
+        crate::models::GetPartTenant,
+        crate::models::SearchCodesItem,
+        crate::models::SearchFilter,
+        crate::models::SearchPoint
+    ))
 )]
 pub struct ApiDoc;
 #[utoipa::path(
@@ -273,18 +281,33 @@ pub async fn delete_item<T: crate::operations::Api>(
     operation_id = "search",
     tags = [],
     params(
-        ("ids" = Option<Vec<i32>>, Query),
-        ("words" = Option<Vec<String>>, Query),
-        ("codes" = Option<Vec<crate::models::SearchCodesItem>>, Query),
-        ("filter" = Option<crate::models::SearchFilter>, Query),
-        ("expand" = Option<Vec<String>>, Query),
+        ("ids" = Option<Vec<i32>>, Query, style = Form, explode = false),
+        ("words" = Option<Vec<String>>, Query, style = SpaceDelimited, explode = false),
+        (
+            "codes" = Option<Vec<crate::models::SearchCodesItem>>,
+            Query,
+            style = PipeDelimited,
+            explode = false
+        ),
+        (
+            "filter" = Option<crate::models::SearchFilter>,
+            Query,
+            style = DeepObject,
+            explode = false
+        ),
+        ("expand" = Option<Vec<String>>, Query, style = DeepObject, explode = false),
         ("range" = Option<crate::models::Range>, Query),
-        ("point" = Option<crate::models::SearchPoint>, Query),
+        (
+            "point" = Option<crate::models::SearchPoint>,
+            Query,
+            style = Form,
+            explode = false
+        ),
         ("q" = Option<String>, Query),
-        ("path" = Option<String>, Query),
+        ("path" = Option<String>, Query, allow_reserved),
         ("x-ids" = Option<Vec<i64>>, Header),
         ("session" = String, Cookie, min_length = 3usize),
-        ("prefs" = Option<Vec<String>>, Cookie)
+        ("prefs" = Option<Vec<String>>, Cookie, style = Form, explode = false)
     ),
     responses(
         (

@@ -37,6 +37,7 @@ pub struct DataSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(required = true, nullable = false)]
     pub id: Option<String>,
+    #[schema(format = "uint64")]
     #[schema(minimum = 0i64)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -76,7 +77,7 @@ impl ::stubgen_runtime::Validate for Attributes {
         Ok(())
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct DataSetId(pub String);
 impl ::stubgen_runtime::Validate for DataSetId {
@@ -84,6 +85,17 @@ impl ::stubgen_runtime::Validate for DataSetId {
         let value = &self.0;
         ::stubgen_runtime::validate::length("", value, None, Some(64usize))?;
         Ok(())
+    }
+}
+impl utoipa::PartialSchema for DataSetId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str("{\"maxLength\":64,\"type\":\"string\"}")
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for DataSetId {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("DataSetId")
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -94,7 +106,7 @@ impl ::stubgen_runtime::Validate for Names {
         Ok(())
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct BlockSize(pub i64);
 impl ::stubgen_runtime::Validate for BlockSize {
@@ -108,7 +120,18 @@ impl ::stubgen_runtime::Validate for BlockSize {
         Ok(())
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+impl utoipa::PartialSchema for BlockSize {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str("{\"enum\":[512,2048,4096],\"type\":\"integer\"}")
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for BlockSize {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("BlockSize")
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Name(pub String);
 impl ::stubgen_runtime::Validate for Name {
@@ -128,7 +151,20 @@ impl ::stubgen_runtime::Validate for Name {
         Ok(())
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+impl utoipa::PartialSchema for Name {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+                "{\"maxLength\":63,\"pattern\":\"^(?!default$)[a-z][a-z0-9-]*$\",\"title\":\"A name that is not a keyword (a look-ahead, which only regress takes).\",\"type\":\"string\"}",
+            )
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for Name {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Name")
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Bytes(pub Vec<u8>);
 impl ::stubgen_runtime::Validate for Bytes {
@@ -139,6 +175,19 @@ impl ::stubgen_runtime::Validate for Bytes {
             ::stubgen_runtime::validate::range(&pointer, i128::from(*value), Some(0i128), None)?;
         }
         Ok(())
+    }
+}
+impl utoipa::PartialSchema for Bytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+                "{\"items\":{\"format\":\"uint8\",\"minimum\":0,\"type\":\"integer\"},\"type\":\"array\"}",
+            )
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for Bytes {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Bytes")
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

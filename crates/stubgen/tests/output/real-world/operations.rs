@@ -43,6 +43,11 @@ pub struct MediaApplicationOctetStream;
 impl ::stubgen_runtime::MediaType for MediaApplicationOctetStream {
     const MEDIA: &'static str = "application/octet-stream";
 }
+/// How a binary body is documented: a string of format `binary`, as OpenAPI 3.0
+/// says one (the service reads and answers it as bytes).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct BinaryContent(pub Vec<u8>);
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
     /** The answer to a request the generated layer refuses: a path parameter that cannot be read

@@ -51,21 +51,95 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
     paths(get_data_sets, create_data_set, get_blob, put_blob, search, patch_note),
-    components(schemas(
-        crate::models::DataSetList,
-        crate::models::DataSet,
-        crate::models::Attributes,
-        crate::models::DataSetId,
-        crate::models::Names,
-        crate::models::BlockSize,
-        crate::models::Name,
-        crate::models::Bytes,
-        crate::models::Labelled,
-        crate::models::NotePatch,
-        crate::models::Problem
-    ))
+    components(
+        schemas(
+            crate::models::DataSetList,
+            crate::models::DataSet,
+            crate::models::Attributes,
+            crate::models::DataSetId,
+            crate::models::Names,
+            crate::models::BlockSize,
+            crate::models::Name,
+            crate::models::Bytes,
+            crate::models::Labelled,
+            crate::models::NotePatch,
+            crate::models::Problem,
+            crate::models::GetDataSetsOrder
+        )
+    ),
+    modifiers(&DocumentFixes)
 )]
 pub struct ApiDoc;
+/// Says what utoipa's attributes cannot: parameters' `default`s, optional request bodies.
+#[derive(Debug)]
+pub struct DocumentFixes;
+impl utoipa::Modify for DocumentFixes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        #[allow(dead_code)]
+        fn set_default(operation: &mut utoipa::openapi::path::Operation, name: &str, json: &str) {
+            use utoipa::openapi::{
+                RefOr,
+                schema::{AllOf, Schema},
+            };
+            let default = serde_json::from_str(json).ok();
+            let parameters = operation.parameters.iter_mut().flatten();
+            for parameter in parameters {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if !parameter.name.eq_ignore_ascii_case(name) {
+                    continue;
+                }
+                match &mut parameter.schema {
+                    Some(RefOr::T(Schema::Object(object))) => {
+                        object.default = default.clone();
+                    }
+                    Some(RefOr::Ref(reference)) => {
+                        let mut all_of = AllOf::new();
+                        all_of.items.push(RefOr::Ref(reference.clone()));
+                        all_of.default = default.clone();
+                        parameter.schema = Some(RefOr::T(Schema::AllOf(all_of)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(operation) = openapi
+            .paths
+            .paths
+            .get_mut("/data-sets")
+            .and_then(|item| item.get.as_mut())
+        {
+            set_default(operation, "order", "\"asc\"");
+        }
+        if let Some(operation) = openapi
+            .paths
+            .paths
+            .get_mut("/data-sets")
+            .and_then(|item| item.get.as_mut())
+        {
+            set_default(operation, "page-size", "20");
+        }
+        if let Some(utoipa::openapi::RefOr::T(body)) = openapi
+            .paths
+            .paths
+            .get_mut("/search")
+            .and_then(|item| item.post.as_mut())
+            .and_then(|operation| operation.request_body.as_mut())
+        {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+        if let Some(utoipa::openapi::RefOr::T(body)) = openapi
+            .paths
+            .paths
+            .get_mut("/notes")
+            .and_then(|item| item.patch.as_mut())
+            .and_then(|operation| operation.request_body.as_mut())
+        {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+    }
+}
 #[utoipa::path(
     get,
     path = "/data-sets",
@@ -79,8 +153,8 @@ pub struct ApiDoc;
             description = "Repeat it to ask for several (`tag=a&tag=b`).",
             max_items = 5usize
         ),
-        ("order" = crate::models::GetDataSetsOrder, Query),
-        ("page-size" = u16, Query, maximum = 500i64),
+        ("order" = Option<crate::models::GetDataSetsOrder>, Query),
+        ("page-size" = Option<u16>, Query, maximum = 500i64, format = "uint16"),
         ("block" = Option<crate::models::BlockSize>, Query),
         ("page_token" = Option<String>, Query)
     ),
@@ -175,7 +249,7 @@ pub async fn create_data_set<T: crate::operations::Api>(
         (
             status = 200,
             description = "The bytes.",
-            body = Vec<u8>,
+            body = inline(crate::operations::BinaryContent),
             content_type = "application/octet-stream"
         )
     ),
@@ -202,7 +276,10 @@ pub async fn get_blob<T: crate::operations::Api>(
     operation_id = "putBlob",
     tags = [],
     params(("name" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(
+        content = inline(crate::operations::BinaryContent),
+        content_type = "application/octet-stream"
+    ),
     responses((status = 204, description = "Stored.")),
 )]
 pub async fn put_blob<T: crate::operations::Api>(
