@@ -206,7 +206,7 @@ const ROUNDTRIP: &str = "tests/roundtrip";
 const ROUNDTRIP_DEV_DEPENDENCIES: &str = r#"
 [dev-dependencies]
 axum = { version = "0.8.9", default-features = false, features = ["http1", "json", "tokio"] }
-reqwest = { version = "0.13", default-features = false, features = ["json"] }
+reqwest = { version = "0.13", default-features = false, features = ["json", "multipart"] }
 tokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }
 "#;
 

@@ -16,6 +16,8 @@ pub(super) enum BodyType {
     Model(Ident, String),
     /// Any JSON value (a JSON media type without a schema), in the media type given.
     Any(String),
+    /// `multipart/form-data` of a generated form type (request bodies only).
+    Multipart(Ident),
     /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
     Form(Ident),
     /// Text in the media type given (`text/*`, XML), as a `String`.
@@ -28,7 +30,9 @@ impl BodyType {
     /// The type, as a path valid in every generated module.
     pub(super) fn tokens(&self) -> TokenStream {
         match self {
-            Self::Model(ident, _) | Self::Form(ident) => quote! { crate::models::#ident },
+            Self::Model(ident, _) | Self::Form(ident) | Self::Multipart(ident) => {
+                quote! { crate::models::#ident }
+            }
             Self::Any(_) => quote! { serde_json::Value },
             Self::Text(_) => quote! { String },
             Self::Binary(_) => quote! { Vec<u8> },
@@ -48,6 +52,7 @@ impl BodyType {
     pub(super) fn media_type(&self) -> &str {
         match self {
             Self::Form(_) => FORM,
+            Self::Multipart(_) => MULTIPART,
             Self::Model(_, media) | Self::Any(media) | Self::Text(media) | Self::Binary(media) => {
                 media
             }
@@ -60,7 +65,8 @@ impl BodyType {
             Self::Model(_, media) | Self::Any(media) if media != JSON => quote! {
                 (#status, [(axum::http::header::CONTENT_TYPE, #media)], axum::Json(body)).into_response()
             },
-            Self::Model(..) | Self::Any(_) | Self::Form(_) => {
+            // (Refused in responses.)
+            Self::Model(..) | Self::Any(_) | Self::Form(_) | Self::Multipart(_) => {
                 quote! { (#status, axum::Json(body)).into_response() }
             }
             Self::Text(media) | Self::Binary(media) => quote! {
@@ -75,6 +81,7 @@ impl BodyType {
         let reader = match self {
             Self::Model(..) | Self::Any(_) => quote! { ::stubgen_runtime::JsonBody<#ty> },
             Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
+            Self::Multipart(_) => quote! { ::stubgen_runtime::MultipartBody<#ty> },
             Self::Text(media) => {
                 let marker = media_marker(media);
                 quote! { ::stubgen_runtime::TextBody<crate::operations::#marker> }
@@ -102,6 +109,7 @@ impl BodyType {
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
+const MULTIPART: &str = "multipart/form-data";
 
 /// The marker type that names a request media type (`application/octet-stream` is
 /// `MediaApplicationOctetStream`, `*/*` is `MediaAny`).
@@ -185,8 +193,12 @@ pub(super) fn single_json_schema(
     } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
     {
         BodyType::Text(media_type.clone())
-    } else if essence == "multipart/form-data" {
-        return Err(unsupported(pointer, "a multipart/form-data body"));
+    } else if essence == MULTIPART {
+        let schema = media
+            .schema
+            .as_ref()
+            .ok_or_else(|| unsupported(pointer, "a multipart/form-data body without a schema"))?;
+        BodyType::Multipart(multipart_form(schema, &schema_pointer, hint, hoisted)?)
     } else {
         BodyType::Binary(media_type.clone())
     }))

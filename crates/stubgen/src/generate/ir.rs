@@ -961,6 +961,12 @@ pub(super) fn response_stub(
 ) -> Result<ResponseStub, GenerateError> {
     // Links document how responses relate to other operations; they change nothing on the wire.
     let body = single_json_schema(&response.content, &pointer.join("content"), hint, hoisted)?;
+    if matches!(body, Some(BodyType::Multipart(_))) {
+        return Err(unsupported(
+            &pointer.join("content"),
+            "a multipart/form-data response",
+        ));
+    }
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
         let header_pointer = pointer.join("headers").join(name);

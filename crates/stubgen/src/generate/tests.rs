@@ -169,11 +169,14 @@ fn unsupported_constructs_name_themselves_and_their_pointer() {
             doc["components"]["schemas"]["Thing"]["properties"]["note"] =
                 serde_json::json!({ "type": "string", "pattern": "[unclosed" });
         }),
-        ("/paths/~1things~1{id}/get/requestBody/content", |doc| {
-            doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
-                "content": { "multipart/form-data": { "schema": { "type": "object" } } }
-            });
-        }),
+        (
+            "/paths/~1things~1{id}/get/requestBody/content/multipart~1form-data/schema",
+            |doc| {
+                doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
+                    "content": { "multipart/form-data": { "schema": { "type": "string" } } }
+                });
+            },
+        ),
     ];
     for (expected_pointer, patch) in cases {
         let (pointer, construct) = unsupported_at(&spec_with(patch));
@@ -475,13 +478,17 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
     ));
     assert!(router.contains("Err (rejection) => return axum :: response :: IntoResponse :: into_response (api . refused (OPERATION , rejection))"), "{router}");
 
+    // A multipart body is a form of parts: of an object only.
     let multipart = spec_with(|doc| {
         doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
-            "content": { "multipart/form-data": { "schema": { "type": "object" } } }
+            "content": { "multipart/form-data": { "schema": { "type": "array", "items": {} } } }
         });
     });
     let (pointer, construct) = unsupported_at(&multipart);
-    assert_eq!(pointer, "/paths/~1things~1{id}/get/requestBody/content");
+    assert_eq!(
+        pointer,
+        "/paths/~1things~1{id}/get/requestBody/content/multipart~1form-data/schema"
+    );
     assert!(construct.contains("multipart"), "{construct}");
 }
 
