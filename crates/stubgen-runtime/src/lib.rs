@@ -46,9 +46,9 @@ pub mod validate;
 
 pub use auth::{BearerAuth, Credential, KeyLocation, RequestHead, Scheme, SchemeUse};
 pub use extract::{
-    BinaryBody, CookieParams, FilePart, FormBody, FromMultipart, HeaderParams, JsonBody, MediaType,
-    MultipartBody, MultipartParts, OptionalBody, ParamStyle, ParamStyles, PathParams, QueryParams,
-    Style, TextBody,
+    BinaryBody, CookieParams, FilePart, FormBody, FromMultipart, HeaderParams, JsonBody,
+    JsonOrFormBody, MediaType, MultipartBody, MultipartParts, OptionalBody, ParamStyle,
+    ParamStyles, PathParams, QueryParams, Style, TextBody,
 };
 pub use rejection::{BodyRejection, PROBLEM_JSON};
 pub use routing::answering_options;

@@ -18,6 +18,9 @@ pub(super) enum BodyType {
     Any(String),
     /// `multipart/form-data` of a generated form type (request bodies only).
     Multipart(Ident),
+    /// A generated type sent as JSON (in the media type given) or as a form, as the request's
+    /// `Content-Type` says (request bodies only).
+    JsonOrForm(Ident, String),
     /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
     Form(Ident),
     /// Text in the media type given (`text/*`, XML), as a `String`.
@@ -30,9 +33,10 @@ impl BodyType {
     /// The type, as a path valid in every generated module.
     pub(super) fn tokens(&self) -> TokenStream {
         match self {
-            Self::Model(ident, _) | Self::Form(ident) | Self::Multipart(ident) => {
-                quote! { crate::models::#ident }
-            }
+            Self::Model(ident, _)
+            | Self::Form(ident)
+            | Self::Multipart(ident)
+            | Self::JsonOrForm(ident, _) => quote! { crate::models::#ident },
             Self::Any(_) => quote! { serde_json::Value },
             Self::Text(_) => quote! { String },
             Self::Binary(_) => quote! { Vec<u8> },
@@ -53,9 +57,11 @@ impl BodyType {
         match self {
             Self::Form(_) => FORM,
             Self::Multipart(_) => MULTIPART,
-            Self::Model(_, media) | Self::Any(media) | Self::Text(media) | Self::Binary(media) => {
-                media
-            }
+            Self::Model(_, media)
+            | Self::Any(media)
+            | Self::Text(media)
+            | Self::Binary(media)
+            | Self::JsonOrForm(_, media) => media,
         }
     }
 
@@ -66,7 +72,11 @@ impl BodyType {
                 (#status, [(axum::http::header::CONTENT_TYPE, #media)], axum::Json(body)).into_response()
             },
             // (Refused in responses.)
-            Self::Model(..) | Self::Any(_) | Self::Form(_) | Self::Multipart(_) => {
+            Self::Model(..)
+            | Self::Any(_)
+            | Self::Form(_)
+            | Self::Multipart(_)
+            | Self::JsonOrForm(..) => {
                 quote! { (#status, axum::Json(body)).into_response() }
             }
             Self::Text(media) | Self::Binary(media) => quote! {
@@ -82,6 +92,7 @@ impl BodyType {
             Self::Model(..) | Self::Any(_) => quote! { ::stubgen_runtime::JsonBody<#ty> },
             Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
             Self::Multipart(_) => quote! { ::stubgen_runtime::MultipartBody<#ty> },
+            Self::JsonOrForm(..) => quote! { ::stubgen_runtime::JsonOrFormBody<#ty> },
             Self::Text(media) => {
                 let marker = media_marker(media);
                 quote! { ::stubgen_runtime::TextBody<crate::operations::#marker> }
@@ -132,13 +143,56 @@ pub(super) fn json_body(
     let (body, pointer) = resolve_component(body, "requestBodies", pointer.clone(), |name| {
         components.request_bodies.get(name)
     })?;
-    let ty = single_json_schema(&body.content, &pointer.join("content"), hint, hoisted)?
+    let ty = request_body_type(&body.content, &pointer.join("content"), hint, hoisted)?
         .ok_or_else(|| unsupported(&pointer, "a request body without content"))?;
     Ok(JsonBody {
         ty,
         required: body.required,
         description: body.description.clone(),
     })
+}
+
+/// The body type of a request's content map. A request in several media types is read in
+/// each: JSON and a form of one schema are, by the request's `Content-Type`; any other set is
+/// refused, never narrowed to one of them silently.
+fn request_body_type(
+    content: &openapiv3::Content,
+    pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
+) -> Result<Option<BodyType>, GenerateError> {
+    if content.len() < 2 {
+        return single_json_schema(content, pointer, hint, hoisted);
+    }
+    let essence = |media: &str| {
+        media
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let json = content
+        .iter()
+        .find(|(media, _)| essence(media) == JSON || essence(media).ends_with("+json"));
+    let form = content.iter().find(|(media, _)| essence(media) == FORM);
+    match (content.len(), json, form) {
+        (2, Some((json_media, json)), Some((_, form))) if json.schema == form.schema => {
+            let mut only_json = openapiv3::Content::new();
+            only_json.insert(json_media.clone(), json.clone());
+            match single_json_schema(&only_json, pointer, hint, hoisted)? {
+                Some(BodyType::Model(ident, media)) => Ok(Some(BodyType::JsonOrForm(ident, media))),
+                _ => Err(unsupported(
+                    pointer,
+                    "a JSON and form body without a schema",
+                )),
+            }
+        }
+        _ => Err(unsupported(
+            pointer,
+            "a request body in several media types other than JSON and a form of one schema",
+        )),
+    }
 }
 
 /// The body type of a content map: its one media type, or its JSON one when a response offers

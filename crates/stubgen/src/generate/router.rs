@@ -331,6 +331,12 @@ pub(super) fn generate_handler(
             .as_ref()
             .map(|text| quote! { , description = #text });
         let media_type = body.ty.media_type();
+        if let BodyType::JsonOrForm(..) = body.ty {
+            let form = "application/x-www-form-urlencoded";
+            return quote! {
+                request_body(content((#ty = #media_type), (#ty = #form)) #description),
+            };
+        }
         quote! { request_body(content = #ty, content_type = #media_type #description), }
     });
 

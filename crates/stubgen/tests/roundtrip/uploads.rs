@@ -1,6 +1,6 @@
 //! `uploads.yaml`'s generated server, answering real multipart/form-data requests on a socket:
 //! a file, several files, and fields of each type read from their parts and checked against
-//! their schemas. (Copied into the generated crate as `tests/roundtrip.rs` by `tests/crates.rs`.)
+//! their schemas; and a body read as JSON or as a form, as its `Content-Type` says. (Copied into the generated crate as `tests/roundtrip.rs` by `tests/crates.rs`.)
 
 use std::sync::Arc;
 
@@ -32,6 +32,10 @@ impl Api for Clerk {
                 .map(|file| file.bytes.len() as i64)
                 .collect(),
         })
+    }
+
+    async fn add_note(&self, body: Note) -> AddNoteResponse {
+        AddNoteResponse::Ok(body)
     }
 }
 
@@ -118,4 +122,32 @@ async fn a_body_past_the_limit_is_413() {
         .request(reqwest::Method::POST, "/documents")
         .multipart(form);
     assert_eq!(answer(request).await.0, 413);
+}
+
+#[tokio::test]
+async fn one_body_reads_as_json_or_as_a_form_by_its_content_type() {
+    let server = Server::start(uploads::router(Arc::new(Clerk))).await;
+    let note = json!({"text": "hello", "pinned": true});
+    assert_eq!(server.post("/notes", &note).await, (200, note.clone()));
+    let as_form = server
+        .request(reqwest::Method::POST, "/notes")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("text=hello&pinned=true");
+    assert_eq!(answer(as_form).await, (200, note));
+    // Checked either way.
+    let empty = server
+        .request(reqwest::Method::POST, "/notes")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("text=");
+    assert_eq!(answer(empty).await.0, 400);
+    let (status, body) = answer(
+        server
+            .request(reqwest::Method::POST, "/notes")
+            .header("content-type", "text/plain")
+            .body("hello"),
+    )
+    .await;
+    assert_eq!(status, 415);
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("application/json") && detail.contains("x-www-form-urlencoded"), "{body}");
 }

@@ -6,12 +6,15 @@
 pub enum Operation {
     /// `POST /documents`
     Upload,
+    /// `POST /notes`
+    AddNote,
 }
 impl Operation {
     /// The operationId.
     pub fn id(self) -> &'static str {
         match self {
             Self::Upload => "upload",
+            Self::AddNote => "addNote",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -43,6 +46,13 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::UploadRequest,
     ) -> impl std::future::Future<Output = UploadResponse> + Send;
+    ///
+    ///
+    /// `POST /notes`
+    fn add_note(
+        &self,
+        body: crate::models::Note,
+    ) -> impl std::future::Future<Output = AddNoteResponse> + Send;
 }
 /// Every documented response of `upload`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
@@ -57,6 +67,20 @@ impl axum::response::IntoResponse for UploadResponse {
             Self::Created(body) => {
                 (axum::http::StatusCode::CREATED, axum::Json(body)).into_response()
             }
+        }
+    }
+}
+/// Every documented response of `addNote`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddNoteResponse {
+    /// 200: The note as read.
+    Ok(crate::models::Note),
+}
+impl axum::response::IntoResponse for AddNoteResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
         }
     }
 }

@@ -15,6 +15,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "POST, OPTIONS",
             ),
         )
+        .route(
+            "/notes",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().post(add_note::<T>),
+                "POST, OPTIONS",
+            ),
+        )
         .with_state(api)
 }
 /// The OpenAPI document of the routes: every operation's annotations, the components
@@ -25,8 +32,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(upload),
-    components(schemas(crate::models::Kind, crate::models::Receipt))
+    paths(upload, add_note),
+    components(schemas(crate::models::Note, crate::models::Kind, crate::models::Receipt))
 )]
 pub struct ApiDoc;
 #[utoipa::path(
@@ -61,4 +68,39 @@ pub async fn upload<T: crate::operations::Api>(
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.upload(body.0).await)
+}
+#[utoipa::path(
+    post,
+    path = "/notes",
+    operation_id = "addNote",
+    tags = [],
+    request_body(
+        content(
+            (crate::models::Note = "application/json"),
+            (crate::models::Note = "application/x-www-form-urlencoded")
+        )
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The note as read.",
+            body = crate::models::Note,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn add_note<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::AddNote;
+    let body = match <::stubgen_runtime::JsonOrFormBody<
+        crate::models::Note,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return api.rejected(OPERATION, rejection),
+    };
+    axum::response::IntoResponse::into_response(api.add_note(body.0).await)
 }
