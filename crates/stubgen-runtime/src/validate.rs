@@ -51,6 +51,13 @@ impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
     }
 }
 
+/// A nullable item (`Vec<Option<T>>`): `null` breaks nothing.
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self) -> Result<(), ValidationError> {
+        self.as_ref().map_or(Ok(()), Validate::validate)
+    }
+}
+
 /// A boxed value (a recursive schema) checks as the value.
 impl<T: Validate> Validate for Box<T> {
     const JSON_OBJECT: bool = T::JSON_OBJECT;

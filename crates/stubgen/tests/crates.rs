@@ -355,6 +355,9 @@ fn excused(finding: &openapi_drift::Finding, source: &serde_json::Value) -> Opti
         Kind::AlternativesChanged if spec == "anyOf" && implementation == "oneOf" => {
             Some("utoipa documents an untagged enum as oneOf")
         }
+        Kind::ConstraintChanged if place.ends_with("[]") && implementation.starts_with("no ") => {
+            Some("utoipa cannot constrain a field's array items (the generated checks enforce it)")
+        }
         Kind::ConstraintChanged if at_branch && implementation.starts_with("no ") => Some(
             "utoipa cannot constrain an enum variant's field (the generated checks enforce it)",
         ),
@@ -616,8 +619,33 @@ mod random {
             Just(json!({ "type": "boolean" })),
             Just(json!({})),
             prop::collection::vec(name(), 1..4).prop_map(|values| json!({ "type": "string", "enum": values })),
+            Just(json!({ "type": "string", "format": "binary" })),
+            Just(json!({ "type": "boolean", "enum": [true] })),
+            prop::sample::select(vec!["uint8", "uint16", "int8", "uint64"])
+                .prop_map(|format| json!({ "type": "integer", "format": format })),
+            (-10.0f64..10.0).prop_map(|min| json!({ "type": "number", "minimum": min, "exclusiveMinimum": true })),
+            // A default, of its schema or not.
+            prop::sample::select(vec![json!(3), json!("three"), json!(null)])
+                .prop_map(|default| json!({ "type": "integer", "format": "int32", "default": default })),
             reference,
         ]
+    }
+
+    /// A discriminator over branches that are components, by a property of any name.
+    fn discriminated(components: Vec<String>) -> impl Strategy<Value = Value> {
+        let references = components
+            .iter()
+            .map(|name| json!({ "$ref": format!("#/components/schemas/{}", name.replace('~', "~0").replace('/', "~1")) }))
+            .collect::<Vec<_>>();
+        (
+            name(),
+            prop::sample::subsequence(references, 1..=components.len()),
+            any::<bool>(),
+        )
+            .prop_map(|(property, branches, any_of)| {
+                let combinator = if any_of { "anyOf" } else { "oneOf" };
+                json!({ combinator: branches, "discriminator": { "propertyName": property } })
+            })
     }
 
     pub fn schema(components: Vec<String>) -> impl Strategy<Value = Value> {
@@ -660,18 +688,72 @@ mod random {
         })
     }
 
+    /// How a parameter is sent: where, in which style, exploded or not.
+    fn parameter_place() -> impl Strategy<Value = (&'static str, Option<&'static str>, Option<bool>)>
+    {
+        (
+            prop::sample::select(vec!["query", "header", "cookie"]),
+            prop::sample::select(vec![
+                None,
+                Some("form"),
+                Some("spaceDelimited"),
+                Some("pipeDelimited"),
+                Some("deepObject"),
+                Some("simple"),
+            ]),
+            prop::option::of(any::<bool>()),
+        )
+    }
+
+    /// A security scheme of any type, or none.
+    fn security() -> impl Strategy<Value = Option<Value>> {
+        prop::option::of(prop::sample::select(vec![
+            json!({ "type": "apiKey", "in": "header", "name": "X-Key" }),
+            json!({ "type": "apiKey", "in": "query", "name": "key" }),
+            json!({ "type": "apiKey", "in": "cookie", "name": "session" }),
+            json!({ "type": "http", "scheme": "basic" }),
+            json!({ "type": "http", "scheme": "bearer" }),
+            json!({ "type": "oauth2", "flows": { "clientCredentials": { "tokenUrl": "https://x/token", "scopes": {} } } }),
+            json!({ "type": "openIdConnect", "openIdConnectUrl": "https://x/.well-known" }),
+        ]))
+    }
+
     pub fn document() -> impl Strategy<Value = Value> {
         prop::collection::btree_set(name(), 1..4)
             .prop_flat_map(|names| {
                 let names: Vec<String> = names.into_iter().collect();
-                let schemas = prop::collection::vec(schema(names.clone()), names.len());
-                (Just(names.clone()), schemas, name(), name(), leaf(names))
+                let schemas = prop::collection::vec(
+                    prop_oneof![4 => schema(names.clone()), 1 => discriminated(names.clone())],
+                    names.len(),
+                );
+                let media = prop::sample::select(vec![
+                    vec!["application/json"],
+                    vec!["application/x-www-form-urlencoded"],
+                    vec!["multipart/form-data"],
+                    vec!["application/json", "application/x-www-form-urlencoded"],
+                    vec!["application/json", "text/plain"],
+                ]);
+                (
+                    (Just(names.clone()), schemas, name(), name(), leaf(names)),
+                    (parameter_place(), security(), media),
+                )
             })
-            .prop_map(|(names, schemas, operation, parameter, parameter_schema)| {
+            .prop_map(|((names, schemas, operation, parameter, parameter_schema), ((place, style, explode), security, media))| {
                 let components: serde_json::Map<String, Value> =
                     names.iter().cloned().zip(schemas).collect();
                 let first = format!("#/components/schemas/{}", names[0].replace('~', "~0").replace('/', "~1"));
-                json!({
+                let mut parameter = json!({ "name": parameter, "in": place, "schema": parameter_schema });
+                if let Some(style) = style {
+                    parameter["style"] = json!(style);
+                }
+                if let Some(explode) = explode {
+                    parameter["explode"] = json!(explode);
+                }
+                let content: serde_json::Map<String, Value> = media
+                    .iter()
+                    .map(|media| (media.to_string(), json!({ "schema": { "$ref": first } })))
+                    .collect();
+                let mut document = json!({
                     "openapi": "3.0.3",
                     "info": { "title": "random", "version": "1" },
                     "paths": {
@@ -680,12 +762,9 @@ mod random {
                                 "operationId": operation,
                                 "parameters": [
                                     { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
-                                    { "name": parameter, "in": "query", "schema": parameter_schema },
+                                    parameter,
                                 ],
-                                "requestBody": {
-                                    "required": true,
-                                    "content": { "application/json": { "schema": { "$ref": first } } },
-                                },
+                                "requestBody": { "required": true, "content": content },
                                 "responses": {
                                     "200": {
                                         "description": "ok",
@@ -696,7 +775,12 @@ mod random {
                         },
                     },
                     "components": { "schemas": components },
-                })
+                });
+                if let Some(scheme) = security {
+                    document["components"]["securitySchemes"] = json!({ "auth": scheme });
+                    document["security"] = json!([{ "auth": [] }]);
+                }
+                document
             })
     }
 }

@@ -624,6 +624,9 @@ pub(super) fn collect_operation(
             allows_empty,
             &param_pointer,
         )?;
+        if let Some(value) = &schema.schema_data.default {
+            check_default(value, schema, &param_pointer.join("schema"), hoisted)?;
+        }
         let default = match &schema.schema_data.default {
             Some(value) if !parameter_data.required => Some(default_fn(
                 &format!(

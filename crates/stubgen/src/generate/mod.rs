@@ -130,6 +130,8 @@ pub(crate) fn generate_with(
     api_trait: &str,
     options: Requirements,
 ) -> Result<(Stubs, Vec<LeftOut>), GenerateError> {
+    let addressable = addressable(spec)?;
+    let spec = addressable.as_ref().unwrap_or(spec);
     if !options.skip_unsupported {
         return generate_once(spec, api_trait, options, Refusals::default())
             .map(|(stubs, _)| (stubs, Vec::new()));
@@ -149,6 +151,80 @@ pub(crate) fn generate_with(
         &Pointer::default(),
         "leaving out what is refused did not settle",
     ))
+}
+
+/// `spec` with its component schemas whose names hold `/` or `~` renamed (those characters
+/// made `_`), and every `$ref` to them with them: a `$ref` escapes them (`~1`, `~0`), so the
+/// generator would otherwise meet one component under two names. `None` when no name has them.
+fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
+    let Some(components) = &spec.components else {
+        return Ok(None);
+    };
+    let escaped = |name: &str| name.replace('~', "~0").replace('/', "~1");
+    let mut taken: std::collections::BTreeSet<String> =
+        components.schemas.keys().cloned().collect();
+    let mut renames = std::collections::BTreeMap::new();
+    for name in components
+        .schemas
+        .keys()
+        .filter(|name| name.contains(['/', '~']))
+    {
+        let base = name.replace(['/', '~'], "_");
+        let mut renamed = base.clone();
+        let mut counter = 2;
+        while taken.contains(&renamed) {
+            renamed = format!("{base}{counter}");
+            counter += 1;
+        }
+        taken.insert(renamed.clone());
+        renames.insert(
+            format!("{SCHEMA_REF_PREFIX}{}", escaped(name)),
+            (name.clone(), renamed),
+        );
+    }
+    if renames.is_empty() {
+        return Ok(None);
+    }
+    fn rewrite(
+        value: &mut serde_json::Value,
+        renames: &std::collections::BTreeMap<String, (String, String)>,
+    ) {
+        match value {
+            serde_json::Value::Object(object) => {
+                for member in object.values_mut() {
+                    match member {
+                        // A `$ref`, or a discriminator's mapping value.
+                        serde_json::Value::String(target) => {
+                            if let Some((_, renamed)) = renames.get(target.as_str()) {
+                                *target = format!("{SCHEMA_REF_PREFIX}{renamed}");
+                            }
+                        }
+                        member => rewrite(member, renames),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|item| rewrite(item, renames))
+            }
+            _ => {}
+        }
+    }
+    let mut document =
+        serde_json::to_value(spec).map_err(|err| invalid(&Pointer::default(), err.to_string()))?;
+    rewrite(&mut document, &renames);
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (old, renamed) in renames.values() {
+            if let Some(schema) = schemas.remove(old) {
+                schemas.insert(renamed.clone(), schema);
+            }
+        }
+    }
+    serde_json::from_value(document)
+        .map(Some)
+        .map_err(|err| invalid(&Pointer::default(), err.to_string()))
 }
 
 /// One pass of the generator: the stubs, and the items refused (when `refusals` skips them).

@@ -59,11 +59,20 @@ fn component_model(
 ) -> Result<TokenStream, GenerateError> {
     let pointer = pointer.clone();
     let ident = component_type(name);
-    let ReferenceOr::Item(schema) = schema else {
-        return Err(unsupported(
-            &pointer,
-            "a component that is only a $ref (type alias)",
-        ));
+    // A component that only names another: read as an `allOf` of that one (a newtype, or a
+    // struct that flattens it), which utoipa documents under its own name.
+    let alias;
+    let schema = match schema {
+        ReferenceOr::Item(schema) => schema,
+        reference @ ReferenceOr::Reference { .. } => {
+            alias = Schema {
+                schema_data: Default::default(),
+                schema_kind: SchemaKind::AllOf {
+                    all_of: vec![reference.clone()],
+                },
+            };
+            &alias
+        }
     };
     reject_schema_extras(schema, &pointer, false)?;
     let doc = doc_attrs(schema.schema_data.description.as_deref());
@@ -953,6 +962,9 @@ pub(super) fn generate_field(
         // Absent means the default: the service always sees a value.
         (false, false, Some(value)) => {
             optional = false;
+            if let ReferenceOr::Item(schema) = schema {
+                check_default(value, schema, pointer, hoisted)?;
+            }
             let function = default_fn(hint, &ty, value, hoisted);
             let documented = default_attr(value);
             quote! {

@@ -577,3 +577,61 @@ fn skipping_leaves_out_what_is_refused_and_what_refers_to_it() {
     assert!(!operations.contains("get_odd") && !operations.contains("post_cookie"));
     assert!(!stubs.models.to_string().contains("HoldsOdd"));
 }
+
+#[test]
+fn a_default_that_is_not_a_value_of_its_schema_is_refused_with_its_pointer() {
+    let cases = [
+        (
+            serde_json::json!({ "type": "integer", "format": "int32", "default": "ten" }),
+            "not an integer",
+        ),
+        (
+            serde_json::json!({ "type": "integer", "format": "uint8", "default": 300 }),
+            "does not fit",
+        ),
+        (
+            serde_json::json!({ "type": "string", "enum": ["a", "b"], "default": "c" }),
+            "enum",
+        ),
+        (
+            serde_json::json!({ "type": "string", "format": "date", "default": "soon" }),
+            "format",
+        ),
+        (
+            serde_json::json!({ "type": "array", "items": { "type": "boolean" }, "default": [true, 1] }),
+            "not a boolean",
+        ),
+    ];
+    for (schema, why) in cases {
+        let spec = spec_with(|doc| {
+            doc["components"]["schemas"]["Thing"]["properties"]["note"] = schema.clone();
+        });
+        match generate(&spec, "Api") {
+            Err(GenerateError::Invalid { pointer, problem }) => {
+                assert_eq!(pointer, "/components/schemas/Thing/properties/note/default");
+                assert!(problem.contains(why), "{schema}: {problem}");
+            }
+            other => panic!("{schema}: expected a refusal, got {:?}", other.map(|_| ())),
+        }
+    }
+    // A default of its schema is taken.
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+            serde_json::json!({ "type": "string", "format": "date", "default": "2026-12-07" });
+    });
+    assert!(generate(&spec, "Api").is_ok());
+}
+
+#[test]
+fn a_component_whose_name_a_ref_escapes_is_one_type() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["a/b~c"] =
+            serde_json::json!({ "type": "object", "properties": { "x": { "type": "string" } } });
+        doc["components"]["schemas"]["Thing"]["properties"]["note"] =
+            serde_json::json!({ "$ref": "#/components/schemas/a~1b~0c" });
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let models = stubs.models.to_string();
+    assert!(models.contains("pub struct ABC"), "{models}");
+    assert!(models.contains("pub note : Option < ABC >"), "{models}");
+}

@@ -57,6 +57,165 @@ pub(super) fn default_fn(
     format!("crate::models::{name}")
 }
 
+/// Whether the document's `default` is a value of its own `schema`: one that is not would fail
+/// where serde applies it (on a request that leaves the value out), so it is refused here.
+pub(super) fn check_default(
+    value: &serde_json::Value,
+    schema: &Schema,
+    pointer: &Pointer,
+    hoisted: &Hoisted,
+) -> Result<(), GenerateError> {
+    fits(value, schema, hoisted, 0).map_err(|why| {
+        invalid(
+            &pointer.join("default"),
+            format!("a default that is not a value of its schema: {why}"),
+        )
+    })
+}
+
+/// Whether `value` is one of `schema`'s, as far as the generated types will read it.
+fn fits(
+    value: &serde_json::Value,
+    schema: &Schema,
+    hoisted: &Hoisted,
+    depth: usize,
+) -> Result<(), String> {
+    use serde_json::Value;
+    if depth > 16 || (value.is_null() && schema.schema_data.nullable) {
+        return Ok(());
+    }
+    let of = |item: &ReferenceOr<Schema>, value: &Value| -> Result<(), String> {
+        match item {
+            ReferenceOr::Item(schema) => fits(value, schema, hoisted, depth + 1),
+            ReferenceOr::Reference { reference } => {
+                let name = reference
+                    .strip_prefix(SCHEMA_REF_PREFIX)
+                    .unwrap_or_default();
+                match hoisted.schema(name) {
+                    Some(ReferenceOr::Item(schema)) => fits(value, schema, hoisted, depth + 1),
+                    _ => Ok(()),
+                }
+            }
+        }
+    };
+    let boxed = |item: &ReferenceOr<Box<Schema>>| item.clone().unbox();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            let Value::String(text) = value else {
+                return Err(format!("{value} is not a string"));
+            };
+            if !string.enumeration.is_empty() && !string.enumeration.contains(&Some(text.clone())) {
+                return Err(format!("{value} is not one of the enum's values"));
+            }
+            let shape = match &string.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => {
+                    Some(r"^\d{4}-\d{2}-\d{2}$")
+                }
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
+                    Some(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+                }
+                VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => {
+                    Some(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+                }
+                _ => None,
+            };
+            match shape.and_then(|shape| regex::Regex::new(shape).ok()) {
+                Some(shape) if !shape.is_match(text) => {
+                    Err(format!("{value} is not of its format"))
+                }
+                _ => Ok(()),
+            }
+        }
+        SchemaKind::Type(Type::Integer(integer)) => {
+            let Some(number) = value
+                .as_i64()
+                .map(i128::from)
+                .or(value.as_u64().map(i128::from))
+            else {
+                return Err(format!("{value} is not an integer"));
+            };
+            let (min, max): (i128, i128) = match &integer.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    (i32::MIN.into(), i32::MAX.into())
+                }
+                VariantOrUnknownOrEmpty::Unknown(format) => match format.as_str() {
+                    "int8" => (i8::MIN.into(), i8::MAX.into()),
+                    "int16" => (i16::MIN.into(), i16::MAX.into()),
+                    "uint8" => (0, u8::MAX.into()),
+                    "uint16" => (0, u16::MAX.into()),
+                    "uint32" => (0, u32::MAX.into()),
+                    "uint64" => (0, u64::MAX.into()),
+                    _ => (i64::MIN.into(), i64::MAX.into()),
+                },
+                _ => (i64::MIN.into(), i64::MAX.into()),
+            };
+            if number < min || number > max {
+                return Err(format!("{value} does not fit its format"));
+            }
+            if !integer.enumeration.is_empty()
+                && !integer
+                    .enumeration
+                    .iter()
+                    .any(|allowed| allowed.map(i128::from) == Some(number))
+            {
+                return Err(format!("{value} is not one of the enum's values"));
+            }
+            Ok(())
+        }
+        SchemaKind::Type(Type::Number(_)) if !value.is_number() => {
+            Err(format!("{value} is not a number"))
+        }
+        SchemaKind::Type(Type::Boolean(_)) if !value.is_boolean() => {
+            Err(format!("{value} is not a boolean"))
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            let Value::Array(items) = value else {
+                return Err(format!("{value} is not an array"));
+            };
+            match &array.items {
+                Some(schema) => items.iter().try_for_each(|item| of(&boxed(schema), item)),
+                None => Ok(()),
+            }
+        }
+        SchemaKind::Type(Type::Object(object)) => {
+            let Value::Object(members) = value else {
+                return Err(format!("{value} is not an object"));
+            };
+            if let Some(missing) = object
+                .required
+                .iter()
+                .find(|name| !members.contains_key(*name))
+            {
+                return Err(format!("it has no `{missing}`"));
+            }
+            members
+                .iter()
+                .try_for_each(|(name, member)| match object.properties.get(name) {
+                    Some(schema) => {
+                        of(&boxed(schema), member).map_err(|why| format!("`{name}`: {why}"))
+                    }
+                    None => Ok(()),
+                })
+        }
+        SchemaKind::AllOf { all_of } => all_of.iter().try_for_each(|branch| match branch {
+            // A branch's own required members may come from another branch.
+            ReferenceOr::Item(Schema {
+                schema_kind: SchemaKind::Type(Type::Object(_)),
+                ..
+            }) => Ok(()),
+            branch => of(branch, value),
+        }),
+        SchemaKind::OneOf { one_of: branches } | SchemaKind::AnyOf { any_of: branches } => {
+            if branches.iter().any(|branch| of(branch, value).is_ok()) {
+                Ok(())
+            } else {
+                Err(format!("{value} is none of its branches"))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The utoipa attribute that documents a default.
 pub(super) fn default_attr(value: &serde_json::Value) -> TokenStream {
     let json = json_tokens(value);
@@ -122,6 +281,8 @@ pub(super) struct Constraints {
     pub(super) allowed: Vec<i64>,
     /// A boolean `enum`: the values allowed.
     pub(super) allowed_booleans: Vec<bool>,
+    /// The array's items may be `null` (`Option`s): their checks apply to the others.
+    pub(super) nullable_items: bool,
     /// A number's bounds: the bound, and whether it is exclusive.
     pub(super) number_minimum: Option<(f64, bool)>,
     pub(super) number_maximum: Option<(f64, bool)>,
@@ -283,8 +444,12 @@ impl Constraints {
         }
         if let Some(items) = &self.items {
             let item_checks = items.checks_at(&quote! { &pointer }, false);
+            let present = self
+                .nullable_items
+                .then(|| quote! { let Some(value) = value else { continue }; });
             checks.push(quote! {
                 for (index, value) in value.iter().enumerate() {
+                    #present
                     let pointer = format!("{}/{index}", #pointer);
                     #item_checks
                 }
@@ -758,6 +923,7 @@ pub(super) fn inline_type(
         SchemaKind::Type(Type::Array(array)) => {
             let items_pointer = pointer.join("items");
             let mut item_constraints = None;
+            let mut nullable_items = false;
             let (item, validates_nested) = match &array.items {
                 None => return Err(unsupported(pointer, "an array without items")),
                 Some(ReferenceOr::Reference { reference }) => {
@@ -767,14 +933,18 @@ pub(super) fn inline_type(
                 Some(ReferenceOr::Item(item)) => {
                     let inline =
                         inline_type(item, &items_pointer, &format!("{hint}Item"), hoisted)?;
-                    if item.schema_data.nullable {
-                        return Err(unsupported(&items_pointer, "nullable array items"));
-                    }
                     // An item's format only documents it; its constraints are checked per item.
                     if !inline.constraints.is_empty() {
                         item_constraints = Some(Box::new(inline.constraints.clone()));
                     }
-                    (inline.ty, inline.validates_nested)
+                    let ty = inline.ty;
+                    // Nullable items (dropshot's `Vec<Option<T>>`): `null` or a value.
+                    if item.schema_data.nullable {
+                        nullable_items = true;
+                        (quote! { Option<#ty> }, inline.validates_nested)
+                    } else {
+                        (ty, inline.validates_nested)
+                    }
                 }
             };
             Ok(InlineType {
@@ -785,6 +955,7 @@ pub(super) fn inline_type(
                     max_items: array.max_items,
                     unique_items: array.unique_items,
                     items: item_constraints,
+                    nullable_items,
                     ..Constraints::default()
                 },
                 validates_nested,

@@ -32,7 +32,8 @@ impl Api for Shelter {
         })
     }
 
-    async fn evaluate(&self, body: Expr) -> EvaluateResponse {
+    async fn evaluate(&self, body: Expression) -> EvaluateResponse {
+        let Expression(body) = body;
         if matches!(&body, Expr::Sum(sum) if sum.terms.is_empty()) {
             return EvaluateResponse::UnprocessableEntity(EvaluateResponse422 {
                 title: "Nothing to evaluate".to_owned(),
@@ -55,10 +56,23 @@ impl Api for Shelter {
                 next: Some(None),
             }))),
         };
+        let literals = match &body {
+            Expr::Sum(sum) => Some(
+                sum.terms
+                    .iter()
+                    .map(|term| match term {
+                        Expr::Literal(literal) => Some(literal.value),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
         EvaluateResponse::Ok(EvaluateResponse200 {
             value,
             expr: body,
             steps: Some(steps),
+            literals,
         })
     }
 }
@@ -131,7 +145,8 @@ async fn types_that_hold_themselves_read_and_answer_at_any_depth() {
             json!({
                 "value": 4,
                 "expr": expr,
-                "steps": {"value": 4, "next": {"value": 0, "next": null}}
+                "steps": {"value": 4, "next": {"value": 0, "next": null}},
+                "literals": [5, null, null]
             })
         )
     );

@@ -130,6 +130,16 @@ impl ::stubgen_runtime::Validate for Identifier {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Expression(pub crate::models::Expr);
+impl ::stubgen_runtime::Validate for Expression {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        let value = &self.0;
+        ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(""))?;
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Expr {
     Literal(crate::models::Literal),
@@ -326,6 +336,10 @@ pub struct EvaluateResponse200 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub steps: Option<Step>,
+    /// Each term's value when it is a literal, null when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub literals: Option<Vec<Option<i64>>>,
 }
 impl ::stubgen_runtime::Validate for EvaluateResponse200 {
     const JSON_OBJECT: bool = true;
@@ -336,6 +350,18 @@ impl ::stubgen_runtime::Validate for EvaluateResponse200 {
         }
         if let Some(value) = &self.steps {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/steps"))?;
+        }
+        if let Some(value) = &self.literals {
+            for (index, value) in value.iter().enumerate() {
+                let Some(value) = value else { continue };
+                let pointer = format!("{}/{index}", "/literals");
+                ::stubgen_runtime::validate::range(
+                    &pointer,
+                    i128::from(*value),
+                    Some(-100i128),
+                    None,
+                )?;
+            }
         }
         Ok(())
     }

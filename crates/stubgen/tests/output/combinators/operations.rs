@@ -51,7 +51,7 @@ pub trait Api: Send + Sync + 'static {
     /// `POST /expressions`
     fn evaluate(
         &self,
-        body: crate::models::Expr,
+        body: crate::models::Expression,
     ) -> impl std::future::Future<Output = EvaluateResponse> + Send;
 }
 /// Every documented response of `addPet`: one variant per status it answers itself, and the shared errors.

@@ -39,6 +39,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::models::Dog,
         crate::models::Pet,
         crate::models::Identifier,
+        crate::models::Expression,
         crate::models::Expr,
         crate::models::Literal,
         crate::models::Sum,
@@ -82,7 +83,7 @@ pub async fn add_pet<T: crate::operations::Api>(
     path = "/expressions",
     operation_id = "evaluate",
     tags = [],
-    request_body(content = crate::models::Expr, content_type = "application/json"),
+    request_body(content = crate::models::Expression, content_type = "application/json"),
     responses(
         (
             status = 200,
@@ -104,7 +105,7 @@ pub async fn evaluate<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::Evaluate;
     let body = match <::stubgen_runtime::JsonBody<
-        crate::models::Expr,
+        crate::models::Expression,
     > as axum::extract::FromRequest<()>>::from_request(request, &())
         .await
     {
