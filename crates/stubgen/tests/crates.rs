@@ -98,10 +98,9 @@ fn generate_crate_at(document: &Path, out: &Path) -> Vec<stubgen::standalone::Cr
 /// builds with a warning.
 fn check_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) -> Result<(), String> {
     write_crate(out, files);
-    let output = Command::new(cargo())
+    let output = cargo()
         .args(["check", "--quiet", "--workspace", "--manifest-path"])
         .arg(out.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", crates_dir().join("target"))
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -123,8 +122,14 @@ fn write_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) {
     fs::copy(workspace_root().join("Cargo.lock"), out.join("Cargo.lock")).expect("the lock copies");
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+/// `cargo` for the generated crates: one target folder shared between them, and no debug
+/// information (a dozen test binaries linking axum and utoipa took gigabytes of disk with it).
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command
+        .env("CARGO_TARGET_DIR", crates_dir().join("target"))
+        .env("CARGO_PROFILE_DEV_DEBUG", "0");
+    command
 }
 
 #[test]
@@ -160,10 +165,9 @@ fn fixtures_and_the_corpus_generate_crates_that_build() {
                 return Some(format!("{}: the crate does not build:\n{err}", document.display()));
             }
             // The crate's own utoipa document, compared with its source.
-            let output = Command::new(cargo())
+            let output = cargo()
                 .args(["test", "--quiet", "--test", "document", "--manifest-path"])
                 .arg(out.join("Cargo.toml"))
-                .env("CARGO_TARGET_DIR", crates_dir().join("target"))
                 .output()
                 .expect("cargo runs");
             if !output.status.success() {
@@ -256,10 +260,9 @@ fn fixtures_answer_real_requests() {
         });
         files.push(document_test(&document));
         write_crate(&out, &files);
-        let output = Command::new(cargo())
+        let output = cargo()
             .args(["test", "--quiet", "--manifest-path"])
             .arg(out.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", crates_dir().join("target"))
             .output()
             .expect("cargo runs");
         if !output.status.success() {
