@@ -1,143 +1,430 @@
-//! `$ref`s into other files, for a document read from disk: every file referred to (relative to
-//! the file that refers to it) is copied whole under `/x-openapi-drift-files/<n>` of the main
-//! document, and every reference into it is rewritten to point there. Nothing is inlined, so
-//! recursive references across files stay finite. References to URLs are left as they are (the
-//! comparison then reports them as external).
+//! A document split over files made one, before it is read: each external `$ref`
+//! (`pet.yaml`, `common.yaml#/components/schemas/Error`, `paths/pets.yaml`) is resolved against
+//! the file it is written in, as `redocly bundle` does. What it names comes home:
+//! - a component of another file (`#/components/{section}/{name}`) as a component of the
+//!   document, under its own name (suffixed if the document already has that name);
+//! - any other schema (a whole file, or a place in one) as a component schema named after it;
+//! - anything else (a path item, a parameter or response in a place of its own) where the
+//!   document's own pointer `$ref`s are inlined, so it reads as what it points to.
+//!
+//! The `$ref`s inside a file brought in, its own `#/…` ones included, are resolved against that
+//! file; a `$ref` back into the document is the document's own. Files are read once each, and
+//! a schema that reaches itself through other files is one component. `$ref`s to URLs are left
+//! as they are (nothing is fetched). It works on YAML's values, which keep each file's order.
+//! The drift engine ([`crate::load_path`]) and the generator (`stubgen`) both read through it.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeSet, HashMap},
     path::{Path, PathBuf},
 };
 
-use serde_json::Value;
+use serde_yaml::{Mapping, Value};
 
 use crate::error::DriftError;
 
-/// Where the copied files live in the main document: an extension key, which no part of the
-/// comparison reads except through a `$ref`.
-const FILES: &str = "x-openapi-drift-files";
+/// Where the content brought in that is no component is held, for the document's `$ref`s to
+/// point into (the generator then inlines it).
+pub const BUNDLED: &str = "x-bundled";
 
-/// Rewrites `doc` (read from `path`) so that every `$ref` into another file points into a copy
-/// of that file inside `doc`.
-pub(crate) fn bundle(doc: &mut Value, path: &Path) -> Result<(), DriftError> {
-    if !refers_elsewhere(doc) {
-        return Ok(());
+/// What a value is, by where it sits: what a `$ref` there may name, and which keys hold data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Schema,
+    /// `properties`, `components/schemas`: a schema per key.
+    SchemaMap,
+    /// `allOf`, `oneOf`, `anyOf`: a schema per item.
+    SchemaList,
+    Other,
+}
+
+impl Place {
+    fn of_member(self, key: &str) -> Self {
+        match (self, key) {
+            (Self::Schema, "properties") | (Self::Other, "schemas") => Self::SchemaMap,
+            (Self::Schema, "items" | "additionalProperties" | "not") => Self::Schema,
+            (Self::Schema, "allOf" | "oneOf" | "anyOf") => Self::SchemaList,
+            (Self::SchemaMap, _) | (Self::Other, "schema") => Self::Schema,
+            _ => Self::Other,
+        }
     }
-    let mut files = Files::default();
-    let base = path
-        .parent()
-        .unwrap_or_else(|| Path::new("."))
-        .to_path_buf();
-    rewrite(doc, &base, "", &mut files)?;
-    // Each copied file's own references, relative to its own directory.
-    let mut index = 0;
-    while index < files.copies.len() {
-        let (dir, mut copy) = (
-            files.copies[index].0.clone(),
-            std::mem::take(&mut files.copies[index].1),
+
+    fn of_item(self) -> Self {
+        match self {
+            Self::SchemaList => Self::Schema,
+            _ => Self::Other,
+        }
+    }
+
+    /// Keys whose values are data (examples, defaults, enums), never `$ref`s.
+    fn holds_data(self, key: &str) -> bool {
+        key.starts_with("x-")
+            || match self {
+                Self::Schema => matches!(key, "example" | "default" | "enum"),
+                Self::Other => matches!(key, "example" | "value"),
+                Self::SchemaMap | Self::SchemaList => false,
+            }
+    }
+}
+
+/// Resolves the `$ref`s into other files of `document`, read from `file`. With no file (a
+/// document given as text), such a `$ref` is refused: there is nothing to resolve it against.
+pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftError> {
+    let root = match file {
+        Some(file) => Some(file.canonicalize().map_err(|source| DriftError::Io {
+            path: file.to_owned(),
+            source,
+        })?),
+        None => None,
+    };
+    let mut taken: HashMap<String, BTreeSet<String>> = HashMap::new();
+    if let Some(Value::Mapping(components)) = document.get("components") {
+        for (section, entries) in components {
+            if let (Value::String(section), Value::Mapping(entries)) = (section, entries) {
+                let names = entries.keys().filter_map(Value::as_str).map(str::to_owned);
+                taken.insert(section.clone(), names.collect());
+            }
+        }
+    }
+    let mut bundler = Bundler {
+        root: root.clone(),
+        files: HashMap::new(),
+        homes: HashMap::new(),
+        taken,
+        components: Vec::new(),
+        held: Vec::new(),
+    };
+    let here = root.unwrap_or_default();
+    bundler.components_that_are_files(document, &here)?;
+    bundler.walk(document, &here, Place::Other, "")?;
+    let Bundler {
+        components, held, ..
+    } = bundler;
+    if !components.is_empty() {
+        let Value::Mapping(top) = document else {
+            return Ok(());
+        };
+        let sections = top
+            .entry(Value::from("components"))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        for (section, name, content) in components {
+            if let Value::Mapping(sections) = sections
+                && let Value::Mapping(entries) = sections
+                    .entry(Value::from(section))
+                    .or_insert_with(|| Value::Mapping(Mapping::new()))
+            {
+                entries.insert(Value::from(name), content);
+            }
+        }
+    }
+    if !held.is_empty()
+        && let Value::Mapping(top) = document
+    {
+        top.insert(Value::from(BUNDLED), Value::Sequence(held));
+    }
+    Ok(())
+}
+
+/// What a `$ref` names.
+enum Target {
+    /// The document's own `#/…`, or a URL: left as it is.
+    Unchanged,
+    /// A place in the document, named from another file.
+    Document(String),
+    /// A pointer into another file (canonical path).
+    File(PathBuf, String),
+}
+
+struct Bundler {
+    /// The document's own file (canonical), if it was read from one.
+    root: Option<PathBuf>,
+    /// Each file read, by its canonical path.
+    files: HashMap<PathBuf, Value>,
+    /// The document's `$ref` of each (file, pointer) brought in.
+    homes: HashMap<(PathBuf, String), String>,
+    /// The component names of each section, the document's own and those brought in.
+    taken: HashMap<String, BTreeSet<String>>,
+    /// (section, name, content) of each component brought in, in the order they were met.
+    components: Vec<(String, String, Value)>,
+    held: Vec<Value>,
+}
+
+impl Bundler {
+    fn walk(
+        &mut self,
+        value: &mut Value,
+        file: &Path,
+        place: Place,
+        at: &str,
+    ) -> Result<(), DriftError> {
+        match value {
+            Value::Mapping(members) => {
+                if let Some(Value::String(reference)) = members.get("$ref") {
+                    let reference = reference.clone();
+                    if let Some(home) = self.home_of(&reference, file, place, at)? {
+                        members.insert(Value::from("$ref"), Value::from(home));
+                    }
+                    return Ok(());
+                }
+                for (key, member) in members.iter_mut() {
+                    let Some(key) = key.as_str() else { continue };
+                    if place.holds_data(key) {
+                        continue;
+                    }
+                    let inner = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    self.walk(member, file, place.of_member(key), &inner)?;
+                }
+                Ok(())
+            }
+            Value::Sequence(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    self.walk(item, file, place.of_item(), &format!("{at}/{index}"))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A component of the document that is only a `$ref` to another file (`Pet: {$ref:
+    /// pet.yaml}`) becomes what it names, under its own name, and every other `$ref` to that
+    /// place points to it.
+    fn components_that_are_files(
+        &mut self,
+        document: &mut Value,
+        here: &Path,
+    ) -> Result<(), DriftError> {
+        let Some(Value::Mapping(sections)) = document.get_mut("components") else {
+            return Ok(());
+        };
+        for (section, entries) in sections.iter_mut() {
+            let (Some(section), Value::Mapping(entries)) = (section.as_str(), entries) else {
+                continue;
+            };
+            let place = if section == "schemas" {
+                Place::Schema
+            } else {
+                Place::Other
+            };
+            for (name, entry) in entries.iter_mut() {
+                let Some(name) = name.as_str() else { continue };
+                let Value::Mapping(members) = &*entry else {
+                    continue;
+                };
+                let Some(Value::String(reference)) = members.get("$ref") else {
+                    continue;
+                };
+                if members.len() != 1 {
+                    continue;
+                }
+                let reference = reference.clone();
+                let at = format!(
+                    "/components/{section}/{}",
+                    name.replace('~', "~0").replace('/', "~1")
+                );
+                let Target::File(target, pointer) = self.resolve(&reference, here, &at)? else {
+                    continue;
+                };
+                let key = (target.clone(), pointer.clone());
+                if self.homes.contains_key(&key) {
+                    continue;
+                }
+                self.homes.insert(key, format!("#{at}"));
+                let refused = |reason: String| DriftError::FileRef {
+                    reference: reference.clone(),
+                    at: at.clone(),
+                    reason,
+                };
+                *entry = self.brought(&target, &pointer, place, refused)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What `reference`, written in `file` at `at`, names.
+    fn resolve(&self, reference: &str, file: &Path, at: &str) -> Result<Target, DriftError> {
+        let in_root = self.root.as_deref() == Some(file) || self.root.is_none();
+        let (location, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        if (location.is_empty() && in_root) || location.contains("://") {
+            return Ok(Target::Unchanged);
+        }
+        let refused = |reason: String| DriftError::FileRef {
+            reference: reference.to_owned(),
+            at: self.site(file, at),
+            reason,
+        };
+        let target = if location.is_empty() {
+            file.to_owned()
+        } else {
+            if self.root.is_none() {
+                return Err(refused(
+                    "the document was given as text: read it from its file, so the files beside it can be read".to_owned(),
+                ));
+            }
+            let relative = crate::pointer::percent_decode(location);
+            let path = file.parent().unwrap_or(Path::new(".")).join(&relative);
+            path.canonicalize()
+                .map_err(|err| refused(format!("cannot read {}: {err}", path.display())))?
+        };
+        if self.root.as_deref() == Some(&*target) {
+            return Ok(Target::Document(format!("#{fragment}")));
+        }
+        Ok(Target::File(
+            target,
+            crate::pointer::percent_decode(fragment),
+        ))
+    }
+
+    /// What `pointer` of `target` holds, with its own `$ref`s made the document's.
+    fn brought(
+        &mut self,
+        target: &Path,
+        pointer: &str,
+        place: Place,
+        refused: impl Fn(String) -> DriftError,
+    ) -> Result<Value, DriftError> {
+        let mut content = self.pointed(target, pointer).map_err(refused)?.clone();
+        self.walk(&mut content, target, place, pointer)?;
+        Ok(content)
+    }
+
+    /// Where `reference`, written in `file` at `at`, points in the bundled document: `None` to
+    /// leave it as it is (the document's own `#/…`, a URL).
+    fn home_of(
+        &mut self,
+        reference: &str,
+        file: &Path,
+        place: Place,
+        at: &str,
+    ) -> Result<Option<String>, DriftError> {
+        let (target, pointer) = match self.resolve(reference, file, at)? {
+            Target::Unchanged => return Ok(None),
+            Target::Document(home) => return Ok(Some(home)),
+            Target::File(target, pointer) => (target, pointer),
+        };
+        let key = (target.clone(), pointer.clone());
+        if let Some(home) = self.homes.get(&key) {
+            return Ok(Some(home.clone()));
+        }
+        let site = self.site(file, at);
+        let refused = |reason: String| DriftError::FileRef {
+            reference: reference.to_owned(),
+            at: site.clone(),
+            reason,
+        };
+        // Its place must be there before it is brought in (a schema may reach itself).
+        self.pointed(&target, &pointer).map_err(&refused)?;
+        let segments: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let stem = target.file_stem().map_or_else(
+            || "Bundled".to_owned(),
+            |stem| stem.to_string_lossy().into_owned(),
         );
-        let prefix = format!("/{FILES}/{index}");
-        rewrite(&mut copy, &dir, &prefix, &mut files)?;
-        files.copies[index].1 = copy;
-        index += 1;
-    }
-    let copies: Vec<Value> = files.copies.into_iter().map(|(_, copy)| copy).collect();
-    if let Value::Object(root) = doc {
-        root.insert(FILES.to_owned(), Value::Array(copies));
-    }
-    Ok(())
-}
-
-#[derive(Default)]
-struct Files {
-    /// File → its index among the copies.
-    index: BTreeMap<PathBuf, usize>,
-    /// Each copy's directory (for its own relative references) and contents.
-    copies: Vec<(PathBuf, Value)>,
-}
-
-impl Files {
-    fn index_of(&mut self, file: PathBuf) -> Result<usize, DriftError> {
-        let file = file.canonicalize().map_err(|source| DriftError::Io {
-            path: file.clone(),
-            source,
-        })?;
-        if let Some(index) = self.index.get(&file) {
-            return Ok(*index);
-        }
-        let text = std::fs::read_to_string(&file).map_err(|source| DriftError::Io {
-            path: file.clone(),
-            source,
-        })?;
-        let mut copy = crate::load::parse(&text).map_err(|message| DriftError::Parse {
-            origin: Some(file.clone()),
-            message,
-        })?;
-        crate::tolerate::tolerate(&mut copy);
-        let index = self.copies.len();
-        let dir = file
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .to_path_buf();
-        self.copies.push((dir, copy));
-        self.index.insert(file, index);
-        Ok(index)
-    }
-}
-
-fn refers_elsewhere(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map.iter().any(|(key, value)| {
-            (key == "$ref" && value.as_str().is_some_and(|r| !r.starts_with('#')))
-                || refers_elsewhere(value)
-        }),
-        Value::Array(items) => items.iter().any(refers_elsewhere),
-        _ => false,
-    }
-}
-
-/// Rewrites the `$ref`s in `value`, part of a document in `dir` whose own pointers are under
-/// `prefix` in the main document.
-fn rewrite(
-    value: &mut Value,
-    dir: &Path,
-    prefix: &str,
-    files: &mut Files,
-) -> Result<(), DriftError> {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                let (file, fragment) = reference
-                    .split_once('#')
-                    .unwrap_or((reference.as_str(), ""));
-                let is_url = file.contains("://");
-                if !is_url {
-                    let target = if file.is_empty() {
-                        prefix.to_owned()
-                    } else {
-                        format!("/{FILES}/{}", files.index_of(dir.join(file))?)
-                    };
-                    *reference = format!("#{target}{fragment}");
-                }
+        let home_section = match segments.as_slice() {
+            [components, section, name] if components == "components" => {
+                Some((section.clone(), name.clone()))
             }
-            for (key, child) in map.iter_mut() {
-                // Examples and defaults are data: a `$ref` key there is no reference.
-                if !matches!(
-                    key.as_str(),
-                    "example" | "examples" | "default" | "const" | "enum"
-                ) {
-                    rewrite(child, dir, prefix, files)?;
-                }
+            _ if place == Place::Schema => Some((
+                "schemas".to_owned(),
+                segments.last().cloned().unwrap_or(stem),
+            )),
+            _ => None,
+        };
+        match home_section {
+            Some((section, name)) => {
+                let unique = self.unique_name(&section, &name);
+                let home = format!(
+                    "#/components/{section}/{}",
+                    unique.replace('~', "~0").replace('/', "~1")
+                );
+                self.homes.insert(key, home.clone());
+                let place = if section == "schemas" {
+                    Place::Schema
+                } else {
+                    Place::Other
+                };
+                let content = self.brought(&target, &pointer, place, refused)?;
+                self.components.push((section, unique, content));
+                Ok(Some(home))
+            }
+            None => {
+                let index = self.held.len();
+                let home = format!("#/{BUNDLED}/{index}");
+                self.held.push(Value::Null);
+                self.homes.insert(key, home.clone());
+                self.held[index] = self.brought(&target, &pointer, place, refused)?;
+                Ok(Some(home))
             }
         }
-        Value::Array(items) => {
-            for item in items {
-                rewrite(item, dir, prefix, files)?;
-            }
-        }
-        _ => {}
     }
-    Ok(())
+
+    /// `name`, suffixed (`_2`, …) until no name of `section` is the same but for case and
+    /// punctuation (`shelf` and `Shelf` would be one type in most languages).
+    fn unique_name(&mut self, section: &str, name: &str) -> String {
+        let names = self.taken.entry(section.to_owned()).or_default();
+        let folded = |name: &str| -> String {
+            name.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let mut unique = name.to_owned();
+        let mut suffix = 1;
+        while names.iter().any(|taken| folded(taken) == folded(&unique)) {
+            suffix += 1;
+            unique = format!("{name}_{suffix}");
+        }
+        names.insert(unique.clone());
+        unique
+    }
+
+    /// What `pointer` names in `file`, the file read (once) if it is not yet.
+    fn pointed(&mut self, file: &Path, pointer: &str) -> Result<&Value, String> {
+        if !self.files.contains_key(file) {
+            let text = std::fs::read_to_string(file)
+                .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+            let text = text.trim_start_matches('\u{feff}');
+            let value = crate::load::parse_ordered(text)
+                .map_err(|err| format!("cannot parse {}: {err}", file.display()))?;
+            self.files.insert(file.to_owned(), value);
+        }
+        let mut value = &self.files[file];
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let next = match value {
+                Value::Mapping(members) => members
+                    .iter()
+                    .find(|(key, _)| key_text(key).as_deref() == Some(&*segment))
+                    .map(|(_, member)| member),
+                Value::Sequence(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            value = next.ok_or_else(|| format!("{} has nothing at #{pointer}", file.display()))?;
+        }
+        Ok(value)
+    }
+
+    /// A `$ref`'s place for a message: its pointer, with its file when it is not the document.
+    fn site(&self, file: &Path, at: &str) -> String {
+        let at = if at.is_empty() { "/" } else { at };
+        if self.root.as_deref() == Some(file) || self.root.is_none() {
+            at.to_owned()
+        } else {
+            format!("{}#{at}", file.display())
+        }
+    }
+}
+
+/// A mapping key as the JSON key it stands for (`200:` is `"200"`).
+fn key_text(key: &Value) -> Option<String> {
+    match key {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(value) => Some(value.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -166,15 +453,15 @@ mod tests {
         let doc = crate::load_path(&dir.join("api.yaml")).expect("the files load");
         let schema = &doc["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]
             ["schema"];
-        assert_eq!(schema["$ref"], "#/x-openapi-drift-files/0/Pet");
+        // Schemas come home as components, named after their place or their file.
+        assert_eq!(schema["$ref"], "#/components/schemas/Pet");
+        let pet = &doc["components"]["schemas"]["Pet"];
         assert_eq!(
-            doc[FILES][0]["Pet"]["properties"]["parent"]["$ref"],
-            "#/x-openapi-drift-files/0/Pet"
+            pet["properties"]["parent"]["$ref"],
+            "#/components/schemas/Pet"
         );
-        assert_eq!(
-            doc[FILES][0]["Pet"]["properties"]["tag"]["$ref"],
-            "#/x-openapi-drift-files/1"
-        );
+        assert_eq!(pet["properties"]["tag"]["$ref"], "#/components/schemas/tag");
+        assert_eq!(doc["components"]["schemas"]["tag"]["maxLength"], 5);
         assert!(crate::compare(&doc, &doc).unwrap().is_consistent());
         // A change in the third file is seen through both references.
         std::fs::write(dir.join("schemas/tag.yaml"), "type: string\nmaxLength: 3\n").unwrap();
@@ -182,6 +469,75 @@ mod tests {
         let report = crate::compare(&doc, &changed).unwrap();
         assert_eq!(report.findings.len(), 1, "{report}");
         assert_eq!(report.findings[0].place, "GET /pets → 200 → tag");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn path_items_components_and_refs_back_come_home() {
+        let dir = tempfile_dir();
+        std::fs::create_dir_all(dir.join("paths")).unwrap();
+        std::fs::write(
+            dir.join("api.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    \
+             $ref: 'paths/pets.yaml'\ncomponents:\n  schemas:\n    Error: {type: string}\n    \
+             Local: {type: integer}\n",
+        )
+        .unwrap();
+        // A path item of its own file; a component of another file whose name the document
+        // already has; a $ref back into the document.
+        std::fs::write(
+            dir.join("paths/pets.yaml"),
+            "get:\n  parameters:\n    - $ref: '../common.yaml#/components/parameters/limit'\n  \
+             responses:\n    '200':\n      description: ok\n      content:\n        \
+             application/json:\n          schema: {$ref: '../common.yaml#/components/schemas/Error'}\n    \
+             '400':\n      description: bad\n      content:\n        application/json:\n          \
+             schema: {$ref: '../api.yaml#/components/schemas/Local'}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("common.yaml"),
+            "components:\n  parameters:\n    limit: {name: limit, in: query, schema: {type: integer}}\n  \
+             schemas:\n    Error: {type: object, properties: {message: {type: string}}}\n",
+        )
+        .unwrap();
+        let doc = crate::load_path(&dir.join("api.yaml")).expect("the files load");
+        assert_eq!(doc["paths"]["/pets"]["$ref"], "#/x-bundled/0");
+        let get = &doc[BUNDLED][0]["get"];
+        assert_eq!(
+            get["parameters"][0]["$ref"],
+            "#/components/parameters/limit"
+        );
+        assert_eq!(
+            get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Error_2"
+        );
+        assert_eq!(
+            get["responses"]["400"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Local"
+        );
+        assert_eq!(doc["components"]["schemas"]["Error"]["type"], "string");
+        assert_eq!(doc["components"]["schemas"]["Error_2"]["type"], "object");
+        assert_eq!(doc["components"]["parameters"]["limit"]["in"], "query");
+        assert!(crate::compare(&doc, &doc).unwrap().is_consistent());
+
+        // A file that is not there is named, with where the $ref is.
+        std::fs::remove_file(dir.join("common.yaml")).unwrap();
+        let err = crate::load_path(&dir.join("api.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("../common.yaml#/components/parameters/limit"),
+            "{err}"
+        );
+        assert!(err.contains("pets.yaml#/get/parameters/0"), "{err}");
+        // Without a file, nothing can be resolved.
+        let mut text_only: serde_yaml::Value =
+            serde_yaml::from_str("paths: {/a: {$ref: 'a.yaml'}}").unwrap();
+        let err = bundle(&mut text_only, None).unwrap_err().to_string();
+        assert!(
+            err.contains("given as text") && err.contains("/paths/~1a"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -59,6 +59,16 @@ pub enum DriftError {
         reference: String,
         at: String,
     },
+    /// A `$ref` into another file that cannot be followed: the file is missing or does not
+    /// parse, has nothing at the pointer, or the document was given as text.
+    #[error("cannot follow `$ref: {reference}` at {at}: {reason}")]
+    FileRef {
+        reference: String,
+        /// JSON pointer of the object holding the `$ref`, after its file when that is not the
+        /// document's own.
+        at: String,
+        reason: String,
+    },
     /// A chain of `$ref`/`allOf` that leads back to itself without any structure in between.
     #[error("circular $ref with no structure in between at {at} in the {side} document")]
     CyclicRef { side: Side, at: String },

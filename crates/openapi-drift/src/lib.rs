@@ -162,9 +162,10 @@ pub mod views;
 #[cfg(test)]
 mod tests;
 
+pub use bundle::{BUNDLED, bundle};
 pub use compare::compare;
 pub use error::{DriftError, Side};
-pub use load::{load_path, load_str};
+pub use load::{load_path, load_str, parse_ordered};
 pub use report::{Direction, Finding, FindingKind, Labelled, Report, Severity};
 /// Documents as parsers read them: a `null` where structure belongs means nothing there. The
 /// generator (`stubgen`) reads documents through the same step.

@@ -20,19 +20,22 @@ pub fn load_str(text: &str) -> Result<Value, DriftError> {
     Ok(doc)
 }
 
-/// Read and parse a document file (JSON or YAML, whatever its extension).
+/// Read and parse a document file (JSON or YAML, whatever its extension), with the files its
+/// `$ref`s name beside it brought in ([`crate::bundle`]).
 pub fn load_path(path: &Path) -> Result<Value, DriftError> {
     let text = std::fs::read_to_string(path).map_err(|source| DriftError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut doc = parse(&text).map_err(|message| DriftError::Parse {
+    let parse_error = |message| DriftError::Parse {
         origin: Some(path.to_path_buf()),
         message,
-    })?;
+    };
+    let mut ordered = parse_ordered(&text).map_err(parse_error)?;
+    crate::bundle::bundle(&mut ordered, Some(path))?;
+    let mut doc = yaml_to_json(ordered).map_err(parse_error)?;
     crate::tolerate::tolerate(&mut doc);
     check_version(&doc, None)?;
-    crate::bundle::bundle(&mut doc, path)?;
     Ok(doc)
 }
 
@@ -48,6 +51,25 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
             yaml_to_json(yaml)
         }
         // Text that looks like JSON is better explained by the JSON error.
+        Err(_) if text.trim_start().starts_with(['{', '[']) => Err(format!("JSON: {json_error}")),
+        Err(yaml_error) => Err(format!("YAML: {yaml_error}")),
+    }
+}
+
+/// Parses JSON or YAML text into YAML's value, which keeps the order of keys (JSON is read as
+/// JSON, so its escapes mean what JSON says).
+pub fn parse_ordered(text: &str) -> Result<serde_yaml::Value, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let json_error = match serde_json::from_str::<serde_yaml::Value>(text) {
+        Ok(doc) => return Ok(doc),
+        Err(e) => e,
+    };
+    match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        Ok(mut yaml) => {
+            yaml.apply_merge()
+                .map_err(|e| format!("YAML merge keys: {e}"))?;
+            Ok(yaml)
+        }
         Err(_) if text.trim_start().starts_with(['{', '[']) => Err(format!("JSON: {json_error}")),
         Err(yaml_error) => Err(format!("YAML: {yaml_error}")),
     }

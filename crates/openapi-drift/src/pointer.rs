@@ -114,7 +114,7 @@ pub(crate) fn join(pointer: &str, token: &str) -> String {
 }
 
 /// `$ref` fragments are URI fragments, so `{` may arrive as `%7B`.
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

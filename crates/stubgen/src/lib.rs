@@ -52,7 +52,7 @@ mod generate;
 mod read;
 pub mod standalone;
 
-pub use read::read_document;
+pub use read::{read_document, read_document_at};
 
 pub use generate::{GenerateError, LeftOut};
 
@@ -190,5 +190,16 @@ impl Generator {
     /// As [`Generator::generate_all`], from a document's text.
     pub fn generate_document_all(&self, text: &str) -> Result<Generated, Error> {
         self.generate_all(&read_document(text)?)
+    }
+
+    /// As [`Generator::generate`], from the document in `file`, with the files its `$ref`s name
+    /// beside it (see [`read_document_at`]).
+    pub fn generate_file(&self, file: &std::path::Path) -> Result<Vec<GeneratedFile>, Error> {
+        self.generate(&read_document_at(file)?)
+    }
+
+    /// As [`Generator::generate_all`], from the document in `file`.
+    pub fn generate_file_all(&self, file: &std::path::Path) -> Result<Generated, Error> {
+        self.generate_all(&read_document_at(file)?)
     }
 }

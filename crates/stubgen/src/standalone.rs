@@ -87,6 +87,24 @@ impl Generator {
         text: &str,
         krate: &CrateOptions,
     ) -> Result<GeneratedCrate, Error> {
+        self.crate_of(&crate::read_document(text)?, krate)
+    }
+
+    /// Every file of a crate of stubs for the document in `file`, with the files its `$ref`s
+    /// name beside it.
+    pub fn generate_crate_from_file(
+        &self,
+        file: &std::path::Path,
+        krate: &CrateOptions,
+    ) -> Result<GeneratedCrate, Error> {
+        self.crate_of(&crate::read_document_at(file)?, krate)
+    }
+
+    fn crate_of(
+        &self,
+        spec: &openapiv3::OpenAPI,
+        krate: &CrateOptions,
+    ) -> Result<GeneratedCrate, Error> {
         let options = self.options();
         let header = &options.header;
         let mut dependencies: Vec<String> =
@@ -112,7 +130,7 @@ impl Generator {
             dependencies.join("\n"),
         );
         let api_trait = &options.api_trait;
-        let generated = self.generate_document_all(text)?;
+        let generated = self.generate_all(spec)?;
         let left_out: String = if generated.left_out.is_empty() {
             String::new()
         } else {

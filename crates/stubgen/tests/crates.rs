@@ -78,10 +78,9 @@ fn generate_crate(document: &Path) -> Vec<stubgen::standalone::CrateFile> {
 }
 
 fn generate_crate_at(document: &Path, out: &Path) -> Vec<stubgen::standalone::CrateFile> {
-    let text = fs::read_to_string(document).expect("the document reads");
     generator(document)
-        .generate_crate(
-            &text,
+        .generate_crate_from_file(
+            document,
             &CrateOptions {
                 name: crate_name(out),
                 spec_name: stem(document),
@@ -137,9 +136,8 @@ fn fixtures_match_their_golden_output() {
     let fixtures = documents_in(FIXTURES);
     assert!(!fixtures.is_empty(), "fixtures in {FIXTURES}");
     for document in fixtures {
-        let text = fs::read_to_string(&document).expect("the fixture reads");
         let files = generator(&document)
-            .generate_document(&text)
+            .generate_file(&document)
             .unwrap_or_else(|err| panic!("{}: {err}", document.display()));
         for file in files {
             let golden = crate_dir()
@@ -436,7 +434,6 @@ fn generated_request_paths_cannot_panic_or_erase_the_service() {
     let mut scanned = 0;
     let mut found = Vec::new();
     for document in &documents {
-        let text = fs::read_to_string(document).expect("the document reads");
         let generator = if *document == sessions {
             Generator::new(Options {
                 require_extractor_statuses: true,
@@ -448,7 +445,7 @@ fn generated_request_paths_cannot_panic_or_erase_the_service() {
             generator(document)
         };
         let files = generator
-            .generate_document(&text)
+            .generate_file(document)
             .unwrap_or_else(|err| panic!("{}: {err}", document.display()));
         for file in files
             .iter()

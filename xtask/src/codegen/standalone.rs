@@ -44,8 +44,6 @@ pub fn render_crate(
     api_trait: &str,
     skip_unsupported: bool,
 ) -> anyhow::Result<stubgen::standalone::GeneratedCrate> {
-    let text =
-        fs::read_to_string(spec).with_context(|| format!("cannot read {}", spec.display()))?;
     // Paths inside the workspace are named relative to it, so the header is the same anywhere.
     let shown = |path: &Path| {
         path.strip_prefix(root)
@@ -82,6 +80,6 @@ pub fn render_crate(
         own_workspace: true,
     };
     generator
-        .generate_crate(&text, &krate)
+        .generate_crate_from_file(spec, &krate)
         .with_context(|| format!("cannot generate stubs from {}", spec.display()))
 }

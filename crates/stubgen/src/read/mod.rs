@@ -11,20 +11,38 @@ use crate::Error;
 const MAX_INLINED_DEPTH: usize = 16;
 
 /// Reads an OpenAPI 3.0 document: as JSON when it is a JSON object (so JSON's own escapes, such
-/// as surrogate pairs, read as JSON says), as YAML otherwise.
+/// as surrogate pairs, read as JSON says), as YAML otherwise. A `$ref` to another file is
+/// refused: read such a document with [`read_document_at`].
 pub fn read_document(text: &str) -> Result<openapiv3::OpenAPI, Error> {
+    read(text, None)
+}
+
+/// Reads the OpenAPI 3.0 document in `file`, as [`read_document`] does, with the files its
+/// `$ref`s name beside it (`pet.yaml`, `common.yaml#/components/schemas/Error`) brought in.
+pub fn read_document_at(file: &std::path::Path) -> Result<openapiv3::OpenAPI, Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|err| Error::Read(format!("cannot read {}: {err}", file.display())))?;
+    read(&text, Some(file))
+}
+
+fn read(text: &str, file: Option<&std::path::Path>) -> Result<openapiv3::OpenAPI, Error> {
     let text = text.trim_start_matches('\u{feff}');
     // Read in order (serde_yaml's maps keep it; JSON through serde_json, which reads its
     // escapes as JSON says), since the document's order is the generated code's.
-    let ordered: serde_yaml::Value = if text.trim_start().starts_with('{') {
+    let mut ordered: serde_yaml::Value = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|err| Error::Read(err.to_string()))?
     } else {
         serde_yaml::from_str(text).map_err(|err| Error::Read(err.to_string()))?
     };
+    openapi_drift::bundle(&mut ordered, file).map_err(|err| Error::Read(err.to_string()))?;
     let mut document = json_of_yaml(ordered.clone());
     openapi_drift::tolerate(&mut document);
     inline_pointer_refs(&mut document);
+    if let Some(top) = document.as_object_mut() {
+        top.remove(openapi_drift::BUNDLED);
+    }
     drop_inapplicable_keywords(&mut document);
+    fold_annotation_branches(&mut document);
     clamp_integer_bounds(&mut document);
     let document = in_order(document, Some(&ordered));
     serde_path_to_error::deserialize(document.clone()).map_err(|err| {
@@ -314,6 +332,70 @@ fn drop_inapplicable_keywords(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(drop_inapplicable_keywords),
+        _ => {}
+    }
+}
+
+/// Keywords that annotate a schema without constraining its values.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "nullable",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "example",
+    "externalDocs",
+    "default",
+];
+
+/// An `allOf` branch that only annotates the whole, as in `allOf: [{$ref: User}, {nullable:
+/// true}]` or `[{$ref: Named}, {description: …}]` (an empty `type: object` beside annotations
+/// says no more than the other branch): its annotations move up to the schema (where it does
+/// not say them itself) and the branch goes, so the schema reads as the branches that remain.
+fn fold_annotation_branches(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let annotates = |branch: &Value| {
+                branch.as_object().is_some_and(|branch| {
+                    branch.iter().all(|(keyword, member)| {
+                        ANNOTATIONS.contains(&keyword.as_str())
+                            || keyword.starts_with("x-")
+                            || (keyword == "type" && member == "object")
+                    })
+                })
+            };
+            let mut moved = Map::new();
+            if let Some(Value::Array(branches)) = object.get_mut("allOf")
+                && branches.len() > 1
+                && branches.iter().any(|branch| !annotates(branch))
+            {
+                branches.retain(|branch| {
+                    if !annotates(branch) {
+                        return true;
+                    }
+                    for (keyword, member) in branch.as_object().into_iter().flatten() {
+                        if keyword != "type" && !keyword.starts_with("x-") {
+                            moved
+                                .entry(keyword.clone())
+                                .or_insert_with(|| member.clone());
+                        }
+                    }
+                    false
+                });
+            }
+            for (keyword, member) in moved {
+                object.entry(keyword).or_insert(member);
+            }
+            for (key, member) in object.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "enum" | "default")
+                    && !key.starts_with("x-")
+                {
+                    fold_annotation_branches(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(fold_annotation_branches),
         _ => {}
     }
 }
