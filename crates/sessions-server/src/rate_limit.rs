@@ -116,6 +116,27 @@ pub fn too_many_requests(wait: Duration) -> ApiError {
     }
 }
 
+/// A refusal answered outside the API's operations (unknown route, wrong method), after
+/// charging the client's network like any unauthenticated request: 429 once it is over budget.
+pub fn charged(
+    limiter: Option<&RateLimiter>,
+    request: &axum::extract::Request,
+    status: axum::http::StatusCode,
+    message: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let (Some(limiter), Some(ip)) = (limiter, peer)
+        && let Err(wait) = limiter.charge_ip(ip)
+    {
+        return too_many_requests(wait).into_response();
+    }
+    sessions_api::error_reply(status, message)
+}
+
 #[cfg(test)]
 mod tests {
     use std::num::NonZeroU32;

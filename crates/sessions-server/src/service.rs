@@ -333,6 +333,17 @@ impl SessionsApi for SessionService {
         sessions_api::error_reply(rejection.status, rejection.message)
     }
 
+    /// A method a path of the API lacks: 405 in the API's error shape, charged to the client's
+    /// network like any unauthenticated request (429 once over budget).
+    fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+        rate_limit::charged(
+            self.limiter.as_deref(),
+            request,
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+        )
+    }
+
     /// Charges the client's IP, then looks the token up (read and hashed once per request), then
     /// limits the session. Only a token whose session is active authenticates; a request that
     /// does not gets 429 once its IP is over budget, else 401.

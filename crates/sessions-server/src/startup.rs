@@ -26,7 +26,7 @@ use tracing::Level;
 use crate::{
     edge::{self, EdgeLimits},
     purge::{self, Retention},
-    rate_limit::{self, RateLimiter},
+    rate_limit,
     service::{Policy, SessionService},
     store::Store,
 };
@@ -55,12 +55,13 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
     let readiness = Arc::new(Readiness::new(store.clone()));
     let service = Arc::new(SessionService::new(store, policy));
     // An unknown route or method is an unauthenticated request like any other: its client
-    // network pays for it, so it cannot be flooded for free.
+    // network pays for it, so it cannot be flooded for free. (The API's own paths answer a
+    // method they lack through the service's `method_not_allowed` hook, charged the same way.)
     let limiter = service.limiter();
     let not_found = {
         let limiter = limiter.clone();
         move |request: Request| async move {
-            charged(
+            rate_limit::charged(
                 limiter.as_deref(),
                 &request,
                 StatusCode::NOT_FOUND,
@@ -69,7 +70,7 @@ pub fn app(store: Arc<dyn Store>, policy: Policy) -> Router {
         }
     };
     let method_not_allowed = move |request: Request| async move {
-        charged(
+        rate_limit::charged(
             limiter.as_deref(),
             &request,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -214,27 +215,6 @@ async fn record_route(request: Request, next: axum::middleware::Next) -> axum::r
         tracing::Span::current().record("route", route.as_str());
     }
     next.run(request).await
-}
-
-/// A refusal answered outside the API's operations (unknown route, wrong method), after
-/// charging the client's network like any unauthenticated request: 429 once it is over budget.
-fn charged(
-    limiter: Option<&RateLimiter>,
-    request: &Request,
-    status: StatusCode,
-    message: &str,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    if let (Some(limiter), Some(ip)) = (limiter, peer)
-        && let Err(wait) = limiter.charge_ip(ip)
-    {
-        return rate_limit::too_many_requests(wait).into_response();
-    }
-    sessions_api::error_reply(status, message)
 }
 
 /// `/docs`: Swagger UI over the checked-in spec, served from files compiled into the binary, so

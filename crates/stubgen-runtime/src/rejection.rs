@@ -20,6 +20,14 @@ impl BodyRejection {
             message: "Not found".to_owned(),
         }
     }
+
+    /// 405: a method the path does not have.
+    pub fn method_not_allowed() -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: "Method not allowed".to_owned(),
+        }
+    }
 }
 
 impl From<axum::extract::rejection::JsonRejection> for BodyRejection {

@@ -170,6 +170,22 @@ pub fn items(
     Ok(())
 }
 
+/// `minProperties`/`maxProperties` of a map: its member count within them.
+pub fn properties(
+    pointer: &str,
+    count: usize,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), ValidationError> {
+    if let Some(min) = min.filter(|min| count < *min) {
+        return broken(pointer, format!("must hold at least {min} members"));
+    }
+    if let Some(max) = max.filter(|max| count > *max) {
+        return broken(pointer, format!("must hold at most {max} members"));
+    }
+    Ok(())
+}
+
 /// `uniqueItems`: no two items are the same JSON value (compared as JSON text, in linear time).
 pub fn unique<T: serde::Serialize>(pointer: &str, items: &[T]) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::with_capacity(items.len());
@@ -244,6 +260,19 @@ pub fn multiple_of(pointer: &str, value: f64, factor: f64) -> Result<(), Validat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_holds_as_many_members_as_its_bounds_allow() {
+        assert!(properties("/m", 1, Some(1), Some(3)).is_ok());
+        assert!(properties("/m", 3, Some(1), Some(3)).is_ok());
+        assert_eq!(
+            properties("/m", 0, Some(1), Some(3))
+                .unwrap_err()
+                .to_string(),
+            "/m must hold at least 1 members"
+        );
+        assert!(properties("/m", 4, Some(1), Some(3)).is_err());
+    }
 
     #[test]
     fn lengths_count_characters_not_bytes() {

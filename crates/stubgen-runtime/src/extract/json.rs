@@ -33,7 +33,8 @@ where
         if T::JSON_OBJECT && !value.is_object() {
             return Err(invalid("expected a JSON object".to_owned()));
         }
-        let body: T = serde_json::from_value(value).map_err(|err| invalid(err.to_string()))?;
+        let body: T = serde_path_to_error::deserialize(super::strict::Strict(value))
+            .map_err(|err| invalid(super::messages::at_path(&err)))?;
         body.validate().map_err(|err| invalid(err.to_string()))?;
         // PostgreSQL cannot store a NUL character in text, so no field the service reads may
         // hold one, whatever the spec says. Members the type does not read are dropped by serde

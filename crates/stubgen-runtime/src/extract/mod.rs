@@ -9,12 +9,14 @@ mod header;
 mod json;
 mod json_or_form;
 mod media;
+mod messages;
 mod multipart;
 mod nul_character;
 mod optional;
 mod params;
 mod path;
 mod query;
+pub mod strict;
 pub mod styles;
 mod text;
 

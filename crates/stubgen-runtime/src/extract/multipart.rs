@@ -9,7 +9,8 @@ use crate::BodyRejection;
 /// property), as the client named and typed it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilePart {
-    /// The part's `filename`, when the client gave one.
+    /// The part's `filename`, when the client gave one: the client's word (`../../etc/passwd`
+    /// is a file name too), never a path to write to as it is.
     pub file_name: Option<String>,
     /// The part's own `Content-Type`, when the client gave one.
     pub content_type: Option<String>,
@@ -77,12 +78,16 @@ impl MultipartParts {
     /// Every field `name` of a string type (an array sent as repeated parts).
     pub fn texts<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Vec<T>, String> {
         self.read(name, |text| {
+            if text.contains('\0') {
+                return Err("contains a NUL character".to_owned());
+            }
             serde_json::from_value(serde_json::Value::String(text.to_owned()))
+                .map_err(|err| super::messages::public(&err.to_string()))
         })
     }
 
-    /// The field `name` of another type (a number, a boolean, an object or an array) read
-    /// from its text as JSON, if sent; sent twice is an error.
+    /// The field `name` of another type (a number, a boolean or an array) read from its text
+    /// as JSON, if sent; sent twice is an error.
     pub fn value<T: serde::de::DeserializeOwned>(
         &mut self,
         name: &str,
@@ -92,13 +97,30 @@ impl MultipartParts {
 
     /// Every field `name` of another type, each read as JSON.
     pub fn values<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Vec<T>, String> {
-        self.read(name, |text| serde_json::from_str(text))
+        self.read(name, |text| json_value(text, false))
+    }
+
+    /// The field `name` of an object type, read from its text as a JSON object (serde would
+    /// also build one from an array of its fields), if sent; sent twice is an error.
+    pub fn object<T: serde::de::DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<T>, String> {
+        single(name, self.objects(name)?)
+    }
+
+    /// Every field `name` of an object type, each read as a JSON object.
+    pub fn objects<T: serde::de::DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Vec<T>, String> {
+        self.read(name, |text| json_value(text, true))
     }
 
     fn read<T>(
         &mut self,
         name: &str,
-        parse: impl Fn(&str) -> Result<T, serde_json::Error>,
+        parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Vec<T>, String> {
         self.take(name)
             .into_iter()
@@ -117,6 +139,33 @@ impl MultipartParts {
     pub fn unread(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().map(|(name, _)| name.as_str())
     }
+
+    /// `Ok` when every part was taken; else the first other one named (its name cut short), for
+    /// a form that allows no others (`additionalProperties: false`).
+    pub fn none_unread(&self) -> Result<(), String> {
+        match self.unread().next() {
+            None => Ok(()),
+            Some(name) => {
+                let shown: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+                Err(format!("`{shown}` is not a part of this form"))
+            }
+        }
+    }
+}
+
+/// A part's text read as JSON into `T`: an object when `object`, and no NUL character in any
+/// string (no value the service reads may hold one).
+fn json_value<T: serde::de::DeserializeOwned>(text: &str, object: bool) -> Result<T, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|err| super::messages::public(&err.to_string()))?;
+    if object && !value.is_object() {
+        return Err("expected a JSON object".to_owned());
+    }
+    if let Some(pointer) = super::nul_character::first_nul_character(&value, &mut String::new()) {
+        return Err(format!("{pointer} contains a NUL character"));
+    }
+    serde_path_to_error::deserialize(super::strict::Strict(value))
+        .map_err(|err| super::messages::at_path(&err))
 }
 
 /// The one value of a part that may be sent once.
@@ -127,10 +176,13 @@ fn single<T>(name: &str, mut values: Vec<T>) -> Result<Option<T>, String> {
     }
 }
 
-/// A `multipart/form-data` request body read into `T` and checked against its schema, part by
-/// part as it streams in: 415 for another content type, 413 past the body limit (axum's
-/// `DefaultBodyLimit`, which the service sets), 400 for a body that does not read or that the
-/// schema refuses (the part named).
+/// A `multipart/form-data` request body read into `T` and checked against its schema: 415 for
+/// another content type, 413 past the body limit, 400 for a body that does not read or that the
+/// schema refuses (the part named). Every part is held in memory until the body has been read,
+/// so the body limit bounds what a request may hold: axum's `DefaultBodyLimit`, 2 MB unless the
+/// router sets another (`.layer(axum::extract::DefaultBodyLimit::max(bytes))`). A part's name
+/// and file name are the client's words, bounded only by that limit: never use a file name as
+/// a path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultipartBody<T>(pub T);
 

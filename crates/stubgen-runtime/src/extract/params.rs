@@ -18,6 +18,9 @@ where
         status: StatusCode::BAD_REQUEST,
         message: format!("Invalid {what}: {message}"),
     };
+    if let Some(name) = super::form::first_field_not_utf8(encoded) {
+        return Err(invalid(format!("{name} is not UTF-8 text")));
+    }
     let pairs: Vec<(String, String)> =
         serde_html_form::from_bytes(encoded).map_err(|err| invalid(err.to_string()))?;
     // OpenAPI allows no empty value unless a parameter says `allowEmptyValue`; serde_html_form
@@ -34,15 +37,8 @@ where
     let encoded = encoded.as_bytes();
     // serde_path_to_error names the parameter that failed.
     let deserializer = serde_html_form::Deserializer::from_bytes(encoded);
-    let params: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let cause = err.into_inner();
-        invalid(if path == "." {
-            cause.to_string()
-        } else {
-            format!("{path}: {cause}")
-        })
-    })?;
+    let params: T = serde_path_to_error::deserialize(deserializer)
+        .map_err(|err| invalid(super::messages::at_path(&err)))?;
     params.validate().map_err(|err| invalid(err.to_string()))?;
     let kept = serde_json::to_value(&params).map_err(|err| invalid(err.to_string()))?;
     if let Some(pointer) = first_nul_character(&kept, &mut String::new()) {

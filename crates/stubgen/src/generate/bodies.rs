@@ -177,7 +177,10 @@ fn request_body_type(
         .find(|(media, _)| essence(media) == JSON || essence(media).ends_with("+json"));
     let form = content.iter().find(|(media, _)| essence(media) == FORM);
     match (content.len(), json, form) {
-        (2, Some((json_media, json)), Some((_, form))) if json.schema == form.schema => {
+        (2, Some((json_media, json)), Some((form_media, form))) if json.schema == form.schema => {
+            if let Some(schema) = &form.schema {
+                flat_form(schema, &pointer.join(form_media).join("schema"), hoisted)?;
+            }
             let mut only_json = openapiv3::Content::new();
             only_json.insert(json_media.clone(), json.clone());
             match single_json_schema(&only_json, pointer, hint, hoisted)? {
@@ -240,6 +243,9 @@ pub(super) fn single_json_schema(
             None => BodyType::Any(media),
         }
     } else if essence == FORM {
+        if let Some(schema) = &media.schema {
+            flat_form(schema, &schema_pointer, hoisted)?;
+        }
         BodyType::Form(
             model(hoisted)?
                 .ok_or_else(|| unsupported(&schema_pointer, "a form body without a schema"))?,
@@ -256,4 +262,45 @@ pub(super) fn single_json_schema(
     } else {
         BodyType::Binary(media_type.clone())
     }))
+}
+
+/// A form body's members are flat: `application/x-www-form-urlencoded` has no standard
+/// encoding of an object inside it (`a[b]=`, `a.b=` are each some framework's), so a member
+/// that is an object, or an array of objects, is refused rather than silently never read.
+fn flat_form(
+    schema: &ReferenceOr<openapiv3::Schema>,
+    pointer: &Pointer,
+    hoisted: &Hoisted,
+) -> Result<(), GenerateError> {
+    use openapiv3::{SchemaKind, Type};
+    let (schema, pointer) = super::multipart::resolved(schema, pointer, hoisted)?;
+    let properties = match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => &object.properties,
+        SchemaKind::Any(any) => &any.properties,
+        SchemaKind::AllOf { all_of } => {
+            for (index, branch) in all_of.iter().enumerate() {
+                flat_form(
+                    branch,
+                    &pointer.join("allOf").join(index.to_string()),
+                    hoisted,
+                )?;
+            }
+            return Ok(());
+        }
+        _ => return Ok(()),
+    };
+    for (name, property) in properties {
+        let property_pointer = pointer.join("properties").join(name);
+        let (property, _) =
+            super::multipart::resolved(&property.clone().unbox(), &property_pointer, hoisted)?;
+        if super::multipart::is_object(&property)
+            || super::multipart::items_are_objects(&property, hoisted)
+        {
+            return Err(unsupported(
+                &property_pointer,
+                "an object inside an application/x-www-form-urlencoded body (a form has no standard encoding of one)",
+            ));
+        }
+    }
+    Ok(())
 }

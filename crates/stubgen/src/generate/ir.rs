@@ -15,6 +15,9 @@ pub(super) struct OperationStub {
     pub(super) method: String,
     pub(super) path: String,
     pub(super) operation_id: String,
+    /// The operation's name in Rust (snake case), unique among the operations and the trait's
+    /// hooks; `operation_id` stays the document's own.
+    pub(super) rust_name: String,
     pub(super) summary: Option<String>,
     pub(super) description: Option<String>,
     pub(super) tags: Vec<String>,
@@ -48,6 +51,9 @@ pub(super) struct PathParam {
 #[derive(Debug)]
 pub(super) struct QueryParam {
     pub(super) name: String,
+    /// Its field's name, unique among the parameters of its place (`StartTime`, `StartTime<`
+    /// and `StartTime>` are `start_time`, `start_time_2` and `start_time_3`).
+    pub(super) rust_field: String,
     pub(super) ty: TokenStream,
     /// The value holds generated types with checks of their own.
     pub(super) validates_nested: bool,
@@ -72,7 +78,7 @@ pub(super) struct QueryParam {
 
 impl QueryParam {
     pub(super) fn field(&self) -> Ident {
-        snake_ident(&self.name)
+        rust_ident(&self.rust_field)
     }
 
     /// Whether the service always receives a value: the parameter is required or has a default.
@@ -144,7 +150,7 @@ impl std::fmt::Display for StatusKey {
 impl OperationStub {
     /// The operation's name in types: its `Operation` variant, and the prefix of its own types.
     pub(super) fn type_name(&self) -> String {
-        pascal_name(&self.operation_id, "Operation")
+        pascal_name(&self.rust_name, "Operation")
     }
 
     pub(super) fn variant_ident(&self) -> Ident {
@@ -152,7 +158,7 @@ impl OperationStub {
     }
 
     pub(super) fn method_ident(&self) -> Ident {
-        snake_ident(&self.operation_id)
+        rust_ident(&self.rust_name)
     }
 
     pub(super) fn response_ident(&self) -> Ident {
@@ -180,7 +186,9 @@ pub(super) fn collect_operations(
 ) -> Result<Vec<OperationStub>, GenerateError> {
     let paths = Pointer::default().join("paths");
     let mut operations = Vec::new();
-    let mut operation_ids = std::collections::BTreeMap::new();
+    // The trait's own methods are taken before any operation's name.
+    let mut taken_names: std::collections::BTreeSet<String> =
+        TRAIT_HOOKS.iter().map(|name| (*name).to_owned()).collect();
     for (path, item) in &spec.paths.paths {
         let path_pointer = paths.join(path);
         let ReferenceOr::Item(item) = item else {
@@ -195,7 +203,7 @@ pub(super) fn collect_operations(
                 options,
                 (path, method, operation, item),
                 &pointer,
-                &mut operation_ids,
+                &mut taken_names,
                 hoisted,
             );
             match stub {
@@ -223,7 +231,7 @@ fn operation_stub(
     options: Requirements,
     (path, method, operation, item): (&str, &str, &Operation, &openapiv3::PathItem),
     pointer: &Pointer,
-    operation_ids: &mut std::collections::BTreeMap<String, String>,
+    taken_names: &mut std::collections::BTreeSet<String>,
     hoisted: &mut Hoisted,
 ) -> Result<OperationStub, GenerateError> {
     let path_pointer = Pointer::default().join("paths").join(path);
@@ -256,7 +264,7 @@ fn operation_stub(
             parameters.push((parameter, inherited));
         }
     }
-    let stub = collect_operation(
+    let mut stub = collect_operation(
         &document,
         path,
         method,
@@ -265,18 +273,30 @@ fn operation_stub(
         &pointer,
         hoisted,
     )?;
-    if let Some(previous) =
-        operation_ids.insert(stub.method_ident().to_string(), pointer.to_string())
-    {
-        return Err(invalid(
-            &pointer.join("operationId"),
-            format!(
-                "operationId `{}` collides with the one at {previous}",
-                stub.operation_id
-            ),
-        ));
-    }
+    stub.rust_name = unique_operation_name(&stub.operation_id, taken_names);
     Ok(stub)
+}
+
+/// The trait methods every generated trait has beside its operations.
+const TRAIT_HOOKS: [&str; 4] = ["authenticate", "refused", "rejected", "method_not_allowed"];
+
+/// `operation_id` in snake case, suffixed (`_2`, `_3`, …) until neither it nor its Pascal case
+/// form (the operation's types) is taken: `getFoo` and `get_foo` are two operations.
+fn unique_operation_name(
+    operation_id: &str,
+    taken_names: &mut std::collections::BTreeSet<String>,
+) -> String {
+    let base = snake_ident(operation_id).to_string();
+    let base = base.strip_prefix("r#").unwrap_or(&base).to_owned();
+    let mut name = base.clone();
+    let mut suffix = 1;
+    while taken_names.contains(&name) || taken_names.contains(&pascal_name(&name, "Operation")) {
+        suffix += 1;
+        name = format!("{base}_{suffix}");
+    }
+    taken_names.insert(pascal_name(&name, "Operation"));
+    taken_names.insert(name.clone());
+    name
 }
 
 /// The name of an operation without operationId, from its method and path:
@@ -640,7 +660,8 @@ pub(super) fn collect_operation(
             )),
             _ => None,
         };
-        let param = QueryParam {
+        let mut param = QueryParam {
+            rust_field: String::new(),
             name: if is_header {
                 parameter_data.name.to_ascii_lowercase()
             } else {
@@ -667,14 +688,16 @@ pub(super) fn collect_operation(
             Location::Cookie => &mut cookie_params,
             _ => &mut query_params,
         };
-        if params.iter().any(|other| other.field() == param.field()) {
-            return Err(invalid(
-                &param_pointer,
-                format!(
-                    "two parameters in one place map to the Rust field `{}`",
-                    param.field()
-                ),
-            ));
+        let base = snake_ident(&param.name).to_string();
+        let base = base.strip_prefix("r#").unwrap_or(&base).to_owned();
+        param.rust_field = base.clone();
+        let mut suffix = 1;
+        while params
+            .iter()
+            .any(|other| other.rust_field == param.rust_field)
+        {
+            suffix += 1;
+            param.rust_field = format!("{base}_{suffix}");
         }
         params.push(param);
     }
@@ -800,6 +823,7 @@ pub(super) fn collect_operation(
     Ok(OperationStub {
         method: method.to_owned(),
         path: path.to_owned(),
+        rust_name: operation_id.clone(),
         operation_id,
         summary: operation.summary.clone(),
         description: operation.description.clone(),

@@ -491,7 +491,7 @@ pub(super) fn one_of_enum(
     let property = &discriminator.property_name;
     let arms = tagged.iter().map(|(values, variant)| {
         quote! {
-            #(Some(#values))|* => serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),
+            #(Some(#values))|* => ::stubgen_runtime::extract::strict::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),
         }
     });
     let expected = tagged

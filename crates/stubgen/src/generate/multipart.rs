@@ -53,6 +53,21 @@ pub(super) fn multipart_form(
         let missing = format!("`{property}` is required");
         match kind {
             PartKind::File | PartKind::Files => {
+                // How many files an array of them takes, checked and documented.
+                let bounds = match &resolved_schema.schema_kind {
+                    SchemaKind::Type(Type::Array(array)) => types::Constraints {
+                        min_items: array.min_items,
+                        max_items: array.max_items,
+                        ..Default::default()
+                    },
+                    _ => types::Constraints::default(),
+                };
+                if !bounds.is_empty() {
+                    let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
+                    let field_checks = bounds.checks(&member, false);
+                    checks.push(quote! { { let value = &self.#field; #field_checks } });
+                }
+                let bounds = bounds.schema_attrs();
                 let (ty, read, documented) = if matches!(kind, PartKind::File) {
                     (
                         quote! { ::stubgen_runtime::FilePart },
@@ -70,7 +85,7 @@ pub(super) fn multipart_form(
                     &mut fields,
                     &mut reads,
                     FieldParts {
-                        attrs: quote! { #description #rename #[schema(value_type = #documented, format = Binary)] },
+                        attrs: quote! { #description #rename #[schema(value_type = #documented, format = Binary)] #bounds },
                         field: &field,
                         ty,
                         read,
@@ -100,10 +115,16 @@ pub(super) fn multipart_form(
                 };
                 let list = matches!(kind, PartKind::Texts | PartKind::Values);
                 let ty = &inline.ty;
+                // An object's part must hold a JSON object (serde would also take an array).
+                let object = is_object(&resolved_schema);
                 let read = match kind {
                     PartKind::Text => quote! { parts.text(#property)? },
                     PartKind::Texts => quote! { parts.texts(#property)? },
+                    PartKind::Value if object => quote! { parts.object(#property)? },
                     PartKind::Value => quote! { parts.value(#property)? },
+                    _ if items_are_objects(&resolved_schema, hoisted) => {
+                        quote! { parts.objects(#property)? }
+                    }
                     _ => quote! { parts.values(#property)? },
                 };
                 let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
@@ -133,18 +154,29 @@ pub(super) fn multipart_form(
         }
     }
     let doc = doc_attrs(schema.schema_data.description.as_deref());
+    // `additionalProperties: false`: a part the form does not declare is refused.
+    let closed = matches!(
+        object.additional_properties,
+        Some(openapiv3::AdditionalProperties::Any(false))
+    );
+    // utoipa reads serde's attribute (its derive declares it) to document it.
+    let closed_attr = closed.then(|| quote! { #[serde(deny_unknown_fields)] });
+    let closed = closed.then(|| quote! { parts.none_unread()?; });
     hoisted.items.push(quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+        #closed_attr
         pub struct #ident {
             #(#fields)*
         }
 
         impl ::stubgen_runtime::FromMultipart for #ident {
             fn from_parts(mut parts: ::stubgen_runtime::MultipartParts) -> Result<Self, String> {
-                Ok(Self {
+                let form = Self {
                     #(#reads)*
-                })
+                };
+                #closed
+                Ok(form)
             }
         }
 
@@ -199,7 +231,7 @@ fn push_field(fields: &mut Vec<TokenStream>, reads: &mut Vec<TokenStream>, parts
 }
 
 /// `schema` itself, or the component it refers to.
-fn resolved(
+pub(super) fn resolved(
     schema: &ReferenceOr<Schema>,
     pointer: &Pointer,
     hoisted: &Hoisted,
@@ -258,4 +290,27 @@ fn part_kind(schema: &Schema, hoisted: &Hoisted) -> PartKind {
     } else {
         PartKind::Value
     }
+}
+
+/// Whether a value of this schema is a JSON object (a struct, which serde would also build from
+/// an array).
+pub(super) fn is_object(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => true,
+        SchemaKind::Any(any) => !any.properties.is_empty() || !any.all_of.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether this schema is an array of JSON objects.
+pub(super) fn items_are_objects(schema: &Schema, hoisted: &Hoisted) -> bool {
+    let SchemaKind::Type(Type::Array(array)) = &schema.schema_kind else {
+        return false;
+    };
+    array
+        .items
+        .as_ref()
+        .map(|items| items.clone().unbox())
+        .and_then(|items| resolved(&items, &Pointer::default(), hoisted).ok())
+        .is_some_and(|(items, _)| is_object(&items))
 }

@@ -412,11 +412,15 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             arguments.push((rust_ident(&unique), ty));
         }
         let declared = arguments.iter().map(|(name, ty)| quote! { #name: #ty, });
+        // Paragraphs apart, and no empty ones where the document has no summary or description.
+        let paragraph_break = |doc: &TokenStream| (!doc.is_empty()).then(|| quote! { #[doc = ""] });
+        let (after_summary, after_description) =
+            (paragraph_break(&summary), paragraph_break(&description));
         methods.push(quote! {
             #summary
-            #[doc = ""]
+            #after_summary
             #description
-            #[doc = ""]
+            #after_description
             #[doc = #title]
             fn #method(&self, #(#declared)*) -> impl std::future::Future<Output = #response> + Send;
         });
@@ -539,6 +543,16 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             axum::response::IntoResponse::into_response(rejection)
         }
     };
+    let method_not_allowed = quote! {
+        /// The answer to a method that a path of the document does not have (405; the router
+        /// adds `Allow`). By default RFC 9457 problem details (`application/problem+json`);
+        /// override it to answer in the document's own error shape, or to count the request
+        /// against its client.
+        fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+            let _ = request;
+            axum::response::IntoResponse::into_response(::stubgen_runtime::BodyRejection::method_not_allowed())
+        }
+    };
     let trait_doc = " One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.";
     let api_error = &shared.tokens;
     // One marker type per media type a text or binary request body is documented in.
@@ -617,6 +631,7 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
             #hook
             #refused
             #rejected
+            #method_not_allowed
             #(#methods)*
         }
 

@@ -505,6 +505,54 @@ fn an_operation_without_operation_id_is_named_from_its_method_and_path() {
     assert!(operations.contains("pub enum GetThingsByIdResponse"));
 }
 
+/// Operation ids that meet in snake case, or name one of the trait's hooks, are each one method
+/// and one set of types; the document's own ids are kept for utoipa.
+#[test]
+fn operation_ids_that_meet_in_rust_are_told_apart() {
+    let spec = spec_with(|doc| {
+        let get = doc["paths"]["/things/{id}"]["get"].clone();
+        let mut item = serde_json::Map::new();
+        for (method, id) in [
+            ("get", "get_thing"),
+            ("put", "authenticate"),
+            ("post", "rejected"),
+            ("delete", "method-not-allowed"),
+        ] {
+            let mut operation = get.clone();
+            operation["operationId"] = id.into();
+            item.insert(method.to_owned(), operation);
+        }
+        doc["paths"]["/other/{id}"] = serde_json::Value::Object(item);
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let operations = stubs.operations.to_string();
+    for method in [
+        "get_thing",
+        "get_thing_2",
+        "authenticate_2",
+        "rejected_2",
+        "method_not_allowed_2",
+    ] {
+        assert!(
+            operations.contains(&format!("fn {method} (")),
+            "{method}: {operations}"
+        );
+    }
+    for response in [
+        "GetThingResponse",
+        "GetThing2Response",
+        "Authenticate2Response",
+    ] {
+        assert!(
+            operations.contains(&format!("pub enum {response}")),
+            "{response}"
+        );
+    }
+    let router = stubs.router.to_string();
+    assert!(router.contains("operation_id = \"get_thing\""), "{router}");
+    assert!(router.contains("operation_id = \"getThing\""), "{router}");
+}
+
 /// With `skip_unsupported`, a refused component or operation is left out with everything that
 /// refers to it, each listed with why, and the rest is generated.
 #[test]

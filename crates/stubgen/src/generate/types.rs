@@ -277,6 +277,9 @@ pub(super) struct Constraints {
     pub(super) min_items: Option<usize>,
     pub(super) max_items: Option<usize>,
     pub(super) unique_items: bool,
+    /// A map's `minProperties`/`maxProperties`.
+    pub(super) min_properties: Option<usize>,
+    pub(super) max_properties: Option<usize>,
     /// An integer `enum`: the values allowed.
     pub(super) allowed: Vec<i64>,
     /// A boolean `enum`: the values allowed.
@@ -304,6 +307,8 @@ impl Constraints {
             && self.min_items.is_none()
             && self.max_items.is_none()
             && !self.unique_items
+            && self.min_properties.is_none()
+            && self.max_properties.is_none()
             && self.allowed.is_empty()
             && self.allowed_booleans.is_empty()
             && self.number_minimum.is_none()
@@ -361,6 +366,8 @@ impl Constraints {
         if let Some(max) = self.max_items {
             attrs.push(quote! { max_items = #max });
         }
+        // utoipa takes `minProperties`/`maxProperties` on a struct only, not on a map field:
+        // they are checked all the same.
         attrs
     }
 
@@ -441,6 +448,12 @@ impl Constraints {
         }
         if self.unique_items {
             checks.push(quote! { ::stubgen_runtime::validate::unique(#pointer, value)?; });
+        }
+        if self.min_properties.is_some() || self.max_properties.is_some() {
+            let (min, max) = (option(self.min_properties), option(self.max_properties));
+            checks.push(quote! {
+                ::stubgen_runtime::validate::properties(#pointer, value.len(), #min, #max)?;
+            });
         }
         if let Some(items) = &self.items {
             let item_checks = items.checks_at(&quote! { &pointer }, false);
@@ -963,9 +976,6 @@ pub(super) fn inline_type(
         }
         SchemaKind::Type(Type::Object(object)) if object.properties.is_empty() => {
             // A map: `additionalProperties` gives its values (any value when absent or `true`).
-            if object.min_properties.is_some() || object.max_properties.is_some() {
-                return Err(unsupported(pointer, "minProperties/maxProperties"));
-            }
             let values_pointer = pointer.join("additionalProperties");
             let mut value_constraints = None;
             let (value, validates_nested) = match &object.additional_properties {
@@ -1014,6 +1024,8 @@ pub(super) fn inline_type(
                 format: None,
                 constraints: Constraints {
                     values: value_constraints,
+                    min_properties: object.min_properties,
+                    max_properties: object.max_properties,
                     ..Constraints::default()
                 },
                 validates_nested,

@@ -91,6 +91,17 @@ async fn each_variant_reads_by_its_tag_and_answers_through_any_of_and_all_of() {
         server.post("/pets", &dog).await,
         (200, json!({"pet": dog, "note": 7, "owner": owner}))
     );
+    // An `allOf` branch that only annotates: `nullable` makes the member nullable (the other
+    // one, optional, reads `null` as absent, as every optional member does), a description
+    // nothing more.
+    let dog = json!({"petType": "dog", "name": "Rex", "friend": null, "keeper": {"name": "Ann"}});
+    assert_eq!(
+        server.post("/pets", &dog).await,
+        (200, json!({"pet": dog, "note": 7, "owner": owner}))
+    );
+    let dog = json!({"petType": "dog", "name": "Rex", "keeper": "Ann"});
+    assert_eq!(server.post("/pets", &dog).await.0, 400);
+
 }
 
 #[tokio::test]
@@ -128,6 +139,20 @@ async fn payloads_the_document_refuses_are_400() {
         response.headers()["content-type"],
         "application/problem+json"
     );
+    // A method the path lacks: 405 with `Allow`, in problem details too.
+    let response = server
+        .request(reqwest::Method::DELETE, "/pets")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST,OPTIONS");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!((&body["status"], &body["title"]), (&json!(405), &json!("Method Not Allowed")));
 }
 
 #[tokio::test]

@@ -73,6 +73,9 @@ impl Api for Echo {
         point: Option<SearchPoint>,
         q: Option<String>,
         path: Option<String>,
+        since: Option<chrono::NaiveDate>,
+        since_2: Option<chrono::NaiveDate>,
+        since_3: Option<chrono::NaiveDate>,
         x_ids: Option<Vec<i64>>,
         session: String,
         prefs: Option<Vec<String>>,
@@ -80,7 +83,7 @@ impl Api for Echo {
         let seen = json!({
             "ids": ids, "words": words, "codes": codes, "filter": filter, "expand": expand, "range": range,
             "point": point, "q": q, "path": path, "x_ids": x_ids, "session": session,
-            "prefs": prefs,
+            "prefs": prefs, "since": [since, since_2, since_3],
         });
         SearchResponse::Ok(SearchResponse200 {
             seen: seen.to_string(),
@@ -110,7 +113,8 @@ async fn every_style_reads_into_its_typed_value() {
         &server,
         "ids=1,2,3&words=big%20red+dog&codes=a|c&filter[name]=ann&filter[minAge]=3\
          &expand[]=x&expand[]=y\
-         &from=1&to=9&point=x,1.5,y,-2&q=&path=/a/b?c",
+         &from=1&to=9&point=x,1.5,y,-2&q=&path=/a/b?c\
+         &Since=2026-01-02&Since%3C=2026-03-04&Since>=2026-05-06",
         "theme=dark; session=abc; prefs=x,y",
     )
     .await
@@ -122,6 +126,7 @@ async fn every_style_reads_into_its_typed_value() {
             "filter": {"name": "ann", "minAge": 3}, "expand": ["x", "y"], "range": {"from": 1, "to": 9},
             "point": {"x": 1.5, "y": -2.0}, "q": "", "path": "/a/b?c", "x_ids": null,
             "session": "abc", "prefs": ["x", "y"],
+            "since": ["2026-01-02", "2026-03-04", "2026-05-06"],
         })
     );
     // One item is a list of one; absent optional parameters are absent.

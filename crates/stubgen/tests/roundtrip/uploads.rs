@@ -97,6 +97,26 @@ async fn parts_the_schema_refuses_are_400_naming_the_part() {
             "/tags",
         ),
         (base().text("title", "Q3").text("title", "Q4"), "more than once"),
+        // `additionalProperties: false`: a part the form does not declare.
+        (base().text("title", "Q3").text("subtitle", "x"), "`subtitle` is not a part"),
+        // `maxItems` of an array of files.
+        (
+            base()
+                .text("title", "Q3")
+                .part("attachments", file(b"a", "a.pdf"))
+                .part("attachments", file(b"b", "b.pdf"))
+                .part("attachments", file(b"c", "c.pdf")),
+            "/attachments",
+        ),
+        // An object's part holds a JSON object, not an array of its fields; said in JSON's
+        // words, not Rust's.
+        (base().text("title", "Q3").text("meta", r#"["Ann"]"#), "meta"),
+        (base().text("title", "Q3").text("meta", r#""Ann""#), "expected a JSON object"),
+        (base().text("title", "Q3").text("meta", r#"{"author": 7}"#), "author: invalid type: integer `7`, expected a string"),
+        (base().text("title", "Q3").text("pages", "99999999999"), "integer of 32 bits"),
+        // No value the service reads holds a NUL character.
+        (base().text("title", "Q\u{0}3"), "NUL"),
+        (base().text("title", "Q3").text("meta", r#"{"author": "A\u0000"}"#), "NUL"),
     ] {
         let request = server
             .request(reqwest::Method::POST, "/documents")
@@ -105,6 +125,9 @@ async fn parts_the_schema_refuses_are_400_naming_the_part() {
         assert_eq!(status, 400, "{named}: {body}");
         let detail = body["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(named), "{named}: {body}");
+        for rust in ["struct", "i32", "UploadRequest"] {
+            assert!(!detail.contains(rust), "{named}: {body}");
+        }
     }
     // Not multipart at all.
     let (status, _) = server.post("/documents", &json!({"title": "Q3"})).await;
@@ -140,6 +163,23 @@ async fn one_body_reads_as_json_or_as_a_form_by_its_content_type() {
         .header("content-type", "application/x-www-form-urlencoded")
         .body("text=");
     assert_eq!(answer(empty).await.0, 400);
+    // A form value that is not UTF-8 is refused, not read with its bytes replaced.
+    let (status, body) = answer(
+        server
+            .request(reqwest::Method::POST, "/notes")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("text=%FF"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("`text` is not UTF-8"), "{body}");
+    // A JSON member of the wrong type is named, in JSON's words.
+    let (status, body) = server.post("/notes", &json!({"text": "hi", "pinned": "yes"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["detail"],
+        "Invalid request body: pinned: invalid type: string \"yes\", expected a boolean"
+    );
     let (status, body) = answer(
         server
             .request(reqwest::Method::POST, "/notes")

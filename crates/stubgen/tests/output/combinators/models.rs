@@ -46,10 +46,27 @@ pub struct Dog {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub good_boy: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::stubgen_runtime::double_option"
+    )]
+    #[schema(value_type = Option<crate::models::Named>, required = false)]
+    pub friend: Option<Option<crate::models::Named>>,
+    /// Who feeds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub keeper: Option<crate::models::Named>,
 }
 impl ::stubgen_runtime::Validate for Dog {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(Some(value)) = &self.friend {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/friend"))?;
+        }
+        if let Some(value) = &self.keeper {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/keeper"))?;
+        }
         Ok(())
     }
 }
@@ -74,10 +91,10 @@ impl<'de> serde::Deserialize<'de> for Pet {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned);
         match tag.as_deref() {
-            Some("cat") => serde_json::from_value(value)
+            Some("cat") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Cat)
                 .map_err(serde::de::Error::custom),
-            Some("dog") => serde_json::from_value(value)
+            Some("dog") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Dog)
                 .map_err(serde::de::Error::custom),
             Some(other) => Err(serde::de::Error::custom(format!(

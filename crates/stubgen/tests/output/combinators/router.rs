@@ -5,7 +5,8 @@ use utoipa::OpenApi as _;
 /// Every operation of the spec, routed to `api`: each handler is instantiated for `T`
 /// itself, so the request path holds no trait object and no lookup. `HEAD` on a `GET`
 /// route answers as `GET` without a body; a method a path does not have gets 405 with
-/// `Allow`; `OPTIONS` on a path gets 204 with `Allow`, unless the spec documents it.
+/// `Allow` from the service's `method_not_allowed` hook; `OPTIONS` on a path gets 204
+/// with `Allow`, unless the spec documents it.
 pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router {
     axum::Router::new()
         .route(
@@ -22,7 +23,18 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "POST, OPTIONS",
             ),
         )
+        .method_not_allowed_fallback(method_not_allowed::<T>)
         .with_state(api)
+}
+/// A method that a path of the document does not have: the service's
+/// `method_not_allowed` hook answers (axum adds `Allow`). A path the document does not
+/// have is left to the router this one is merged into (a router with a fallback of its
+/// own could not be merged into one that has another).
+async fn method_not_allowed<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    api.method_not_allowed(&request)
 }
 /// The OpenAPI document of the routes: every operation's annotations, the components
 /// and the security schemes, as utoipa sees them.

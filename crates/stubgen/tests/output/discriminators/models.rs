@@ -26,13 +26,13 @@ impl<'de> serde::Deserialize<'de> for Pet {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned);
         match tag.as_deref() {
-            Some("Cat") => serde_json::from_value(value)
+            Some("Cat") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Cat)
                 .map_err(serde::de::Error::custom),
-            Some("dog") => serde_json::from_value(value)
+            Some("dog") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Dog)
                 .map_err(serde::de::Error::custom),
-            Some("Lion") => serde_json::from_value(value)
+            Some("Lion") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Lion)
                 .map_err(serde::de::Error::custom),
             Some(other) => Err(serde::de::Error::custom(format!(
@@ -183,10 +183,12 @@ impl<'de> serde::Deserialize<'de> for Vehicle {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned);
         match tag.as_deref() {
-            Some("car") | Some("automobile") => serde_json::from_value(value)
-                .map(Self::Car)
-                .map_err(serde::de::Error::custom),
-            Some("bike") => serde_json::from_value(value)
+            Some("car") | Some("automobile") => {
+                ::stubgen_runtime::extract::strict::from_value(value)
+                    .map(Self::Car)
+                    .map_err(serde::de::Error::custom)
+            }
+            Some("bike") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Bike)
                 .map_err(serde::de::Error::custom),
             Some(other) => Err(serde::de::Error::custom(format!(
@@ -416,10 +418,10 @@ impl<'de> serde::Deserialize<'de> for DrawShapeRequest {
             .and_then(serde_json::Value::as_str)
             .map(str::to_owned);
         match tag.as_deref() {
-            Some("circle") => serde_json::from_value(value)
+            Some("circle") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Circle)
                 .map_err(serde::de::Error::custom),
-            Some("square") | Some("box") => serde_json::from_value(value)
+            Some("square") | Some("box") => ::stubgen_runtime::extract::strict::from_value(value)
                 .map(Self::Square)
                 .map_err(serde::de::Error::custom),
             Some(other) => Err(serde::de::Error::custom(format!(

@@ -74,8 +74,16 @@ pub trait Api: Send + Sync + 'static {
         let _ = operation;
         axum::response::IntoResponse::into_response(rejection)
     }
-    ///
-    ///
+    /// The answer to a method that a path of the document does not have (405; the router
+    /// adds `Allow`). By default RFC 9457 problem details (`application/problem+json`);
+    /// override it to answer in the document's own error shape, or to count the request
+    /// against its client.
+    fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+        let _ = request;
+        axum::response::IntoResponse::into_response(
+            ::stubgen_runtime::BodyRejection::method_not_allowed(),
+        )
+    }
     /// `GET /items/{itemId}/parts/{partId}`
     fn get_part(
         &self,
@@ -87,24 +95,18 @@ pub trait Api: Send + Sync + 'static {
         x_budget: Option<i32>,
         tenant: crate::models::GetPartTenant,
     ) -> impl std::future::Future<Output = GetPartResponse> + Send;
-    ///
-    ///
     /// `GET /items/{itemId}`
     fn get_item(
         &self,
         item_id: String,
         verbose: Option<String>,
     ) -> impl std::future::Future<Output = GetItemResponse> + Send;
-    ///
-    ///
     /// `DELETE /items/{itemId}`
     fn delete_item(
         &self,
         item_id: String,
         verbose: Option<bool>,
     ) -> impl std::future::Future<Output = DeleteItemResponse> + Send;
-    ///
-    ///
     /// `GET /search`
     fn search(
         &self,
@@ -117,6 +119,9 @@ pub trait Api: Send + Sync + 'static {
         point: Option<crate::models::SearchPoint>,
         q: Option<String>,
         path: Option<String>,
+        since: Option<chrono::NaiveDate>,
+        since_2: Option<chrono::NaiveDate>,
+        since_3: Option<chrono::NaiveDate>,
         x_ids: Option<Vec<i64>>,
         session: String,
         prefs: Option<Vec<String>>,
@@ -292,6 +297,15 @@ pub struct SearchQuery {
     pub q: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    #[serde(rename = "Since")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<chrono::NaiveDate>,
+    #[serde(rename = "Since<")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_2: Option<chrono::NaiveDate>,
+    #[serde(rename = "Since>")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_3: Option<chrono::NaiveDate>,
 }
 impl ::stubgen_runtime::Validate for SearchQuery {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {

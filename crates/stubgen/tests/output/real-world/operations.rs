@@ -62,8 +62,17 @@ pub trait Api: Send + Sync + 'static {
         let _ = operation;
         axum::response::IntoResponse::into_response(rejection)
     }
+    /// The answer to a method that a path of the document does not have (405; the router
+    /// adds `Allow`). By default RFC 9457 problem details (`application/problem+json`);
+    /// override it to answer in the document's own error shape, or to count the request
+    /// against its client.
+    fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+        let _ = request;
+        axum::response::IntoResponse::into_response(
+            ::stubgen_runtime::BodyRejection::method_not_allowed(),
+        )
+    }
     /// No operationId here.
-    ///
     ///
     /// `GET /data-sets`
     fn get_data_sets(
@@ -74,34 +83,24 @@ pub trait Api: Send + Sync + 'static {
         block: Option<crate::models::BlockSize>,
         page_token: Option<String>,
     ) -> impl std::future::Future<Output = GetDataSetsResponse> + Send;
-    ///
-    ///
     /// `POST /data-sets`
     fn create_data_set(
         &self,
         body: crate::models::DataSet,
     ) -> impl std::future::Future<Output = CreateDataSetResponse> + Send;
-    ///
-    ///
     /// `GET /data-sets/{name}/blob`
     fn get_blob(&self, name: String) -> impl std::future::Future<Output = GetBlobResponse> + Send;
-    ///
-    ///
     /// `PUT /data-sets/{name}/blob`
     fn put_blob(
         &self,
         name: String,
         body: Vec<u8>,
     ) -> impl std::future::Future<Output = PutBlobResponse> + Send;
-    ///
-    ///
     /// `POST /search`
     fn search(
         &self,
         body: Option<crate::models::SearchRequest>,
     ) -> impl std::future::Future<Output = SearchResponse> + Send;
-    ///
-    ///
     /// `PATCH /notes`
     fn patch_note(
         &self,

@@ -120,10 +120,22 @@ pub struct Annotated {
     #[schema(default = json!(-3i64))]
     #[serde(default = "crate::models::default_annotated_offset")]
     pub offset: i32,
+    /// Between one and three labels, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 impl ::stubgen_runtime::Validate for Annotated {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.labels {
+            ::stubgen_runtime::validate::properties(
+                "/labels",
+                value.len(),
+                Some(1usize),
+                Some(3usize),
+            )?;
+        }
         Ok(())
     }
 }

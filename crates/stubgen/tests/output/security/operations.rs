@@ -92,50 +92,47 @@ pub trait Api: Send + Sync + 'static {
         let _ = operation;
         axum::response::IntoResponse::into_response(rejection)
     }
-    ///
-    ///
+    /// The answer to a method that a path of the document does not have (405; the router
+    /// adds `Allow`). By default RFC 9457 problem details (`application/problem+json`);
+    /// override it to answer in the document's own error shape, or to count the request
+    /// against its client.
+    fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+        let _ = request;
+        axum::response::IntoResponse::into_response(
+            ::stubgen_runtime::BodyRejection::method_not_allowed(),
+        )
+    }
     /// `GET /default`
     fn by_default(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByDefaultResponse> + Send;
-    ///
-    ///
     /// `GET /query`
     fn by_query_key(
         &self,
         caller: Self::Caller,
         page: Option<i32>,
     ) -> impl std::future::Future<Output = ByQueryKeyResponse> + Send;
-    ///
-    ///
     /// `GET /cookie`
     fn by_cookie(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByCookieResponse> + Send;
-    ///
-    ///
     /// `GET /basic`
     fn by_basic(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByBasicResponse> + Send;
-    ///
-    ///
     /// `GET /oauth`
     fn by_oauth(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByOauthResponse> + Send;
-    ///
-    ///
     /// `GET /oidc`
     fn by_open_id_connect(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByOpenIdConnectResponse> + Send;
-    ///
     /// Basic, or both keys together.
     ///
     /// `GET /either`
@@ -143,15 +140,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = ByEitherResponse> + Send;
-    ///
-    ///
     /// `GET /optional`
     fn optionally(
         &self,
         caller: Self::Caller,
     ) -> impl std::future::Future<Output = OptionallyResponse> + Send;
-    ///
-    ///
     /// `GET /public`
     fn publicly(&self) -> impl std::future::Future<Output = PubliclyResponse> + Send;
 }

@@ -84,6 +84,7 @@ impl ::stubgen_runtime::Validate for UploadRequestMeta {
     }
 }
 #[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadRequest {
     /// The document itself.
     #[schema(value_type = String, format = Binary)]
@@ -103,12 +104,13 @@ pub struct UploadRequest {
     #[schema(nullable = false)]
     pub meta: Option<crate::models::UploadRequestMeta>,
     #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(max_items = 2usize)]
     #[schema(required = false)]
     pub attachments: Vec<::stubgen_runtime::FilePart>,
 }
 impl ::stubgen_runtime::FromMultipart for UploadRequest {
     fn from_parts(mut parts: ::stubgen_runtime::MultipartParts) -> Result<Self, String> {
-        Ok(Self {
+        let form = Self {
             file: parts
                 .file("file")?
                 .ok_or_else(|| "`file` is required".to_owned())?,
@@ -119,9 +121,11 @@ impl ::stubgen_runtime::FromMultipart for UploadRequest {
             draft: parts.value("draft")?,
             tags: parts.texts("tags")?,
             kind: parts.text("kind")?,
-            meta: parts.value("meta")?,
+            meta: parts.object("meta")?,
             attachments: parts.files("attachments")?,
-        })
+        };
+        parts.none_unread()?;
+        Ok(form)
     }
 }
 impl ::stubgen_runtime::Validate for UploadRequest {
@@ -142,6 +146,10 @@ impl ::stubgen_runtime::Validate for UploadRequest {
         }
         if let Some(value) = &self.meta {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/meta"))?;
+        }
+        {
+            let value = &self.attachments;
+            ::stubgen_runtime::validate::items("/attachments", value.len(), None, Some(2usize))?;
         }
         Ok(())
     }

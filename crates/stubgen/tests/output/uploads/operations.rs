@@ -39,15 +39,21 @@ pub trait Api: Send + Sync + 'static {
         let _ = operation;
         axum::response::IntoResponse::into_response(rejection)
     }
-    ///
-    ///
+    /// The answer to a method that a path of the document does not have (405; the router
+    /// adds `Allow`). By default RFC 9457 problem details (`application/problem+json`);
+    /// override it to answer in the document's own error shape, or to count the request
+    /// against its client.
+    fn method_not_allowed(&self, request: &axum::extract::Request) -> axum::response::Response {
+        let _ = request;
+        axum::response::IntoResponse::into_response(
+            ::stubgen_runtime::BodyRejection::method_not_allowed(),
+        )
+    }
     /// `POST /documents`
     fn upload(
         &self,
         body: crate::models::UploadRequest,
     ) -> impl std::future::Future<Output = UploadResponse> + Send;
-    ///
-    ///
     /// `POST /notes`
     fn add_note(
         &self,
