@@ -47,8 +47,8 @@ pub mod validate;
 pub use auth::{BearerAuth, Credential, KeyLocation, RequestHead, Scheme, SchemeUse};
 pub use extract::{
     BinaryBody, CookieParams, FilePart, FormBody, FromMultipart, HeaderParams, JsonBody,
-    JsonOrFormBody, MediaType, MultipartBody, MultipartParts, OptionalBody, ParamStyle,
-    ParamStyles, PathParams, QueryParams, Style, TextBody,
+    JsonOrFormBody, MediaType, MultipartBody, MultipartParts, NestedFormBody, OptionalBody,
+    ParamStyle, ParamStyles, PathParams, QueryParams, Style, TextBody,
 };
 pub use rejection::{BodyRejection, PROBLEM_JSON};
 pub use routing::answering_options;

@@ -23,6 +23,9 @@ pub(super) enum BodyType {
     JsonOrForm(Ident, String),
     /// `application/x-www-form-urlencoded` of a generated type (request bodies only).
     Form(Ident),
+    /// The same, with objects inside written with brackets (`address[city]=Oslo`), as the
+    /// media type's `encoding` declares them (`style: deepObject`).
+    NestedForm(Ident),
     /// Text in the media type given (`text/*`, XML), as a `String`.
     Text(String),
     /// Bytes in the media type given (`application/octet-stream`, images ...).
@@ -35,6 +38,7 @@ impl BodyType {
         match self {
             Self::Model(ident, _)
             | Self::Form(ident)
+            | Self::NestedForm(ident)
             | Self::Multipart(ident)
             | Self::JsonOrForm(ident, _) => quote! { crate::models::#ident },
             Self::Any(_) => quote! { serde_json::Value },
@@ -55,7 +59,7 @@ impl BodyType {
     /// The media type, as documented.
     pub(super) fn media_type(&self) -> &str {
         match self {
-            Self::Form(_) => FORM,
+            Self::Form(_) | Self::NestedForm(_) => FORM,
             Self::Multipart(_) => MULTIPART,
             Self::Model(_, media)
             | Self::Any(media)
@@ -75,6 +79,7 @@ impl BodyType {
             Self::Model(..)
             | Self::Any(_)
             | Self::Form(_)
+            | Self::NestedForm(_)
             | Self::Multipart(_)
             | Self::JsonOrForm(..) => {
                 quote! { (#status, axum::Json(body)).into_response() }
@@ -91,6 +96,7 @@ impl BodyType {
         let reader = match self {
             Self::Model(..) | Self::Any(_) => quote! { ::stubgen_runtime::JsonBody<#ty> },
             Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
+            Self::NestedForm(_) => quote! { ::stubgen_runtime::NestedFormBody<#ty> },
             Self::Multipart(_) => quote! { ::stubgen_runtime::MultipartBody<#ty> },
             Self::JsonOrForm(..) => quote! { ::stubgen_runtime::JsonOrFormBody<#ty> },
             Self::Text(media) => {
@@ -179,7 +185,15 @@ fn request_body_type(
     match (content.len(), json, form) {
         (2, Some((json_media, json)), Some((form_media, form))) if json.schema == form.schema => {
             if let Some(schema) = &form.schema {
-                flat_form(schema, &pointer.join(form_media).join("schema"), hoisted)?;
+                let schema_pointer = pointer.join(form_media).join("schema");
+                if let Some((_, member)) =
+                    nested_form_members(schema, &schema_pointer, hoisted)?.first()
+                {
+                    return Err(unsupported(
+                        member,
+                        "an object inside a form body that is also JSON",
+                    ));
+                }
             }
             let mut only_json = openapiv3::Content::new();
             only_json.insert(json_media.clone(), json.clone());
@@ -243,13 +257,31 @@ pub(super) fn single_json_schema(
             None => BodyType::Any(media),
         }
     } else if essence == FORM {
-        if let Some(schema) = &media.schema {
-            flat_form(schema, &schema_pointer, hoisted)?;
+        let nested = match &media.schema {
+            Some(schema) => nested_form_members(schema, &schema_pointer, hoisted)?,
+            None => Vec::new(),
+        };
+        // Each object inside must say how it is written: with brackets (`deepObject`), the
+        // one way a server can read back.
+        if let Some((_, member)) = nested.iter().find(|(name, _)| {
+            media
+                .encoding
+                .get(name)
+                .and_then(|encoding| encoding.style.as_ref())
+                != Some(&openapiv3::QueryStyle::DeepObject)
+        }) {
+            return Err(unsupported(
+                member,
+                "an object inside an application/x-www-form-urlencoded body without `encoding: {style: deepObject}` (a form has no standard encoding of one)",
+            ));
         }
-        BodyType::Form(
-            model(hoisted)?
-                .ok_or_else(|| unsupported(&schema_pointer, "a form body without a schema"))?,
-        )
+        let model = model(hoisted)?
+            .ok_or_else(|| unsupported(&schema_pointer, "a form body without a schema"))?;
+        if nested.is_empty() {
+            BodyType::Form(model)
+        } else {
+            BodyType::NestedForm(model)
+        }
     } else if essence.starts_with("text/") || essence.ends_with("/xml") || essence.ends_with("+xml")
     {
         BodyType::Text(media_type.clone())
@@ -264,31 +296,30 @@ pub(super) fn single_json_schema(
     }))
 }
 
-/// A form body's members are flat: `application/x-www-form-urlencoded` has no standard
-/// encoding of an object inside it (`a[b]=`, `a.b=` are each some framework's), so a member
-/// that is an object, or an array of objects, is refused rather than silently never read.
-fn flat_form(
+/// The members of a form body that are objects or arrays of objects (their names and pointers),
+/// which `application/x-www-form-urlencoded` has no standard encoding of (`a[b]=` and `a.b=`
+/// are each some framework's).
+fn nested_form_members(
     schema: &ReferenceOr<openapiv3::Schema>,
     pointer: &Pointer,
     hoisted: &Hoisted,
-) -> Result<(), GenerateError> {
+) -> Result<Vec<(String, Pointer)>, GenerateError> {
     use openapiv3::{SchemaKind, Type};
     let (schema, pointer) = super::multipart::resolved(schema, pointer, hoisted)?;
     let properties = match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => &object.properties,
         SchemaKind::Any(any) => &any.properties,
         SchemaKind::AllOf { all_of } => {
+            let mut nested = Vec::new();
             for (index, branch) in all_of.iter().enumerate() {
-                flat_form(
-                    branch,
-                    &pointer.join("allOf").join(index.to_string()),
-                    hoisted,
-                )?;
+                let branch_pointer = pointer.join("allOf").join(index.to_string());
+                nested.extend(nested_form_members(branch, &branch_pointer, hoisted)?);
             }
-            return Ok(());
+            return Ok(nested);
         }
-        _ => return Ok(()),
+        _ => return Ok(Vec::new()),
     };
+    let mut nested = Vec::new();
     for (name, property) in properties {
         let property_pointer = pointer.join("properties").join(name);
         let (property, _) =
@@ -296,11 +327,8 @@ fn flat_form(
         if super::multipart::is_object(&property)
             || super::multipart::items_are_objects(&property, hoisted)
         {
-            return Err(unsupported(
-                &property_pointer,
-                "an object inside an application/x-www-form-urlencoded body (a form has no standard encoding of one)",
-            ));
+            nested.push((name.clone(), property_pointer));
         }
     }
-    Ok(())
+    Ok(nested)
 }

@@ -153,9 +153,11 @@ pub(crate) fn generate_with(
     ))
 }
 
-/// `spec` with its component schemas whose names hold `/` or `~` renamed (those characters
-/// made `_`), and every `$ref` to them with them: a `$ref` escapes them (`~1`, `~0`), so the
-/// generator would otherwise meet one component under two names. `None` when no name has them.
+/// `spec` with the component schemas renamed that the generator could not tell apart, and every
+/// `$ref` to them with them: a name holding `/` or `~` (those characters made `_`; a `$ref`
+/// escapes them, `~1` and `~0`, so the generator would meet one component under two names), and
+/// a name whose Rust type an earlier component's already is (`error` after `Error`, suffixed:
+/// `error2`, type `Error2`). `None` when no name needs it.
 fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
     let Some(components) = &spec.components else {
         return Ok(None);
@@ -163,20 +165,22 @@ fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
     let escaped = |name: &str| name.replace('~', "~0").replace('/', "~1");
     let mut taken: std::collections::BTreeSet<String> =
         components.schemas.keys().cloned().collect();
+    let mut types = std::collections::BTreeSet::new();
     let mut renames = std::collections::BTreeMap::new();
-    for name in components
-        .schemas
-        .keys()
-        .filter(|name| name.contains(['/', '~']))
-    {
+    for name in components.schemas.keys() {
+        let type_of = |name: &str| component_type(name).to_string();
+        if !name.contains(['/', '~']) && types.insert(type_of(name)) {
+            continue;
+        }
         let base = name.replace(['/', '~'], "_");
         let mut renamed = base.clone();
         let mut counter = 2;
-        while taken.contains(&renamed) {
+        while taken.contains(&renamed) || types.contains(&type_of(&renamed)) {
             renamed = format!("{base}{counter}");
             counter += 1;
         }
         taken.insert(renamed.clone());
+        types.insert(type_of(&renamed));
         renames.insert(
             format!("{SCHEMA_REF_PREFIX}{}", escaped(name)),
             (name.clone(), renamed),

@@ -74,6 +74,17 @@ fn component_model(
             &alias
         }
     };
+    // `nullable: true` on a component: its type is the value's, and each member that refers to
+    // it is an `Option` of it.
+    let non_null;
+    let schema = if schema.schema_data.nullable {
+        let mut copy = schema.clone();
+        copy.schema_data.nullable = false;
+        non_null = copy;
+        &non_null
+    } else {
+        schema
+    };
     reject_schema_extras(schema, &pointer, false)?;
     let doc = doc_attrs(schema.schema_data.description.as_deref());
     // After the derive, which introduces `schema`.
@@ -291,7 +302,7 @@ pub(super) fn all_of_struct(
                         "an allOf branch that is not an object",
                     ));
                 }
-                let field = names.claim(&ty.to_string().to_snake_case(), &branch_pointer)?;
+                let field = rust_ident(&names.claim(&ty.to_string().to_snake_case()));
                 fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
                 checks.push(quote! { ::stubgen_runtime::Validate::validate(&self.#field)?; });
             }
@@ -694,14 +705,16 @@ pub(super) fn string_enum(
 pub(super) struct FieldNames(std::collections::BTreeSet<String>);
 
 impl FieldNames {
-    pub(super) fn claim(&mut self, name: &str, pointer: &Pointer) -> Result<Ident, GenerateError> {
-        if !self.0.insert(name.to_owned()) {
-            return Err(invalid(
-                pointer,
-                format!("two members map to the Rust field `{name}`"),
-            ));
+    /// `name`, or `name_2`, `name_3`… when an earlier member took it (`fooBar` and `foo_bar`
+    /// are two fields; serde and utoipa keep each member's own name).
+    pub(super) fn claim(&mut self, name: &str) -> String {
+        let mut unique = name.to_owned();
+        let mut suffix = 1;
+        while !self.0.insert(unique.clone()) {
+            suffix += 1;
+            unique = format!("{name}_{suffix}");
         }
-        Ok(rust_ident(name))
+        unique
     }
 }
 
@@ -715,14 +728,28 @@ pub(super) fn object_fields(
     fields: &mut Vec<TokenStream>,
     checks: &mut Vec<TokenStream>,
 ) -> Result<(), GenerateError> {
-    for required in &object.required {
-        if !object.properties.contains_key(required) {
-            return Err(invalid(
-                &pointer.join("required"),
-                format!("`{required}` is required but not a property"),
-            ));
+    // A member required but not described (Asana's `SectionRequest` requires `project`): it
+    // must be there, with any value, as JSON Schema reads `required` alone.
+    let described;
+    let object = if object
+        .required
+        .iter()
+        .all(|name| object.properties.contains_key(name))
+    {
+        object
+    } else {
+        let mut copy = object.clone();
+        for name in &object.required {
+            copy.properties.entry(name.clone()).or_insert_with(|| {
+                ReferenceOr::boxed_item(Schema {
+                    schema_data: Default::default(),
+                    schema_kind: SchemaKind::Any(Default::default()),
+                })
+            });
         }
-    }
+        described = copy;
+        &described
+    };
     let merge = &mut Merge {
         required: object.required.iter().cloned().collect(),
         ..Merge::default()
@@ -784,7 +811,7 @@ pub(super) fn merged_object_fields(
             })),
         };
         let inline = inline_type(&map, &extra_pointer, &format!("{owner}Extra"), hoisted)?;
-        let field = names.claim("additional_properties", &extra_pointer)?;
+        let field = rust_ident(&names.claim("additional_properties"));
         let ty = &inline.ty;
         fields.push(quote! { #[serde(flatten)] pub #field: #ty, });
         if inline.validates_nested {
@@ -796,8 +823,8 @@ pub(super) fn merged_object_fields(
             continue;
         }
         let property_pointer = pointer.join("properties").join(property);
-        let field_name = snake_name(property);
-        let field = names.claim(&field_name, &property_pointer)?;
+        let field_name = names.claim(&snake_name(property));
+        let field = rust_ident(&field_name);
         if let Some((_, tag)) = merge.tag.as_ref().filter(|(name, _)| name == property) {
             let rename = (field_name != *property).then(|| quote! { #[serde(rename = #property)] });
             fields.push(quote! {
@@ -900,7 +927,8 @@ pub(super) fn generate_field(
             let checks = quote! { ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(#member))?; };
             (
                 quote! { #ty },
-                false,
+                // A component that says `nullable: true` may be `null` wherever it is held.
+                hoisted.names_nullable(reference),
                 None,
                 None,
                 checks,

@@ -43,7 +43,7 @@ pub(super) fn multipart_form(
     let (mut fields, mut reads, mut checks) = (Vec::new(), Vec::new(), Vec::new());
     for (property, property_schema) in &object.properties {
         let property_pointer = pointer.join("properties").join(property);
-        let field = names.claim(&snake_name(property), &property_pointer)?;
+        let field = rust_ident(&names.claim(&snake_name(property)));
         let required = object.required.contains(property);
         let property_schema = property_schema.clone().unbox();
         let (resolved_schema, _) = resolved(&property_schema, &property_pointer, hoisted)?;

@@ -392,11 +392,13 @@ fn all_of_becomes_one_struct_with_flattened_references() {
             ]
         });
     });
-    assert!(matches!(
-        generate(&clash, "Api"),
-        Err(GenerateError::Invalid { pointer, .. })
-            if pointer == "/components/schemas/BigThing/allOf/1/properties/thing"
-    ));
+    // A property named like the flattened branch's field is a field of its own.
+    let models = generate(&clash, "Api").unwrap().models.to_string();
+    assert!(
+        models.contains("pub thing : Thing , # [serde (rename = \"thing\")]")
+            && models.contains("pub thing_2 : Option < String >"),
+        "{models}"
+    );
 }
 
 #[test]
@@ -682,4 +684,39 @@ fn a_component_whose_name_a_ref_escapes_is_one_type() {
     let models = stubs.models.to_string();
     assert!(models.contains("pub struct ABC"), "{models}");
     assert!(models.contains("pub note : Option < ABC >"), "{models}");
+}
+
+/// Two component names that become one Rust type (Telnyx's `error` and `Error`): the later is
+/// renamed, and every `$ref` to it follows.
+#[test]
+fn components_that_meet_in_rust_are_two_types() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["thing"] =
+            serde_json::json!({ "type": "object", "properties": { "x": { "type": "integer" } } });
+        doc["components"]["schemas"]["ErrorResponse"]["properties"]["detail"] =
+            serde_json::json!({ "$ref": "#/components/schemas/thing" });
+        // Two members that meet in Rust are two fields, each under its own name on the wire.
+        doc["components"]["schemas"]["thing"]["properties"]["fooBar"] =
+            serde_json::json!({ "type": "string" });
+        doc["components"]["schemas"]["thing"]["properties"]["foo_bar"] =
+            serde_json::json!({ "type": "integer" });
+    });
+    let models = generate(&spec, "Api").unwrap().models.to_string();
+    assert!(models.contains("pub struct Thing {"), "{models}");
+    assert!(models.contains("pub struct Thing2 {"), "{models}");
+    assert!(
+        models.contains("pub detail : Option < Thing2 >"),
+        "{models}"
+    );
+    for (member, field) in [
+        ("fooBar", "pub foo_bar : Option < String >"),
+        ("foo_bar", "pub foo_bar_2 : Option < i64 >"),
+    ] {
+        let at = models.find(field).expect("the field");
+        let renamed = models[..at].rfind("rename = ").expect("renamed");
+        assert!(
+            models[renamed..].starts_with(&format!("rename = \"{member}\"")),
+            "{models}"
+        );
+    }
 }

@@ -639,6 +639,17 @@ impl Hoisted {
         self.schemas.get(name)
     }
 
+    /// Whether `reference` names a component that says `nullable: true`: its type is the
+    /// value's, and whoever holds it holds an `Option` of it.
+    pub(super) fn names_nullable(&self, reference: &str) -> bool {
+        reference
+            .strip_prefix(SCHEMA_REF_PREFIX)
+            .and_then(|name| self.schema(name))
+            .is_some_and(
+                |schema| matches!(schema, ReferenceOr::Item(schema) if schema.schema_data.nullable),
+            )
+    }
+
     /// Whether the component of Rust type `ty` is an object.
     pub(super) fn is_object(&self, ty: &Ident) -> bool {
         self.objects.contains(&ty.to_string())
@@ -941,7 +952,12 @@ pub(super) fn inline_type(
                 None => return Err(unsupported(pointer, "an array without items")),
                 Some(ReferenceOr::Reference { reference }) => {
                     let ty = schema_ref_type(reference, &items_pointer)?;
-                    (quote! { crate::models::#ty }, true)
+                    if hoisted.names_nullable(reference) {
+                        nullable_items = true;
+                        (quote! { Option<crate::models::#ty> }, true)
+                    } else {
+                        (quote! { crate::models::#ty }, true)
+                    }
                 }
                 Some(ReferenceOr::Item(item)) => {
                     let inline =

@@ -37,6 +37,13 @@ impl Api for Clerk {
     async fn add_note(&self, body: Note) -> AddNoteResponse {
         AddNoteResponse::Ok(body)
     }
+
+    async fn place_order(&self, body: PlaceOrderRequest) -> PlaceOrderResponse {
+        let serde_json::Value::Object(read) = serde_json::to_value(body).unwrap() else {
+            unreachable!("a struct serializes to an object")
+        };
+        PlaceOrderResponse::Ok(PlaceOrderResponse200(read.into_iter().collect()))
+    }
 }
 
 fn file(bytes: &'static [u8], name: &str) -> Part {
@@ -190,4 +197,45 @@ async fn one_body_reads_as_json_or_as_a_form_by_its_content_type() {
     assert_eq!(status, 415);
     let detail = body["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("application/json") && detail.contains("x-www-form-urlencoded"), "{body}");
+}
+
+#[tokio::test]
+async fn objects_inside_a_form_are_read_from_brackets() {
+    let server = Server::start(uploads::router(Arc::new(Clerk))).await;
+    let order = |body: &'static str| {
+        server
+            .request(reqwest::Method::POST, "/orders")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    assert_eq!(
+        answer(order(
+            "customer=cus_1&address[city]=Oslo&address[geo][lat]=59.9&items[0][price]=p1\
+             &items[1][price]=p2&items[1][quantity]=3&metadata[ref]=a%20b&expand[]=x&expand[]=y"
+        ))
+        .await,
+        (
+            200,
+            json!({
+                "customer": "cus_1",
+                "address": {"city": "Oslo", "geo": {"lat": 59.9}},
+                "items": [{"price": "p1"}, {"price": "p2", "quantity": 3}],
+                "metadata": {"ref": "a b"},
+                "expand": ["x", "y"]
+            })
+        )
+    );
+    for (body, named) in [
+        ("customer=cus_1", "items"),
+        ("customer=cus_1&items[0][price]=p&items[0][quantity]=0", "/items/0/quantity"),
+        ("customer=cus_1&items[0][price]=p&address[geo][lat]=north", "address"),
+        ("customer=cus_1&customer=cus_2&items[0][price]=p", "customer"),
+        ("customer=%FF&items[0][price]=p", "not UTF-8"),
+    ] {
+        let (status, answer) = answer(order(body)).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        let detail = answer["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(named), "{body}: {answer}");
+        assert!(!detail.contains("f64") && !detail.contains("struct"), "{body}: {answer}");
+    }
 }

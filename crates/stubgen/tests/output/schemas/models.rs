@@ -120,6 +120,23 @@ pub struct Annotated {
     #[schema(default = json!(-3i64))]
     #[serde(default = "crate::models::default_annotated_offset")]
     pub offset: i32,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::stubgen_runtime::double_option"
+    )]
+    #[schema(value_type = Option<Shade>, required = false)]
+    pub shade: Option<Option<Shade>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::stubgen_runtime::double_option"
+    )]
+    #[schema(value_type = Option<TimeoutSecs>, required = false)]
+    pub timeout: Option<Option<TimeoutSecs>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub shades: Option<Vec<Option<crate::models::Shade>>>,
     /// Between one and three labels, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -128,6 +145,15 @@ pub struct Annotated {
 impl ::stubgen_runtime::Validate for Annotated {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(Some(value)) = &self.shade {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/shade"))?;
+        }
+        if let Some(Some(value)) = &self.timeout {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/timeout"))?;
+        }
+        if let Some(value) = &self.shades {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/shades"))?;
+        }
         if let Some(value) = &self.labels {
             ::stubgen_runtime::validate::properties(
                 "/labels",
@@ -137,6 +163,51 @@ impl ::stubgen_runtime::Validate for Annotated {
             )?;
         }
         Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Placement {
+    pub section: String,
+    pub project: serde_json::Value,
+}
+impl ::stubgen_runtime::Validate for Placement {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum Shade {
+    #[serde(rename = "light")]
+    Light,
+    #[serde(rename = "dark")]
+    Dark,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for Shade {}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TimeoutSecs(pub i32);
+impl ::stubgen_runtime::Validate for TimeoutSecs {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        let value = &self.0;
+        ::stubgen_runtime::validate::range("", i128::from(*value), Some(0i128), Some(30i128))?;
+        Ok(())
+    }
+}
+impl utoipa::PartialSchema for TimeoutSecs {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+            "{\"format\":\"int32\",\"maximum\":30,\"minimum\":0,\"type\":\"integer\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for TimeoutSecs {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("TimeoutSecs")
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

@@ -43,6 +43,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::models::NewPet,
         crate::models::Pet,
         crate::models::Annotated,
+        crate::models::Placement,
+        crate::models::Shade,
+        crate::models::TimeoutSecs,
         crate::models::Problem
     ))
 )]

@@ -154,3 +154,93 @@ impl ::stubgen_runtime::Validate for UploadRequest {
         Ok(())
     }
 }
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PlaceOrderRequestAddressGeo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lon: Option<f64>,
+}
+impl ::stubgen_runtime::Validate for PlaceOrderRequestAddressGeo {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PlaceOrderRequestAddress {
+    pub city: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub geo: Option<crate::models::PlaceOrderRequestAddressGeo>,
+}
+impl ::stubgen_runtime::Validate for PlaceOrderRequestAddress {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.geo {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/geo"))?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PlaceOrderRequestItemsItem {
+    pub price: String,
+    #[schema(minimum = 1i64)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub quantity: Option<i32>,
+}
+impl ::stubgen_runtime::Validate for PlaceOrderRequestItemsItem {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.quantity {
+            ::stubgen_runtime::validate::range("/quantity", i128::from(*value), Some(1i128), None)?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PlaceOrderRequest {
+    #[schema(min_length = 1usize)]
+    pub customer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub address: Option<crate::models::PlaceOrderRequestAddress>,
+    #[schema(min_items = 1usize)]
+    pub items: Vec<crate::models::PlaceOrderRequestItemsItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub expand: Option<Vec<String>>,
+}
+impl ::stubgen_runtime::Validate for PlaceOrderRequest {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.customer;
+            ::stubgen_runtime::validate::length("/customer", value, Some(1usize), None)?;
+        }
+        if let Some(value) = &self.address {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/address"))?;
+        }
+        {
+            let value = &self.items;
+            ::stubgen_runtime::validate::items("/items", value.len(), Some(1usize), None)?;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/items"))?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct PlaceOrderResponse200(pub std::collections::BTreeMap<String, serde_json::Value>);
+impl ::stubgen_runtime::Validate for PlaceOrderResponse200 {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}

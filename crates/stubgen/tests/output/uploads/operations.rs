@@ -8,6 +8,8 @@ pub enum Operation {
     Upload,
     /// `POST /notes`
     AddNote,
+    /// `POST /orders`
+    PlaceOrder,
 }
 impl Operation {
     /// The operationId.
@@ -15,6 +17,7 @@ impl Operation {
         match self {
             Self::Upload => "upload",
             Self::AddNote => "addNote",
+            Self::PlaceOrder => "placeOrder",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -59,6 +62,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::Note,
     ) -> impl std::future::Future<Output = AddNoteResponse> + Send;
+    /// `POST /orders`
+    fn place_order(
+        &self,
+        body: crate::models::PlaceOrderRequest,
+    ) -> impl std::future::Future<Output = PlaceOrderResponse> + Send;
 }
 /// Every documented response of `upload`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
@@ -84,6 +92,20 @@ pub enum AddNoteResponse {
     Ok(crate::models::Note),
 }
 impl axum::response::IntoResponse for AddNoteResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+        }
+    }
+}
+/// Every documented response of `placeOrder`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaceOrderResponse {
+    /// 200: The order as read.
+    Ok(crate::models::PlaceOrderResponse200),
+}
+impl axum::response::IntoResponse for PlaceOrderResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),

@@ -23,6 +23,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "POST, OPTIONS",
             ),
         )
+        .route(
+            "/orders",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().post(place_order::<T>),
+                "POST, OPTIONS",
+            ),
+        )
         .method_not_allowed_fallback(method_not_allowed::<T>)
         .with_state(api)
 }
@@ -44,7 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(upload, add_note),
+    paths(upload, add_note, place_order),
     components(schemas(crate::models::Note, crate::models::Kind, crate::models::Receipt))
 )]
 pub struct ApiDoc;
@@ -115,4 +122,37 @@ pub async fn add_note<T: crate::operations::Api>(
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.add_note(body.0).await)
+}
+#[utoipa::path(
+    post,
+    path = "/orders",
+    operation_id = "placeOrder",
+    tags = [],
+    request_body(
+        content = crate::models::PlaceOrderRequest,
+        content_type = "application/x-www-form-urlencoded"
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The order as read.",
+            body = crate::models::PlaceOrderResponse200,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn place_order<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::PlaceOrder;
+    let body = match <::stubgen_runtime::NestedFormBody<
+        crate::models::PlaceOrderRequest,
+    > as axum::extract::FromRequest<()>>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return api.rejected(OPERATION, rejection),
+    };
+    axum::response::IntoResponse::into_response(api.place_order(body.0).await)
 }
