@@ -304,7 +304,24 @@ fn nested_form_members(
     pointer: &Pointer,
     hoisted: &Hoisted,
 ) -> Result<Vec<(String, Pointer)>, GenerateError> {
+    nested_form_members_within(schema, pointer, hoisted, &mut Vec::new())
+}
+
+/// [`nested_form_members`], through the components `seen` on the way (an `allOf` may reach
+/// itself through them: each is looked into once).
+fn nested_form_members_within(
+    schema: &ReferenceOr<openapiv3::Schema>,
+    pointer: &Pointer,
+    hoisted: &Hoisted,
+    seen: &mut Vec<String>,
+) -> Result<Vec<(String, Pointer)>, GenerateError> {
     use openapiv3::{SchemaKind, Type};
+    if let ReferenceOr::Reference { reference } = schema {
+        if seen.contains(reference) {
+            return Ok(Vec::new());
+        }
+        seen.push(reference.clone());
+    }
     let (schema, pointer) = super::multipart::resolved(schema, pointer, hoisted)?;
     let properties = match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => &object.properties,
@@ -313,7 +330,12 @@ fn nested_form_members(
             let mut nested = Vec::new();
             for (index, branch) in all_of.iter().enumerate() {
                 let branch_pointer = pointer.join("allOf").join(index.to_string());
-                nested.extend(nested_form_members(branch, &branch_pointer, hoisted)?);
+                nested.extend(nested_form_members_within(
+                    branch,
+                    &branch_pointer,
+                    hoisted,
+                    seen,
+                )?);
             }
             return Ok(nested);
         }
