@@ -154,6 +154,16 @@ pub fn boolean_one_of(pointer: &str, value: bool, allowed: &[bool]) -> Result<()
     }
 }
 
+/// A number `enum`: `value` is one of `allowed`.
+pub fn number_one_of(pointer: &str, value: f64, allowed: &[f64]) -> Result<(), ValidationError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+        broken(pointer, format!("must be one of {}", allowed.join(", ")))
+    }
+}
+
 /// `minItems`/`maxItems` of an array.
 pub fn items(
     pointer: &str,
@@ -260,6 +270,17 @@ pub fn multiple_of(pointer: &str, value: f64, factor: f64) -> Result<(), Validat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_enum_takes_its_values_only() {
+        assert!(number_one_of("/n", 1.5, &[0.5, 1.5]).is_ok());
+        assert_eq!(
+            number_one_of("/n", 2.0, &[0.5, 1.5])
+                .unwrap_err()
+                .to_string(),
+            "/n must be one of 0.5, 1.5"
+        );
+    }
 
     #[test]
     fn a_map_holds_as_many_members_as_its_bounds_allow() {

@@ -75,10 +75,10 @@ fn component_model(
         }
     };
     // `nullable: true` on a component: its type is the value's, and each member that refers to
-    // it is an `Option` of it.
+    // it is an `Option` of it. Without `type`, the type its keywords describe.
     let non_null;
-    let schema = if schema.schema_data.nullable {
-        let mut copy = schema.clone();
+    let schema = if schema.schema_data.nullable || super::types::typed(schema).is_some() {
+        let mut copy = super::types::typed(schema).unwrap_or_else(|| schema.clone());
         copy.schema_data.nullable = false;
         non_null = copy;
         &non_null
@@ -662,16 +662,49 @@ pub(super) fn string_enum(
             ));
         }
     }
+    // `null` and nothing else (dropshot's "no content"): a unit struct, which serde reads and
+    // writes as `null` only, documented as the document says it.
+    if string.enumeration.iter().all(Option::is_none) {
+        let listed = if schema_as.is_empty() {
+            ident.to_string()
+        } else {
+            pointer
+                .to_string()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .replace("~1", "/")
+                .replace("~0", "~")
+        };
+        return Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+            pub struct #ident;
+
+            impl utoipa::PartialSchema for #ident {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    serde_json::from_str(r#"{"type": "string", "enum": [null]}"#)
+                        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+                }
+            }
+
+            impl utoipa::ToSchema for #ident {
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed(#listed)
+                }
+            }
+
+            /// Only `null` reads as one, and serde enforces it.
+            impl ::stubgen_runtime::Validate for #ident {}
+        });
+    }
     let mut variants = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (index, value) in string.enumeration.iter().enumerate() {
-        let Some(value) = value else {
-            return Err(unsupported(
-                &pointer.join("enum").join(index.to_string()),
-                "null in an enum",
-            ));
-        };
+    for value in &string.enumeration {
+        // `null` beside values: a value of its own only where the schema is `nullable`, which
+        // the `Option` that holds the enum says.
+        let Some(value) = value else { continue };
         // A value listed twice is one value.
         if !seen.insert(value) {
             continue;

@@ -282,6 +282,8 @@ pub(super) struct Constraints {
     pub(super) max_properties: Option<usize>,
     /// An integer `enum`: the values allowed.
     pub(super) allowed: Vec<i64>,
+    /// A number `enum`: the values allowed (as the field's own type holds them).
+    pub(super) allowed_numbers: Vec<f64>,
     /// A boolean `enum`: the values allowed.
     pub(super) allowed_booleans: Vec<bool>,
     /// The array's items may be `null` (`Option`s): their checks apply to the others.
@@ -310,6 +312,7 @@ impl Constraints {
             && self.min_properties.is_none()
             && self.max_properties.is_none()
             && self.allowed.is_empty()
+            && self.allowed_numbers.is_empty()
             && self.allowed_booleans.is_empty()
             && self.number_minimum.is_none()
             && self.number_maximum.is_none()
@@ -481,6 +484,15 @@ impl Constraints {
             let allowed = &self.allowed_booleans;
             checks.push(quote! {
                 ::stubgen_runtime::validate::boolean_one_of(#pointer, *value, &[#(#allowed),*])?;
+            });
+        }
+        if !self.allowed_numbers.is_empty() {
+            let allowed = self
+                .allowed_numbers
+                .iter()
+                .map(|value| proc_macro2::Literal::f64_suffixed(*value));
+            checks.push(quote! {
+                ::stubgen_runtime::validate::number_one_of(#pointer, f64::from(*value), &[#(#allowed),*])?;
             });
         }
         if !self.allowed.is_empty() {
@@ -899,9 +911,25 @@ pub(super) fn inline_type(
             })
         }
         SchemaKind::Type(Type::Number(number)) => {
-            if !number.enumeration.is_empty() {
-                return Err(unsupported(pointer, "a number enum"));
-            }
+            let single = matches!(
+                &number.format,
+                VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float)
+            );
+            let allowed_numbers = number
+                .enumeration
+                .iter()
+                .map(|value| {
+                    let value = value
+                        .filter(|value| value.is_finite())
+                        .ok_or_else(|| unsupported(pointer, "null in a number enum"))?;
+                    // An `f32` holds the nearest `f32`: compared as the field holds it.
+                    Ok(if single {
+                        f64::from(value as f32)
+                    } else {
+                        value
+                    })
+                })
+                .collect::<Result<Vec<f64>, GenerateError>>()?;
             if number
                 .multiple_of
                 .is_some_and(|factor| factor.is_nan() || factor <= 0.0)
@@ -916,6 +944,7 @@ pub(super) fn inline_type(
                 number_minimum: finite(number.minimum).map(|min| (min, number.exclusive_minimum)),
                 number_maximum: finite(number.maximum).map(|max| (max, number.exclusive_maximum)),
                 multiple_of: number.multiple_of,
+                allowed_numbers,
                 ..Constraints::default()
             };
             let ty = match &number.format {
@@ -1130,28 +1159,66 @@ pub(super) fn inline_type(
         SchemaKind::Any(any) if *any == openapiv3::AnySchema::default() => {
             plain(quote! { serde_json::Value })
         }
-        // Object keywords without `type: object`: read as the object they describe.
-        SchemaKind::Any(any)
-            if any.typ.is_none()
-                && (!any.properties.is_empty() || any.additional_properties.is_some())
-                && any.items.is_none()
-                && any.enumeration.is_empty() =>
-        {
-            let object = Schema {
-                schema_data: schema.schema_data.clone(),
-                schema_kind: SchemaKind::Type(Type::Object(openapiv3::ObjectType {
-                    properties: any.properties.clone(),
-                    required: any.required.clone(),
-                    additional_properties: any.additional_properties.clone(),
-                    min_properties: any.min_properties,
-                    max_properties: any.max_properties,
-                })),
-            };
-            inline_type(&object, pointer, hint, hoisted)
-        }
-        SchemaKind::Any(_) => Err(unsupported(
-            pointer,
-            "a schema without a type but with other keywords",
-        )),
+        SchemaKind::Any(_) => match typed(schema) {
+            Some(typed) => inline_type(&typed, pointer, hint, hoisted),
+            None => Err(unsupported(
+                pointer,
+                "a schema without a type but with other keywords",
+            )),
+        },
     }
+}
+
+/// A schema without `type` whose keywords are one type's only, as that type: object keywords
+/// (`properties`, `additionalProperties`) an object, `items` an array, an `enum` of strings a
+/// string enum (Telnyx's, Asana's). Their authors mean the type, and a value of another type
+/// would meet none of the keywords.
+pub(super) fn typed(schema: &Schema) -> Option<Schema> {
+    let SchemaKind::Any(any) = &schema.schema_kind else {
+        return None;
+    };
+    let untouched = any.typ.is_none()
+        && any.one_of.is_empty()
+        && any.all_of.is_empty()
+        && any.any_of.is_empty()
+        && any.not.is_none();
+    let object = !any.properties.is_empty() || any.additional_properties.is_some();
+    let array = any.items.is_some();
+    let strings =
+        !any.enumeration.is_empty() && any.enumeration.iter().all(|value| value.is_string());
+    let schema_kind = match (object, array, !any.enumeration.is_empty()) {
+        _ if !untouched => return None,
+        (true, false, false) => SchemaKind::Type(Type::Object(openapiv3::ObjectType {
+            properties: any.properties.clone(),
+            required: any.required.clone(),
+            additional_properties: any.additional_properties.clone(),
+            min_properties: any.min_properties,
+            max_properties: any.max_properties,
+        })),
+        (false, true, false) => SchemaKind::Type(Type::Array(openapiv3::ArrayType {
+            items: any.items.clone(),
+            min_items: any.min_items,
+            max_items: any.max_items,
+            unique_items: any.unique_items.unwrap_or(false),
+        })),
+        (false, false, true) if strings => SchemaKind::Type(Type::String(openapiv3::StringType {
+            format: any.format.clone().map_or(
+                VariantOrUnknownOrEmpty::Empty,
+                VariantOrUnknownOrEmpty::Unknown,
+            ),
+            pattern: any.pattern.clone(),
+            enumeration: any
+                .enumeration
+                .iter()
+                .map(|value| value.as_str().map(str::to_owned))
+                .collect(),
+            min_length: any.min_length,
+            max_length: any.max_length,
+        })),
+        _ => return None,
+    };
+    Some(Schema {
+        schema_data: schema.schema_data.clone(),
+        schema_kind,
+    })
 }

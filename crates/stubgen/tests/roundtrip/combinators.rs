@@ -32,6 +32,10 @@ impl Api for Shelter {
         })
     }
 
+    async fn send_nothing(&self, body: Nothing) -> SendNothingResponse {
+        SendNothingResponse::Ok(body)
+    }
+
     async fn evaluate(&self, body: Expression) -> EvaluateResponse {
         let Expression(body) = body;
         if matches!(&body, Expr::Sum(sum) if sum.terms.is_empty()) {
@@ -102,6 +106,15 @@ async fn each_variant_reads_by_its_tag_and_answers_through_any_of_and_all_of() {
     let dog = json!({"petType": "dog", "name": "Rex", "keeper": "Ann"});
     assert_eq!(server.post("/pets", &dog).await.0, 400);
 
+}
+
+#[tokio::test]
+async fn null_and_nothing_else_reads_and_answers() {
+    let server = Server::start(combinators::router(Arc::new(Shelter))).await;
+    assert_eq!(server.post("/nothing", &json!(null)).await, (200, json!(null)));
+    for other in [json!("null"), json!({}), json!(0)] {
+        assert_eq!(server.post("/nothing", &other).await.0, 400, "{other}");
+    }
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ pub enum Operation {
     AddPet,
     /// `POST /expressions`
     Evaluate,
+    /// `POST /nothing`
+    SendNothing,
 }
 impl Operation {
     /// The operationId.
@@ -15,6 +17,7 @@ impl Operation {
         match self {
             Self::AddPet => "addPet",
             Self::Evaluate => "evaluate",
+            Self::SendNothing => "sendNothing",
         }
     }
     /// The `error` of the JSON example the spec documents for `status`, if any: the
@@ -59,6 +62,13 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::Expression,
     ) -> impl std::future::Future<Output = EvaluateResponse> + Send;
+    /// dropshot's no content, `{type: string, enum: [null]}`, both ways.
+    ///
+    /// `POST /nothing`
+    fn send_nothing(
+        &self,
+        body: crate::models::Nothing,
+    ) -> impl std::future::Future<Output = SendNothingResponse> + Send;
 }
 /// Every documented response of `addPet`: one variant per status it answers itself, and the shared errors.
 #[allow(clippy::large_enum_variant)]
@@ -93,6 +103,20 @@ impl axum::response::IntoResponse for EvaluateResponse {
                 axum::Json(body),
             )
                 .into_response(),
+        }
+    }
+}
+/// Every documented response of `sendNothing`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendNothingResponse {
+    /// 200: Nothing back.
+    Ok(crate::models::Nothing),
+}
+impl axum::response::IntoResponse for SendNothingResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
         }
     }
 }

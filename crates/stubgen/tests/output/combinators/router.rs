@@ -23,6 +23,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
                 "POST, OPTIONS",
             ),
         )
+        .route(
+            "/nothing",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().post(send_nothing::<T>),
+                "POST, OPTIONS",
+            ),
+        )
         .method_not_allowed_fallback(method_not_allowed::<T>)
         .with_state(api)
 }
@@ -44,8 +51,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(add_pet, evaluate),
+    paths(add_pet, evaluate, send_nothing),
     components(schemas(
+        crate::models::Nothing,
         crate::models::Named,
         crate::models::Cat,
         crate::models::Dog,
@@ -125,4 +133,36 @@ pub async fn evaluate<T: crate::operations::Api>(
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.evaluate(body.0).await)
+}
+#[utoipa::path(
+    post,
+    path = "/nothing",
+    operation_id = "sendNothing",
+    tags = [],
+    description = "dropshot's no content, `{type: string, enum: [null]}`, both ways.",
+    request_body(content = crate::models::Nothing, content_type = "application/json"),
+    responses(
+        (
+            status = 200,
+            description = "Nothing back.",
+            body = crate::models::Nothing,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn send_nothing<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::SendNothing;
+    let body =
+        match <::stubgen_runtime::JsonBody<crate::models::Nothing> as axum::extract::FromRequest<
+            (),
+        >>::from_request(request, &())
+        .await
+        {
+            Ok(value) => value,
+            Err(rejection) => return api.rejected(OPERATION, rejection),
+        };
+    axum::response::IntoResponse::into_response(api.send_nothing(body.0).await)
 }

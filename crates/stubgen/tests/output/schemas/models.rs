@@ -120,6 +120,19 @@ pub struct Annotated {
     #[schema(default = json!(-3i64))]
     #[serde(default = "crate::models::default_annotated_offset")]
     pub offset: i32,
+    #[schema(default = json!("rtp+1"))]
+    #[serde(default = "crate::models::default_annotated_port")]
+    pub port: crate::models::AnnotatedPort,
+    #[schema(max_items = 3usize)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub stories: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub speed: Option<f32>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -145,6 +158,27 @@ pub struct Annotated {
 impl ::stubgen_runtime::Validate for Annotated {
     const JSON_OBJECT: bool = true;
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.stories {
+            ::stubgen_runtime::validate::items("/stories", value.len(), None, Some(3usize))?;
+            for (index, value) in value.iter().enumerate() {
+                let pointer = format!("{}/{index}", "/stories");
+                ::stubgen_runtime::validate::length(&pointer, value, Some(1usize), None)?;
+            }
+        }
+        if let Some(value) = &self.ratio {
+            ::stubgen_runtime::validate::number_one_of(
+                "/ratio",
+                f64::from(*value),
+                &[0.5f64, 1.5f64],
+            )?;
+        }
+        if let Some(value) = &self.speed {
+            ::stubgen_runtime::validate::number_one_of(
+                "/speed",
+                f64::from(*value),
+                &[0.10000000149011612f64, 2f64],
+            )?;
+        }
         if let Some(Some(value)) = &self.shade {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/shade"))?;
         }
@@ -231,5 +265,22 @@ pub fn default_annotated_budget() -> i64 {
 #[doc(hidden)]
 pub fn default_annotated_offset() -> i32 {
     serde_json::from_value(serde_json::json!(-3i64))
+        .expect("the spec's default is a value of its schema")
+}
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum AnnotatedPort {
+    #[serde(rename = "rtcp-mux")]
+    RtcpMux,
+    #[serde(rename = "rtp+1")]
+    Rtp1,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for AnnotatedPort {}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_annotated_port() -> crate::models::AnnotatedPort {
+    serde_json::from_value(serde_json::json!("rtp+1"))
         .expect("the spec's default is a value of its schema")
 }
