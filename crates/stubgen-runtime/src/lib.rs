@@ -48,7 +48,7 @@ pub use auth::{BearerAuth, Credential, KeyLocation, RequestHead, Scheme, SchemeU
 pub use extract::{
     BinaryBody, CookieParams, FilePart, FormBody, FromMultipart, HeaderParams, JsonBody,
     JsonOrFormBody, MediaType, MultipartBody, MultipartParts, NestedFormBody, OptionalBody,
-    ParamStyle, ParamStyles, PathParams, QueryParams, Style, TextBody,
+    ParamStyle, ParamStyles, PathParams, QueryParams, Style, TextBody, sent_in,
 };
 pub use rejection::{BodyRejection, PROBLEM_JSON};
 pub use routing::answering_options;

@@ -21,6 +21,11 @@ impl BodyRejection {
         }
     }
 
+    /// 415: a body in none of the media types `expected` names.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        crate::extract::unsupported_media_type(expected)
+    }
+
     /// 405: a method the path does not have.
     pub fn method_not_allowed() -> Self {
         Self {

@@ -28,6 +28,20 @@ pub(crate) fn expect_media<M: MediaType>(
     }
 }
 
+/// Whether `request` is sent in `documented`: a media type (a JSON one takes any JSON type,
+/// `+json` included), or a range such as `image/*` or `*/*`. For a body the document offers in
+/// several media types, each read as its own.
+pub fn sent_in(request: &axum::extract::Request, documented: &str) -> bool {
+    let documented = documented.split(';').next().unwrap_or_default().trim();
+    let json = |media: &str| media == "application/json" || media.ends_with("+json");
+    media_type(request).is_some_and(|actual| match documented {
+        "*/*" => true,
+        range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
+        exact if json(&exact.to_ascii_lowercase()) => json(&actual),
+        exact => actual.eq_ignore_ascii_case(exact),
+    })
+}
+
 /// The request's media type without parameters, lower-cased (`text/plain; charset=utf-8` is
 /// `text/plain`).
 pub(crate) fn media_type(request: &axum::extract::Request) -> Option<String> {

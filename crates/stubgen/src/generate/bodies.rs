@@ -26,6 +26,14 @@ pub(super) enum BodyType {
     /// The same, with objects inside written with brackets (`address[city]=Oslo`), as the
     /// media type's `encoding` declares them (`style: deepObject`).
     NestedForm(Ident),
+    /// A generated enum of the body in each media type the document offers it in, as different
+    /// schemas (JSON or multipart, JSON or text): read as the request's `Content-Type` says,
+    /// by its generated reader (request bodies only).
+    Alternatives {
+        ident: Ident,
+        reader: Ident,
+        media: Vec<(String, BodyType)>,
+    },
     /// Text in the media type given (`text/*`, XML), as a `String`.
     Text(String),
     /// Bytes in the media type given (`application/octet-stream`, images ...).
@@ -40,6 +48,7 @@ impl BodyType {
             | Self::Form(ident)
             | Self::NestedForm(ident)
             | Self::Multipart(ident)
+            | Self::Alternatives { ident, .. }
             | Self::JsonOrForm(ident, _) => quote! { crate::models::#ident },
             Self::Any(_) => quote! { serde_json::Value },
             Self::Text(_) => quote! { String },
@@ -60,6 +69,7 @@ impl BodyType {
     pub(super) fn media_type(&self) -> &str {
         match self {
             Self::Form(_) | Self::NestedForm(_) => FORM,
+            Self::Alternatives { media, .. } => media.first().map_or(JSON, |(media, _)| media),
             Self::Multipart(_) => MULTIPART,
             Self::Model(_, media)
             | Self::Any(media)
@@ -81,6 +91,7 @@ impl BodyType {
             | Self::Form(_)
             | Self::NestedForm(_)
             | Self::Multipart(_)
+            | Self::Alternatives { .. }
             | Self::JsonOrForm(..) => {
                 quote! { (#status, axum::Json(body)).into_response() }
             }
@@ -97,6 +108,7 @@ impl BodyType {
             Self::Model(..) | Self::Any(_) => quote! { ::stubgen_runtime::JsonBody<#ty> },
             Self::Form(_) => quote! { ::stubgen_runtime::FormBody<#ty> },
             Self::NestedForm(_) => quote! { ::stubgen_runtime::NestedFormBody<#ty> },
+            Self::Alternatives { reader, .. } => quote! { crate::models::#reader },
             Self::Multipart(_) => quote! { ::stubgen_runtime::MultipartBody<#ty> },
             Self::JsonOrForm(..) => quote! { ::stubgen_runtime::JsonOrFormBody<#ty> },
             Self::Text(media) => {
@@ -205,11 +217,117 @@ fn request_body_type(
                 )),
             }
         }
-        _ => Err(unsupported(
-            pointer,
-            "a request body in several media types other than JSON and a form of one schema",
-        )),
+        _ => alternatives(content, pointer, hint, hoisted).map(Some),
     }
+}
+
+/// A body the document offers in several media types of different schemas: an enum with a
+/// variant per media type, and a reader that reads the one the request's `Content-Type` names
+/// (the most specific first: `*/*` last), 415 naming them all otherwise.
+fn alternatives(
+    content: &openapiv3::Content,
+    pointer: &Pointer,
+    hint: &str,
+    hoisted: &mut Hoisted,
+) -> Result<BodyType, GenerateError> {
+    let mut media = Vec::new();
+    for (media_type, item) in content {
+        let mut one = openapiv3::Content::new();
+        one.insert(media_type.clone(), item.clone());
+        let words = media_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .replace('*', "any")
+            .to_pascal_case();
+        let body = single_json_schema(&one, pointer, &format!("{hint}{words}"), hoisted)?
+            .unwrap_or_else(|| BodyType::Any(media_type.clone()));
+        if matches!(
+            body,
+            BodyType::Alternatives { .. } | BodyType::JsonOrForm(..)
+        ) {
+            return Err(unsupported(
+                pointer,
+                "a body of alternatives inside alternatives",
+            ));
+        }
+        media.push((media_type.clone(), body));
+    }
+    // The most specific media type is tried first: a range after the types it covers.
+    let rank = |media: &str| match media.split(';').next().unwrap_or_default().trim() {
+        "*/*" => 2,
+        range if range.ends_with("/*") => 1,
+        _ => 0,
+    };
+    media.sort_by_key(|(media, _)| rank(media));
+    let ident = hoisted.name(hint);
+    let reader = hoisted.name(&format!("{hint}Reader"));
+    let mut variants = Vec::new();
+    let mut reads = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (media_type, body) in &media {
+        let essence = media_type.split(';').next().unwrap_or_default().trim();
+        let base = match essence {
+            JSON => "Json".to_owned(),
+            FORM => "Form".to_owned(),
+            MULTIPART => "Multipart".to_owned(),
+            other => pascal_name(&other.replace('*', "any"), "Media"),
+        };
+        let mut name = base.clone();
+        let mut suffix = 1;
+        while !names.insert(name.clone()) {
+            suffix += 1;
+            name = format!("{base}{suffix}");
+        }
+        let variant = format_ident!("{name}");
+        let ty = body.tokens();
+        let doc = format!(" As `{media_type}`.");
+        variants.push(quote! { #[doc = #doc] #variant(#ty), });
+        let inner = body.reader(true);
+        reads.push(quote! {
+            if ::stubgen_runtime::sent_in(&request, #media_type) {
+                return <#inner as axum::extract::FromRequest<S>>::from_request(request, state)
+                    .await
+                    .map(|body| Self(#ident::#variant(body.0)));
+            }
+        });
+    }
+    let all = media
+        .iter()
+        .map(|(media, _)| media.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let doc = format!(" The request body, in each media type the document offers it in: {all}.");
+    let reader_doc =
+        format!(" Reads [`{ident}`] as the request's `Content-Type` says; 415 for another.");
+    hoisted.items.push(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #ident {
+            #(#variants)*
+        }
+
+        #[doc = #reader_doc]
+        #[derive(Debug)]
+        pub struct #reader(pub #ident);
+
+        impl<S: Send + Sync> axum::extract::FromRequest<S> for #reader {
+            type Rejection = ::stubgen_runtime::BodyRejection;
+
+            async fn from_request(
+                request: axum::extract::Request,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                #(#reads)*
+                Err(::stubgen_runtime::BodyRejection::unsupported_media_type(#all))
+            }
+        }
+    });
+    Ok(BodyType::Alternatives {
+        ident,
+        reader,
+        media,
+    })
 }
 
 /// The body type of a content map: its one media type, or its JSON one when a response offers

@@ -558,14 +558,26 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
     // One marker type per media type a text or binary request body is documented in.
     let mut media_types = std::collections::BTreeSet::new();
     for operation in operations {
-        if let Some(body) = &operation.body
-            && let BodyType::Text(media) | BodyType::Binary(media) = &body.ty
-        {
-            media_types.insert(media.clone());
+        let Some(body) = &operation.body else {
+            continue;
+        };
+        let alternatives = match &body.ty {
+            BodyType::Alternatives { media, .. } => media.iter().map(|(_, body)| body).collect(),
+            body => vec![body],
+        };
+        for body in alternatives {
+            if let BodyType::Text(media) | BodyType::Binary(media) = body {
+                media_types.insert(media.clone());
+            }
         }
     }
     let binary = operations.iter().any(|operation| {
-        let binary = |body: &BodyType| matches!(body, BodyType::Binary(_));
+        let binary = |body: &BodyType| match body {
+            BodyType::Alternatives { media, .. } => media
+                .iter()
+                .any(|(_, body)| matches!(body, BodyType::Binary(_))),
+            body => matches!(body, BodyType::Binary(_)),
+        };
         operation.body.as_ref().is_some_and(|body| binary(&body.ty))
             || operation
                 .responses

@@ -344,6 +344,15 @@ pub(super) fn generate_handler(
             .as_ref()
             .map(|text| quote! { , description = #text });
         let media_type = body.ty.media_type();
+        if let BodyType::Alternatives { media, .. } = &body.ty {
+            let content = media.iter().map(|(media, body)| {
+                let ty = body.documented();
+                quote! { (#ty = #media) }
+            });
+            return quote! {
+                request_body(content(#(#content),*) #description),
+            };
+        }
         if let BodyType::JsonOrForm(..) = body.ty {
             let form = "application/x-www-form-urlencoded";
             return quote! {

@@ -38,6 +38,15 @@ impl Api for Clerk {
         AddNoteResponse::Ok(body)
     }
 
+    async fn add_media(&self, body: AddMediaRequest) -> AddMediaResponse {
+        let came = match body {
+            AddMediaRequest::Json(link) => format!("a link to {}", link.url),
+            AddMediaRequest::Multipart(form) => format!("{} bytes", form.media.bytes.len()),
+            AddMediaRequest::TextPlain(text) => format!("a note: {text}"),
+        };
+        AddMediaResponse::Ok(AddMediaResponse200 { came })
+    }
+
     async fn place_order(&self, body: PlaceOrderRequest) -> PlaceOrderResponse {
         let serde_json::Value::Object(read) = serde_json::to_value(body).unwrap() else {
             unreachable!("a struct serializes to an object")
@@ -237,5 +246,33 @@ async fn objects_inside_a_form_are_read_from_brackets() {
         let detail = answer["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(named), "{body}: {answer}");
         assert!(!detail.contains("f64") && !detail.contains("struct"), "{body}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_offered_in_three_media_types_reads_as_each() {
+    let server = Server::start(uploads::router(Arc::new(Clerk))).await;
+    let post = || server.request(reqwest::Method::POST, "/media");
+    let came = |text: &str| (200, json!({ "came": text }));
+    assert_eq!(
+        answer(post().json(&json!({"url": "https://example.com/a.png"}))).await,
+        came("a link to https://example.com/a.png")
+    );
+    let form = Form::new().part("media", file(b"%PDF", "a.pdf"));
+    assert_eq!(answer(post().multipart(form)).await, came("4 bytes"));
+    let note = post()
+        .header("content-type", "text/plain; charset=utf-8")
+        .body("see attached");
+    assert_eq!(answer(note).await, came("a note: see attached"));
+    // Each is checked as its own schema says.
+    assert_eq!(answer(post().json(&json!({"url": ""}))).await.0, 400);
+    let empty_form = Form::new().text("other", "x");
+    assert_eq!(answer(post().multipart(empty_form)).await.0, 400);
+    // Another media type: 415 naming the three.
+    let (status, body) = answer(post().header("content-type", "image/png").body("x")).await;
+    assert_eq!(status, 415);
+    let detail = body["detail"].as_str().unwrap_or_default();
+    for media in ["application/json", "multipart/form-data", "text/plain"] {
+        assert!(detail.contains(media), "{body}");
     }
 }

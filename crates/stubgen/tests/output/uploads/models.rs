@@ -155,6 +155,96 @@ impl ::stubgen_runtime::Validate for UploadRequest {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AddMediaRequestApplicationJson {
+    #[schema(min_length = 1usize)]
+    pub url: String,
+}
+impl ::stubgen_runtime::Validate for AddMediaRequestApplicationJson {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.url;
+            ::stubgen_runtime::validate::length("/url", value, Some(1usize), None)?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+pub struct AddMediaRequestMultipartFormData {
+    #[schema(value_type = String, format = Binary)]
+    pub media: ::stubgen_runtime::FilePart,
+}
+impl ::stubgen_runtime::FromMultipart for AddMediaRequestMultipartFormData {
+    fn from_parts(mut parts: ::stubgen_runtime::MultipartParts) -> Result<Self, String> {
+        let form = Self {
+            media: parts
+                .file("media")?
+                .ok_or_else(|| "`media` is required".to_owned())?,
+        };
+        Ok(form)
+    }
+}
+impl ::stubgen_runtime::Validate for AddMediaRequestMultipartFormData {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+/// The request body, in each media type the document offers it in: application/json or multipart/form-data or text/plain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddMediaRequest {
+    /// As `application/json`.
+    Json(crate::models::AddMediaRequestApplicationJson),
+    /// As `multipart/form-data`.
+    Multipart(crate::models::AddMediaRequestMultipartFormData),
+    /// As `text/plain`.
+    TextPlain(String),
+}
+/// Reads [`AddMediaRequest`] as the request's `Content-Type` says; 415 for another.
+#[derive(Debug)]
+pub struct AddMediaRequestReader(pub AddMediaRequest);
+impl<S: Send + Sync> axum::extract::FromRequest<S> for AddMediaRequestReader {
+    type Rejection = ::stubgen_runtime::BodyRejection;
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if ::stubgen_runtime::sent_in(&request, "application/json") {
+            return <::stubgen_runtime::JsonBody<
+                crate::models::AddMediaRequestApplicationJson,
+            > as axum::extract::FromRequest<S>>::from_request(request, state)
+                .await
+                .map(|body| Self(AddMediaRequest::Json(body.0)));
+        }
+        if ::stubgen_runtime::sent_in(&request, "multipart/form-data") {
+            return <::stubgen_runtime::MultipartBody<
+                crate::models::AddMediaRequestMultipartFormData,
+            > as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+            .map(|body| Self(AddMediaRequest::Multipart(body.0)));
+        }
+        if ::stubgen_runtime::sent_in(&request, "text/plain") {
+            return <::stubgen_runtime::TextBody<
+                crate::operations::MediaTextPlain,
+            > as axum::extract::FromRequest<S>>::from_request(request, state)
+                .await
+                .map(|body| Self(AddMediaRequest::TextPlain(body.0)));
+        }
+        Err(::stubgen_runtime::BodyRejection::unsupported_media_type(
+            "application/json or multipart/form-data or text/plain",
+        ))
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AddMediaResponse200 {
+    pub came: String,
+}
+impl ::stubgen_runtime::Validate for AddMediaResponse200 {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PlaceOrderRequestAddressGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

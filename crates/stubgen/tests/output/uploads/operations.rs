@@ -8,6 +8,8 @@ pub enum Operation {
     Upload,
     /// `POST /notes`
     AddNote,
+    /// `POST /media`
+    AddMedia,
     /// `POST /orders`
     PlaceOrder,
 }
@@ -17,6 +19,7 @@ impl Operation {
         match self {
             Self::Upload => "upload",
             Self::AddNote => "addNote",
+            Self::AddMedia => "addMedia",
             Self::PlaceOrder => "placeOrder",
         }
     }
@@ -27,6 +30,12 @@ impl Operation {
             _ => None,
         }
     }
+}
+/// The media type `text/plain`, as request bodies are documented in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaTextPlain;
+impl ::stubgen_runtime::MediaType for MediaTextPlain {
+    const MEDIA: &'static str = "text/plain";
 }
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
@@ -62,6 +71,11 @@ pub trait Api: Send + Sync + 'static {
         &self,
         body: crate::models::Note,
     ) -> impl std::future::Future<Output = AddNoteResponse> + Send;
+    /// `POST /media`
+    fn add_media(
+        &self,
+        body: crate::models::AddMediaRequest,
+    ) -> impl std::future::Future<Output = AddMediaResponse> + Send;
     /// `POST /orders`
     fn place_order(
         &self,
@@ -92,6 +106,20 @@ pub enum AddNoteResponse {
     Ok(crate::models::Note),
 }
 impl axum::response::IntoResponse for AddNoteResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),
+        }
+    }
+}
+/// Every documented response of `addMedia`: one variant per status it answers itself, and the shared errors.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddMediaResponse {
+    /// 200: How the media came.
+    Ok(crate::models::AddMediaResponse200),
+}
+impl axum::response::IntoResponse for AddMediaResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             Self::Ok(body) => (axum::http::StatusCode::OK, axum::Json(body)).into_response(),

@@ -24,6 +24,13 @@ pub fn router<T: crate::operations::Api>(api: std::sync::Arc<T>) -> axum::Router
             ),
         )
         .route(
+            "/media",
+            ::stubgen_runtime::answering_options(
+                axum::routing::MethodRouter::new().post(add_media::<T>),
+                "POST, OPTIONS",
+            ),
+        )
+        .route(
             "/orders",
             ::stubgen_runtime::answering_options(
                 axum::routing::MethodRouter::new().post(place_order::<T>),
@@ -51,7 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operations, components and security schemes of the spec, as utoipa sees them.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(upload, add_note, place_order),
+    paths(upload, add_note, add_media, place_order),
     components(schemas(crate::models::Note, crate::models::Kind, crate::models::Receipt))
 )]
 pub struct ApiDoc;
@@ -122,6 +129,42 @@ pub async fn add_note<T: crate::operations::Api>(
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     axum::response::IntoResponse::into_response(api.add_note(body.0).await)
+}
+#[utoipa::path(
+    post,
+    path = "/media",
+    operation_id = "addMedia",
+    tags = [],
+    request_body(
+        content(
+            (crate::models::AddMediaRequestApplicationJson = "application/json"),
+            (crate::models::AddMediaRequestMultipartFormData = "multipart/form-data"),
+            (String = "text/plain")
+        )
+    ),
+    responses(
+        (
+            status = 200,
+            description = "How the media came.",
+            body = crate::models::AddMediaResponse200,
+            content_type = "application/json"
+        )
+    ),
+)]
+pub async fn add_media<T: crate::operations::Api>(
+    axum::extract::State(api): axum::extract::State<std::sync::Arc<T>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    const OPERATION: crate::operations::Operation = crate::operations::Operation::AddMedia;
+    let body = match <crate::models::AddMediaRequestReader as axum::extract::FromRequest<
+        (),
+    >>::from_request(request, &())
+        .await
+    {
+        Ok(value) => value,
+        Err(rejection) => return api.rejected(OPERATION, rejection),
+    };
+    axum::response::IntoResponse::into_response(api.add_media(body.0).await)
 }
 #[utoipa::path(
     post,
