@@ -86,6 +86,7 @@ pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftErro
         }
     }
     let mut bundler = Bundler {
+        depth: 0,
         root: root.clone(),
         files: HashMap::new(),
         homes: HashMap::new(),
@@ -134,7 +135,12 @@ enum Target {
     File(PathBuf, String),
 }
 
+/// How many `$ref`s from file to file a chain may hold.
+const MAX_CHAIN: usize = 64;
+
 struct Bundler {
+    /// How many files deep the `$ref` being resolved is.
+    depth: usize,
     /// The document's own file (canonical), if it was read from one.
     root: Option<PathBuf>,
     /// Each file read, by its canonical path.
@@ -166,7 +172,9 @@ impl Bundler {
                     return Ok(());
                 }
                 for (key, member) in members.iter_mut() {
-                    let Some(key) = key.as_str() else { continue };
+                    // YAML reads `200:` as a number: a key all the same.
+                    let Some(key) = key_text(key) else { continue };
+                    let key = key.as_str();
                     if place.holds_data(key) {
                         continue;
                     }
@@ -282,8 +290,17 @@ impl Bundler {
         place: Place,
         refused: impl Fn(String) -> DriftError,
     ) -> Result<Value, DriftError> {
-        let mut content = self.pointed(target, pointer).map_err(refused)?.clone();
-        self.walk(&mut content, target, place, pointer)?;
+        // A chain of files is followed so deep, not until the stack runs out.
+        if self.depth >= MAX_CHAIN {
+            return Err(refused(format!(
+                "a chain of more than {MAX_CHAIN} `$ref`s from file to file"
+            )));
+        }
+        let mut content = self.pointed(target, pointer).map_err(&refused)?.clone();
+        self.depth += 1;
+        let walked = self.walk(&mut content, target, place, pointer);
+        self.depth -= 1;
+        walked?;
         Ok(content)
     }
 
@@ -538,6 +555,39 @@ mod tests {
             err.contains("given as text") && err.contains("/paths/~1a"),
             "{err}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn numeric_keys_are_walked_and_chains_of_files_end() {
+        let dir = tempfile_dir();
+        // YAML reads `200:` as a number: the `$ref` under it is resolved all the same.
+        std::fs::write(
+            dir.join("api.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      \
+             responses:\n        200:\n          description: ok\n          content:\n            \
+             application/json:\n              schema: {$ref: 's0.yaml'}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("s0.yaml"), "type: string\n").unwrap();
+        let doc = crate::load_path(&dir.join("api.yaml")).expect("the files load");
+        assert_eq!(
+            doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/s0"
+        );
+        // A chain of files longer than the bundler follows is refused, not a stack overflow.
+        for index in 0..=MAX_CHAIN + 1 {
+            std::fs::write(
+                dir.join(format!("s{index}.yaml")),
+                format!("type: array\nitems: {{$ref: 's{}.yaml'}}\n", index + 1),
+            )
+            .unwrap();
+        }
+        let err = crate::load_path(&dir.join("api.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a chain of more than"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -15,8 +15,13 @@ pub trait MediaType {
 pub(crate) fn expect_media<M: MediaType>(
     request: &axum::extract::Request,
 ) -> Result<(), BodyRejection> {
-    let documented = M::MEDIA.split(';').next().unwrap_or_default().trim();
-    let matches = media_type(request).is_some_and(|actual| match documented {
+    let documented = M::MEDIA
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let matches = media_type(request).is_some_and(|actual| match documented.as_str() {
         "*/*" => true,
         range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
         exact => actual.eq_ignore_ascii_case(exact),
@@ -32,13 +37,19 @@ pub(crate) fn expect_media<M: MediaType>(
 /// `+json` included), or a range such as `image/*` or `*/*`. For a body the document offers in
 /// several media types, each read as its own.
 pub fn sent_in(request: &axum::extract::Request, documented: &str) -> bool {
-    let documented = documented.split(';').next().unwrap_or_default().trim();
-    let json = |media: &str| media == "application/json" || media.ends_with("+json");
-    media_type(request).is_some_and(|actual| match documented {
+    let documented = documented
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media_type(request).is_some_and(|actual| match documented.as_str() {
         "*/*" => true,
         range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
-        exact if json(&exact.to_ascii_lowercase()) => json(&actual),
-        exact => actual.eq_ignore_ascii_case(exact),
+        // `application/json` takes the JSON types a document does not name on their own
+        // (`+json` ones it names are read first, as themselves).
+        "application/json" => actual == "application/json" || actual.ends_with("+json"),
+        exact => actual == exact,
     })
 }
 

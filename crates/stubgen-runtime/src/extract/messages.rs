@@ -13,6 +13,10 @@ pub(crate) fn public(message: &str) -> String {
         rest = &after[used..];
     }
     out.push_str(rest);
+    // What serde met, in JSON's words too.
+    let out = out
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("invalid type: map", "invalid type: object");
     // "… did not match any variant of untagged enum Note" names a type too.
     match out.find("untagged enum ") {
         Some(at) => {
@@ -117,7 +121,11 @@ mod tests {
         );
         assert_eq!(
             public("invalid type: map, expected a sequence"),
-            "invalid type: map, expected an array"
+            "invalid type: object, expected an array"
+        );
+        assert_eq!(
+            public("invalid type: sequence, expected struct A"),
+            "invalid type: array, expected an object"
         );
         assert_eq!(
             public("invalid type: null, expected enum Shape"),

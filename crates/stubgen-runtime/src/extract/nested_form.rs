@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use super::media::{body_bytes, media_type, unsupported_media_type};
 use crate::BodyRejection;
 
-/// How deep brackets may nest: past it, the rest of a key is read as text.
-const MAX_DEPTH: usize = 8;
+/// How deep brackets may nest (`a[b][c]` is 2): past it, the rest of a key is read as text,
+/// which names no member.
+const MAX_DEPTH: usize = 32;
 
 /// A form body whose members may be objects and arrays written with brackets, read into its
 /// generated type and checked like a [`super::FormBody`]: 400 naming the field, 413, or 415 for

@@ -254,10 +254,21 @@ fn alternatives(
         media.push((media_type.clone(), body));
     }
     // The most specific media type is tried first: a range after the types it covers.
-    let rank = |media: &str| match media.split(';').next().unwrap_or_default().trim() {
-        "*/*" => 2,
-        range if range.ends_with("/*") => 1,
-        _ => 0,
+    let rank = |media: &str| {
+        match media
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "*/*" => 3,
+            range if range.ends_with("/*") => 2,
+            // It takes any JSON type: after the `+json` ones named on their own.
+            JSON => 1,
+            _ => 0,
+        }
     };
     media.sort_by_key(|(media, _)| rank(media));
     let ident = hoisted.name(hint);
@@ -341,7 +352,12 @@ pub(super) fn single_json_schema(
     hoisted: &mut Hoisted,
 ) -> Result<Option<BodyType>, GenerateError> {
     let is_json = |media: &str| {
-        let essence = media.split(';').next().unwrap_or_default().trim();
+        let essence = media
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         essence == JSON || essence.ends_with("+json")
     };
     let (media_type, media) = match content.len() {
@@ -366,7 +382,13 @@ pub(super) fn single_json_schema(
             None => None,
         })
     };
-    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let essence = essence.as_str();
     Ok(Some(if is_json(media_type) {
         // Kept as documented, parameters and all: the answer says what the document says.
         let media = media_type.clone();

@@ -277,8 +277,16 @@ fn operation_stub(
     Ok(stub)
 }
 
-/// The trait methods every generated trait has beside its operations.
-const TRAIT_HOOKS: [&str; 4] = ["authenticate", "refused", "rejected", "method_not_allowed"];
+/// The trait methods every generated trait has beside its operations, and the router module's
+/// own functions (the handlers are named after the operations).
+const TRAIT_HOOKS: [&str; 6] = [
+    "authenticate",
+    "refused",
+    "rejected",
+    "method_not_allowed",
+    "router",
+    "openapi",
+];
 
 /// `operation_id` in snake case, suffixed (`_2`, `_3`, …) until neither it nor its Pascal case
 /// form (the operation's types) is taken: `getFoo` and `get_foo` are two operations.

@@ -165,17 +165,26 @@ fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
     let escaped = |name: &str| name.replace('~', "~0").replace('/', "~1");
     let mut taken: std::collections::BTreeSet<String> =
         components.schemas.keys().cloned().collect();
+    let type_of = |name: &str| component_type(name).to_string();
+    // Every name's own type, so a renamed one never takes a later component's.
+    let own_types: std::collections::BTreeSet<String> = components
+        .schemas
+        .keys()
+        .map(|name| type_of(name))
+        .collect();
     let mut types = std::collections::BTreeSet::new();
     let mut renames = std::collections::BTreeMap::new();
     for name in components.schemas.keys() {
-        let type_of = |name: &str| component_type(name).to_string();
         if !name.contains(['/', '~']) && types.insert(type_of(name)) {
             continue;
         }
         let base = name.replace(['/', '~'], "_");
         let mut renamed = base.clone();
         let mut counter = 2;
-        while taken.contains(&renamed) || types.contains(&type_of(&renamed)) {
+        while taken.contains(&renamed)
+            || types.contains(&type_of(&renamed))
+            || (type_of(&renamed) != type_of(name) && own_types.contains(&type_of(&renamed)))
+        {
             renamed = format!("{base}{counter}");
             counter += 1;
         }

@@ -859,7 +859,8 @@ pub(super) fn merged_object_fields(
         let field_name = names.claim(&snake_name(property));
         let field = rust_ident(&field_name);
         if let Some((_, tag)) = merge.tag.as_ref().filter(|(name, _)| name == property) {
-            let rename = (field_name != *property).then(|| quote! { #[serde(rename = #property)] });
+            let rename =
+                (wire_name(&field) != *property).then(|| quote! { #[serde(rename = #property)] });
             fields.push(quote! {
                 /// The discriminator: fixed by the variant.
                 #rename
@@ -986,7 +987,7 @@ pub(super) fn generate_field(
         ty
     };
     let doc = doc_attrs(description);
-    let rename = (field_name != property).then(|| quote! { #[serde(rename = #property)] });
+    let rename = (wire_name(&field) != property).then(|| quote! { #[serde(rename = #property)] });
     let format = format.map(|format| quote! { #[schema(format = #format)] });
     let data = match schema {
         ReferenceOr::Item(schema) => Some(&schema.schema_data),
@@ -1256,4 +1257,11 @@ fn named_in_place<T: serde::Serialize>(schema: &T) -> Vec<String> {
         }
     }
     names
+}
+
+/// The name serde gives a field by default: its identifier, without `r#` (`super` is emitted
+/// as `super_`, which needs a rename to stay `super` on the wire).
+fn wire_name(field: &Ident) -> String {
+    let name = field.to_string();
+    name.strip_prefix("r#").unwrap_or(&name).to_owned()
 }

@@ -691,6 +691,8 @@ fn a_component_whose_name_a_ref_escapes_is_one_type() {
 #[test]
 fn components_that_meet_in_rust_are_two_types() {
     let spec = spec_with(|doc| {
+        // A component whose type the renamed one must not take.
+        doc["components"]["schemas"]["Thing2"] = serde_json::json!({ "type": "string" });
         doc["components"]["schemas"]["thing"] =
             serde_json::json!({ "type": "object", "properties": { "x": { "type": "integer" } } });
         doc["components"]["schemas"]["ErrorResponse"]["properties"]["detail"] =
@@ -703,9 +705,13 @@ fn components_that_meet_in_rust_are_two_types() {
     });
     let models = generate(&spec, "Api").unwrap().models.to_string();
     assert!(models.contains("pub struct Thing {"), "{models}");
-    assert!(models.contains("pub struct Thing2 {"), "{models}");
     assert!(
-        models.contains("pub detail : Option < Thing2 >"),
+        models.contains("pub struct Thing2 (pub String)"),
+        "{models}"
+    );
+    assert!(models.contains("pub struct Thing3 {"), "{models}");
+    assert!(
+        models.contains("pub detail : Option < Thing3 >"),
         "{models}"
     );
     for (member, field) in [
@@ -719,4 +725,21 @@ fn components_that_meet_in_rust_are_two_types() {
             "{models}"
         );
     }
+}
+
+/// A member named like a keyword that cannot be raw (`super`, `crate`) keeps its name on the
+/// wire: its field is `super_`, renamed back (it was sent as `super_`, and `super` dropped).
+#[test]
+fn members_named_like_unrawable_keywords_keep_their_name() {
+    let spec = spec_with(|doc| {
+        doc["components"]["schemas"]["Thing"]["properties"]["super"] =
+            serde_json::json!({ "type": "string" });
+    });
+    let models = generate(&spec, "Api").unwrap().models.to_string();
+    let at = models.find("pub super_ :").expect("the field");
+    let renamed = models[..at].rfind("rename = ").expect("renamed");
+    assert!(
+        models[renamed..].starts_with("rename = \"super\""),
+        "{models}"
+    );
 }

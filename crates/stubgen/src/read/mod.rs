@@ -37,7 +37,7 @@ fn read(text: &str, file: Option<&std::path::Path>) -> Result<openapiv3::OpenAPI
     openapi_drift::bundle(&mut ordered, file).map_err(|err| Error::Read(err.to_string()))?;
     let mut document = json_of_yaml(ordered.clone());
     openapi_drift::tolerate(&mut document);
-    inline_pointer_refs(&mut document);
+    inline_pointer_refs(&mut document)?;
     if let Some(top) = document.as_object_mut() {
         top.remove(openapi_drift::BUNDLED);
     }
@@ -190,44 +190,89 @@ fn json_of_yaml(yaml: serde_yaml::Value) -> Value {
 /// Replaces each `$ref` to a place in the document other than a component (say
 /// `#/paths/~1a/get/parameters/0`, or `#/components/schemas/A/properties/b`) with what it
 /// points to, as JSON Schema and OpenAPI say it means; the generator reads components by name.
-fn inline_pointer_refs(document: &mut Value) {
+fn inline_pointer_refs(document: &mut Value) -> Result<(), Error> {
+    // What inlining may add in all, in JSON values: `$ref`s that point into each other level by
+    // level would otherwise grow the document exponentially (a 2.6 KB document asked for GBs).
+    let mut budget = MAX_INLINED_VALUES;
     for _ in 0..MAX_INLINED_DEPTH {
         let snapshot = document.clone();
-        if !inline_once(document, &snapshot) {
-            return;
+        if !inline_once(document, &snapshot, &mut String::new(), &mut budget)? {
+            return Ok(());
         }
     }
+    Ok(())
 }
 
-fn inline_once(value: &mut Value, document: &Value) -> bool {
+/// How many JSON values inlining `$ref`s may add to a document.
+const MAX_INLINED_VALUES: usize = 1_000_000;
+
+fn inline_once(
+    value: &mut Value,
+    document: &Value,
+    at: &mut String,
+    budget: &mut usize,
+) -> Result<bool, Error> {
     match value {
         Value::Object(object) => {
-            if let Some(target) = object
+            let reference = object
                 .get("$ref")
                 .and_then(Value::as_str)
                 .filter(|reference| !is_component(reference))
                 .and_then(|reference| reference.strip_prefix('#'))
-                .and_then(|pointer| document.pointer(&decode_uri(pointer)))
+                .map(decode_uri);
+            if let Some(pointer) = reference
+                && let Some(target) = document.pointer(&pointer)
             {
+                // A `$ref` to a place that holds it (`#`, its own parent) never ends.
+                if (at.starts_with(&pointer) && at[pointer.len()..].starts_with('/'))
+                    || *at == pointer
+                {
+                    return Err(Error::Read(format!(
+                        "at {at}: `$ref: #{pointer}` names a place that holds the `$ref` itself"
+                    )));
+                }
+                let size = values_in(target);
+                *budget = budget.checked_sub(size).ok_or_else(|| {
+                    Error::Read(format!(
+                        "at {at}: `$ref`s to places other than components expand past {MAX_INLINED_VALUES} values"
+                    ))
+                })?;
                 *value = target.clone();
-                return true;
+                return Ok(true);
             }
             let mut changed = false;
             for (key, member) in object.iter_mut() {
                 if !is_data(key) {
-                    changed |= inline_once(member, document);
+                    let length = at.len();
+                    at.push('/');
+                    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    changed |= inline_once(member, document, at, budget)?;
+                    at.truncate(length);
                 }
             }
-            changed
+            Ok(changed)
         }
         Value::Array(items) => {
             let mut changed = false;
-            for item in items {
-                changed |= inline_once(item, document);
+            for (index, item) in items.iter_mut().enumerate() {
+                let length = at.len();
+                at.push('/');
+                at.push_str(&index.to_string());
+                changed |= inline_once(item, document, at, budget)?;
+                at.truncate(length);
             }
-            changed
+            Ok(changed)
         }
-        _ => false,
+        _ => Ok(false),
+    }
+}
+
+/// How many JSON values `value` holds, itself included.
+fn values_in(value: &Value) -> usize {
+    1 + match value {
+        Value::Object(object) => object.values().map(values_in).sum(),
+        Value::Array(items) => items.iter().map(values_in).sum(),
+        _ => 0,
     }
 }
 
@@ -463,6 +508,37 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refs_that_never_end_or_explode_are_refused() {
+        // A `$ref` to the whole document, or to a place that holds it, never ends.
+        for reference in ["#", "#/components/schemas/A"] {
+            let text = format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        a: {{ $ref: '{reference}/properties' }}\n"
+            );
+            let text = text.replace("'#/properties'", "'#'");
+            let err = read_document(&text).unwrap_err().to_string();
+            assert!(
+                err.contains("holds the `$ref` itself"),
+                "{reference}: {err}"
+            );
+        }
+        // Levels that each hold the one below eight times: 8^8 values once inlined.
+        let mut text = String::from(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-defs:\n  L0: {type: string}\n",
+        );
+        for level in 1..=8 {
+            let members: String = (0..8)
+                .map(|member| format!("m{member}: {{$ref: '#/x-defs/L{}'}}, ", level - 1))
+                .collect();
+            text.push_str(&format!(
+                "  L{level}: {{type: object, properties: {{{members}}}}}\n"
+            ));
+        }
+        text.push_str("components:\n  schemas:\n    Top: {$ref: '#/x-defs/L8'}\n");
+        let err = read_document(&text).unwrap_err().to_string();
+        assert!(err.contains("expand past"), "{err}");
+    }
 
     #[test]
     fn a_ref_to_any_place_in_the_document_reads_as_what_it_points_to() {

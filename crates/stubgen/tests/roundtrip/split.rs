@@ -90,14 +90,14 @@ async fn objects_are_objects_at_any_depth() {
     let server = Server::start(split::router(Arc::new(Library))).await;
     for (book, named) in [
         (json!(["Dune", {"name": "Frank Herbert"}]), "expected a JSON object"),
-        (json!({"title": "Dune", "author": ["Frank Herbert"]}), "author: invalid type: sequence"),
+        (json!({"title": "Dune", "author": ["Frank Herbert"]}), "author: invalid type: array"),
         (
             json!({"title": "Dune", "author": {"name": "F"}, "sequel": ["Dune Messiah", {"name": "F"}]}),
-            "sequel: invalid type: sequence",
+            "sequel: invalid type: array",
         ),
         (
             json!({"title": "Dune", "author": {"name": "F", "books": [["Dune", {"name": "F"}]]}}),
-            "author.books[0]: invalid type: sequence",
+            "author.books[0]: invalid type: array",
         ),
     ] {
         let (status, body) = server.post("/books", &book).await;

@@ -189,15 +189,15 @@ impl ::stubgen_runtime::Validate for AddMediaRequestMultipartFormData {
         Ok(())
     }
 }
-/// The request body, in each media type the document offers it in: application/json or multipart/form-data or text/plain.
+/// The request body, in each media type the document offers it in: multipart/form-data or text/plain or application/json.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AddMediaRequest {
-    /// As `application/json`.
-    Json(crate::models::AddMediaRequestApplicationJson),
     /// As `multipart/form-data`.
     Multipart(crate::models::AddMediaRequestMultipartFormData),
     /// As `text/plain`.
     TextPlain(String),
+    /// As `application/json`.
+    Json(crate::models::AddMediaRequestApplicationJson),
 }
 /// Reads [`AddMediaRequest`] as the request's `Content-Type` says; 415 for another.
 #[derive(Debug)]
@@ -208,13 +208,6 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for AddMediaRequestReader {
         request: axum::extract::Request,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        if ::stubgen_runtime::sent_in(&request, "application/json") {
-            return <::stubgen_runtime::JsonBody<
-                crate::models::AddMediaRequestApplicationJson,
-            > as axum::extract::FromRequest<S>>::from_request(request, state)
-                .await
-                .map(|body| Self(AddMediaRequest::Json(body.0)));
-        }
         if ::stubgen_runtime::sent_in(&request, "multipart/form-data") {
             return <::stubgen_runtime::MultipartBody<
                 crate::models::AddMediaRequestMultipartFormData,
@@ -229,8 +222,15 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for AddMediaRequestReader {
                 .await
                 .map(|body| Self(AddMediaRequest::TextPlain(body.0)));
         }
+        if ::stubgen_runtime::sent_in(&request, "application/json") {
+            return <::stubgen_runtime::JsonBody<
+                crate::models::AddMediaRequestApplicationJson,
+            > as axum::extract::FromRequest<S>>::from_request(request, state)
+                .await
+                .map(|body| Self(AddMediaRequest::Json(body.0)));
+        }
         Err(::stubgen_runtime::BodyRejection::unsupported_media_type(
-            "application/json or multipart/form-data or text/plain",
+            "multipart/form-data or text/plain or application/json",
         ))
     }
 }

@@ -137,9 +137,9 @@ pub async fn add_note<T: crate::operations::Api>(
     tags = [],
     request_body(
         content(
-            (crate::models::AddMediaRequestApplicationJson = "application/json"),
             (crate::models::AddMediaRequestMultipartFormData = "multipart/form-data"),
-            (String = "text/plain")
+            (String = "text/plain"),
+            (crate::models::AddMediaRequestApplicationJson = "application/json")
         )
     ),
     responses(
