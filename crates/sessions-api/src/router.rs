@@ -325,7 +325,7 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -333,7 +333,7 @@ pub async fn revoke_session<T: crate::operations::SessionsApi>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.revoke_session(caller, id).await)
+    axum::response::IntoResponse::into_response(api.revoke_session(caller, path_id).await)
 }
 #[utoipa::path(
     post,
@@ -490,7 +490,7 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -498,7 +498,7 @@ pub async fn session_heartbeat<T: crate::operations::SessionsApi>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.session_heartbeat(caller, id).await)
+    axum::response::IntoResponse::into_response(api.session_heartbeat(caller, path_id).await)
 }
 #[utoipa::path(
     get,
@@ -809,7 +809,7 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -817,7 +817,7 @@ pub async fn get_device_details<T: crate::operations::SessionsApi>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.get_device_details(caller, id).await)
+    axum::response::IntoResponse::into_response(api.get_device_details(caller, path_id).await)
 }
 #[utoipa::path(
     delete,
@@ -899,7 +899,7 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -907,7 +907,7 @@ pub async fn remove_device<T: crate::operations::SessionsApi>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.remove_device(caller, id).await)
+    axum::response::IntoResponse::into_response(api.remove_device(caller, path_id).await)
 }
 #[utoipa::path(
     post,
@@ -989,7 +989,7 @@ pub async fn untrust_device<T: crate::operations::SessionsApi>(
         Ok(caller) => caller,
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    let ::stubgen_runtime::PathParams((id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_id,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -997,5 +997,5 @@ pub async fn untrust_device<T: crate::operations::SessionsApi>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.untrust_device(caller, id).await)
+    axum::response::IntoResponse::into_response(api.untrust_device(caller, path_id).await)
 }

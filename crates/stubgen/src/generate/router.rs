@@ -450,10 +450,27 @@ pub(super) fn generate_handler(
         });
     };
     if !operation.path_params.is_empty() {
+        // Bindings of their own (`path_id`), apart from the handler's other locals (`api`,
+        // `query`, `body`) and from each other (`{id}` and `{Id}` meet in Rust).
+        let mut taken = std::collections::BTreeSet::new();
         let names = operation
             .path_params
             .iter()
-            .map(|param| snake_ident(&param.name))
+            .map(|param| {
+                let base = format!(
+                    "path_{}",
+                    snake_ident(&param.name)
+                        .to_string()
+                        .trim_start_matches("r#")
+                );
+                let mut unique = base.clone();
+                let mut suffix = 1;
+                while !taken.insert(unique.clone()) {
+                    suffix += 1;
+                    unique = format!("{base}_{suffix}");
+                }
+                format_ident!("{unique}")
+            })
             .collect::<Vec<_>>();
         let types = operation.path_params.iter().map(|param| &param.ty);
         // A value its schema refuses names no resource either.

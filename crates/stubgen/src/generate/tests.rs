@@ -743,3 +743,29 @@ fn members_named_like_unrawable_keywords_keep_their_name() {
         "{models}"
     );
 }
+
+/// Path parameters that meet in Rust (`{id}`, `{Id}`) are two bindings and two arguments (the
+/// crate did not compile: `PathParams((id, id))`).
+#[test]
+fn path_parameters_that_meet_in_rust_are_two_values() {
+    let spec = spec_with(|doc| {
+        let mut get = doc["paths"]["/things/{id}"]["get"].clone();
+        get["operationId"] = "getPair".into();
+        get["parameters"] = serde_json::json!([
+            { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "Id", "in": "path", "required": true, "schema": { "type": "integer" } }
+        ]);
+        doc["paths"]["/pairs/{id}/{Id}"] = serde_json::json!({ "get": get });
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let router = stubs.router.to_string();
+    assert!(
+        router.contains("PathParams ((path_id , path_id_2 ,))"),
+        "{router}"
+    );
+    let operations = stubs.operations.to_string();
+    assert!(
+        operations.contains("id : String , id_path : i64"),
+        "{operations}"
+    );
+}

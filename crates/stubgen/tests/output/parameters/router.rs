@@ -124,20 +124,17 @@ pub async fn get_part<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetPart;
     let (mut parts, _) = request.into_parts();
-    let ::stubgen_runtime::PathParams((item_id, part_id)) = match <::stubgen_runtime::PathParams<(
-        String,
-        i64,
-    )> as axum::extract::FromRequestParts<()>>::from_request_parts(
-        &mut parts, &()
-    )
-    .await
+    let ::stubgen_runtime::PathParams((path_item_id, path_part_id)) = match <::stubgen_runtime::PathParams<
+        (String, i64),
+    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+        .await
     {
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
     let checked = (|| -> Result<(), ::stubgen_runtime::ValidationError> {
         {
-            let value = &part_id;
+            let value = &path_part_id;
             ::stubgen_runtime::validate::range("partId", i128::from(*value), Some(1i128), None)?;
         }
         Ok(())
@@ -171,8 +168,8 @@ pub async fn get_part<T: crate::operations::Api>(
     };
     axum::response::IntoResponse::into_response(
         api.get_part(
-            item_id,
-            part_id,
+            path_item_id,
+            path_part_id,
             query.limit,
             query.sort_by,
             query.after,
@@ -215,10 +212,12 @@ pub async fn get_item<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetItem;
     let (mut parts, _) = request.into_parts();
-    let ::stubgen_runtime::PathParams((item_id,)) = match <::stubgen_runtime::PathParams<
-        (String,),
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    let ::stubgen_runtime::PathParams((path_item_id,)) = match <::stubgen_runtime::PathParams<(
+        String,
+    )> as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
@@ -235,7 +234,7 @@ pub async fn get_item<T: crate::operations::Api>(
             return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
-    axum::response::IntoResponse::into_response(api.get_item(item_id, query.verbose).await)
+    axum::response::IntoResponse::into_response(api.get_item(path_item_id, query.verbose).await)
 }
 #[utoipa::path(
     delete,
@@ -265,10 +264,12 @@ pub async fn delete_item<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::DeleteItem;
     let (mut parts, _) = request.into_parts();
-    let ::stubgen_runtime::PathParams((item_id,)) = match <::stubgen_runtime::PathParams<
-        (String,),
-    > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-        .await
+    let ::stubgen_runtime::PathParams((path_item_id,)) = match <::stubgen_runtime::PathParams<(
+        String,
+    )> as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts, &()
+    )
+    .await
     {
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
@@ -285,7 +286,7 @@ pub async fn delete_item<T: crate::operations::Api>(
             return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
         }
     };
-    axum::response::IntoResponse::into_response(api.delete_item(item_id, query.verbose).await)
+    axum::response::IntoResponse::into_response(api.delete_item(path_item_id, query.verbose).await)
 }
 #[utoipa::path(
     get,

@@ -272,7 +272,7 @@ pub async fn get_blob<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetBlob;
     let (mut parts, _) = request.into_parts();
-    let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_name,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -280,7 +280,7 @@ pub async fn get_blob<T: crate::operations::Api>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.get_blob(name).await)
+    axum::response::IntoResponse::into_response(api.get_blob(path_name).await)
 }
 #[utoipa::path(
     put,
@@ -300,7 +300,7 @@ pub async fn put_blob<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::PutBlob;
     let (mut parts, body) = request.into_parts();
-    let ::stubgen_runtime::PathParams((name,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_name,)) = match <::stubgen_runtime::PathParams<
         (String,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -318,7 +318,7 @@ pub async fn put_blob<T: crate::operations::Api>(
         Ok(value) => value,
         Err(rejection) => return api.rejected(OPERATION, rejection),
     };
-    axum::response::IntoResponse::into_response(api.put_blob(name, body.0).await)
+    axum::response::IntoResponse::into_response(api.put_blob(path_name, body.0).await)
 }
 #[utoipa::path(
     post,

@@ -205,7 +205,7 @@ pub async fn get_book<T: crate::operations::Api>(
 ) -> axum::response::Response {
     const OPERATION: crate::operations::Operation = crate::operations::Operation::GetBook;
     let (mut parts, _) = request.into_parts();
-    let ::stubgen_runtime::PathParams((book_id,)) = match <::stubgen_runtime::PathParams<
+    let ::stubgen_runtime::PathParams((path_book_id,)) = match <::stubgen_runtime::PathParams<
         (i64,),
     > as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await
@@ -215,7 +215,7 @@ pub async fn get_book<T: crate::operations::Api>(
     };
     let checked = (|| -> Result<(), ::stubgen_runtime::ValidationError> {
         {
-            let value = &book_id;
+            let value = &path_book_id;
             ::stubgen_runtime::validate::range("bookId", i128::from(*value), Some(1i128), None)?;
         }
         Ok(())
@@ -223,5 +223,5 @@ pub async fn get_book<T: crate::operations::Api>(
     if checked.is_err() {
         return api.rejected(OPERATION, ::stubgen_runtime::BodyRejection::not_found());
     }
-    axum::response::IntoResponse::into_response(api.get_book(book_id).await)
+    axum::response::IntoResponse::into_response(api.get_book(path_book_id).await)
 }
