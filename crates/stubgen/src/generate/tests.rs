@@ -432,7 +432,7 @@ fn path_parameters_bind_in_path_order_whatever_the_spec_order() {
     });
     let router = generate(&spec, "Api").unwrap().router.to_string();
     assert!(
-        router.contains(":: stubgen_runtime :: PathParams ((id , part ,))"),
+        router.contains(":: stubgen_runtime :: PathParams ((path_id , path_part ,))"),
         "{router}"
     );
 }
