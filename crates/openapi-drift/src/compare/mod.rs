@@ -6,7 +6,7 @@ mod document;
 mod operations;
 mod schemas;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -111,6 +111,13 @@ struct Comparer<'a> {
     direction: Option<Direction>,
     /// Only whether there is any difference matters: stop descending after the first.
     stop_at_first: bool,
+    /// The findings of each schema pair already compared (see `memo_key`), with their places
+    /// relative to where the pair was met: met again elsewhere, they are replayed there. Large
+    /// documents reach the same schemas along very many paths (Stripe's never finished).
+    memo: HashMap<String, Vec<(String, Finding)>>,
+    /// The differences already reported under each base (operation and part), so that
+    /// one reached along several paths is reported once.
+    reported: HashSet<(String, String)>,
 }
 
 impl<'a> Comparer<'a> {
@@ -122,6 +129,8 @@ impl<'a> Comparer<'a> {
             stack: Vec::new(),
             direction: None,
             stop_at_first: false,
+            memo: HashMap::new(),
+            reported: HashSet::new(),
         }
     }
 

@@ -1,10 +1,10 @@
 //! Schemas, recursively: types, formats, enums, defaults, constraints, branches,
 //! properties, items and additional properties.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{DriftError, Side};
-use crate::report::{Direction, FindingKind, Severity};
+use crate::report::{Direction, Finding, FindingKind, Severity};
 use crate::rules::{self, Scope};
 use crate::schema::{self, Additional, Branch, Combinator, Node, Sub};
 
@@ -72,10 +72,78 @@ impl Comparer<'_> {
             self.nullability(&place(base, path), &s_node, &i_node);
             return Ok(());
         }
+        let at = place(base, path);
+        let memo_key = self.memo_key(path, &s_node, &i_node);
+        if let Some(recorded) = memo_key.as_ref().and_then(|key| self.memo.get(key)) {
+            let replayed: Vec<Finding> = recorded
+                .iter()
+                .map(|(suffix, finding)| Finding {
+                    place: format!("{at}{suffix}"),
+                    ..finding.clone()
+                })
+                .collect();
+            self.findings.extend(replayed);
+            return Ok(());
+        }
+        let first = self.findings.len();
         self.stack.push(pair);
         let result = self.nodes(base, path, &s_node, &i_node);
         self.stack.pop();
+        // One difference reached along several paths is reported once, where first met.
+        self.keep_distinct(first, self.stack.is_empty().then_some(base));
+        if let Some(key) = memo_key
+            && result.is_ok()
+        {
+            let recorded: Option<Vec<(String, Finding)>> = self.findings[first..]
+                .iter()
+                .map(|finding| {
+                    let suffix = finding.place.strip_prefix(at.as_str())?;
+                    Some((suffix.to_owned(), finding.clone()))
+                })
+                .collect();
+            if let Some(recorded) = recorded {
+                self.memo.insert(key, recorded);
+            }
+        }
         result
+    }
+
+    /// Drops the findings from `first` on that say what an earlier one of them says (the same
+    /// difference between the same two schemas); at a root (`base`), also those already
+    /// reported under that base.
+    fn keep_distinct(&mut self, first: usize, base: Option<&str>) {
+        let mut seen_here = HashSet::new();
+        let tail = self.findings.split_off(first);
+        for finding in tail {
+            let identity = format!(
+                "{:?}|{:?}|{:?}|{}|{}|{}",
+                finding.kind,
+                finding.spec_pointer,
+                finding.implementation_pointer,
+                finding.spec,
+                finding.implementation,
+                // Without a pointer, the place is all that tells two findings apart.
+                if finding.spec_pointer.is_none() && finding.implementation_pointer.is_none() {
+                    finding.place.as_str()
+                } else {
+                    ""
+                },
+            );
+            let repeated = !seen_here.insert(identity.clone())
+                || base.is_some_and(|base| !self.reported.insert((base.to_owned(), identity)));
+            if !repeated {
+                self.findings.push(finding);
+            }
+        }
+    }
+
+    /// What decides a pair's findings beside the place it is reached at: both nodes (their
+    /// wrappers' nullability and defaults included), the direction, and whether it is a root.
+    /// `None` where the pair is not worth remembering: an answer that stops at the first
+    /// finding, or a node of no content of its own.
+    fn memo_key(&self, path: &str, s: &Node, i: &Node) -> Option<String> {
+        (!self.stop_at_first && !s.sources.is_empty() && !i.sources.is_empty())
+            .then(|| format!("{:?}|{}|{s:?}|{i:?}", self.direction, path.is_empty()))
     }
 
     pub(super) fn nullability(&mut self, at: &str, s: &Node, i: &Node) {

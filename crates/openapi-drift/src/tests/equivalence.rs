@@ -388,6 +388,43 @@ fn recursive_schemas_terminate() {
 }
 
 #[test]
+fn schemas_shared_along_many_paths_are_compared_once() {
+    // `Level0` reaches `Level40` along 2^40 paths (each level holds the next twice), as large
+    // documents reach their common schemas: walking every path would never end.
+    let mut components = serde_json::Map::new();
+    for level in 0..40 {
+        let next = json!({"$ref": format!("#/components/schemas/Level{}", level + 1)});
+        components.insert(
+            format!("Level{level}"),
+            json!({"type": "object", "properties": {"left": next, "right": next}}),
+        );
+    }
+    components.insert(
+        "Level40".to_owned(),
+        json!({"type": "object", "properties": {"n": {"type": "string"}}}),
+    );
+    let components = Value::Object(components);
+    let spec = with_property(
+        "3.0.3",
+        json!({"$ref": "#/components/schemas/Level0"}),
+        components,
+    );
+    let mut implementation = spec.clone();
+    set(
+        &mut implementation,
+        "/components/schemas/Level40/properties/n/format",
+        json!("byte"),
+    );
+    let report = compare(&spec, &implementation).unwrap();
+    // Reported once, at the first path that reaches it.
+    assert_single(
+        &report,
+        FindingKind::FormatChanged,
+        &format!("GET /thing → 200 → x{}.n", ".left".repeat(40)),
+    );
+}
+
+#[test]
 fn mutually_recursive_schemas_terminate() {
     let components = json!({
         "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
