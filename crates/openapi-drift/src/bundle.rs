@@ -268,7 +268,8 @@ impl Bundler {
                     "the document was given as text: read it from its file, so the files beside it can be read".to_owned(),
                 ));
             }
-            let relative = crate::pointer::percent_decode(location);
+            let relative = crate::pointer::percent_decode(location)
+                .ok_or_else(|| refused("its file name is not UTF-8 once decoded".to_owned()))?;
             let path = file.parent().unwrap_or(Path::new(".")).join(&relative);
             path.canonicalize()
                 .map_err(|err| refused(format!("cannot read {}: {err}", path.display())))?
@@ -276,10 +277,9 @@ impl Bundler {
         if self.root.as_deref() == Some(&*target) {
             return Ok(Target::Document(format!("#{fragment}")));
         }
-        Ok(Target::File(
-            target,
-            crate::pointer::percent_decode(fragment),
-        ))
+        let pointer = crate::pointer::percent_decode(fragment)
+            .ok_or_else(|| refused("its fragment is not UTF-8 once decoded".to_owned()))?;
+        Ok(Target::File(target, pointer))
     }
 
     /// What `pointer` of `target` holds, with its own `$ref`s made the document's.

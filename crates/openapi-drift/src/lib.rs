@@ -151,7 +151,7 @@ mod compare;
 mod error;
 mod load;
 mod normalize;
-mod pointer;
+pub mod pointer;
 mod progenitor;
 mod report;
 mod rules;

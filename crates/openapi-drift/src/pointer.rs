@@ -42,8 +42,10 @@ impl<'a> Doc<'a> {
                 at: at.to_owned(),
             });
         };
-        let pointer = percent_decode(fragment);
-        if (pointer.is_empty() || pointer.starts_with('/')) && self.get(&pointer).is_some() {
+        let pointer = percent_decode(fragment).filter(|pointer| {
+            (pointer.is_empty() || pointer.starts_with('/')) && self.get(pointer).is_some()
+        });
+        if let Some(pointer) = pointer {
             Ok(pointer)
         } else {
             Err(DriftError::UnresolvableRef {
@@ -113,28 +115,34 @@ pub(crate) fn join(pointer: &str, token: &str) -> String {
     joined
 }
 
-/// `$ref` fragments are URI fragments, so `{` may arrive as `%7B`.
-pub(crate) fn percent_decode(text: &str) -> String {
+/// A URI fragment or path as the text it encodes: `%7B` is `{` (`$ref` fragments are URI
+/// fragments, so a pointer to `/paths/~1a{id}` may arrive as `#/paths/~1a%7Bid%7D`). A `%` not
+/// followed by two hexadecimal digits is itself; `None` when the bytes it decodes to are not
+/// UTF-8 (no pointer or file name is such text). The generator (`stubgen`) reads `$ref`s the
+/// same way.
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let decoded = (bytes[i] == b'%')
-            .then(|| text.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match decoded {
-            Some(byte) => {
-                out.push(byte);
+        let hex = |at: usize| {
+            bytes
+                .get(at)
+                .and_then(|byte| char::from(*byte).to_digit(16))
+        };
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                // Two hexadecimal digits: at most 0xFF.
+                out.push((high * 16 + low) as u8);
                 i += 3;
             }
-            None => {
-                out.push(bytes[i]);
+            (byte, _, _) => {
+                out.push(byte);
                 i += 1;
             }
         }
     }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -163,7 +171,27 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("/paths/~1a%7Bid%7D"), "/paths/~1a{id}");
-        assert_eq!(percent_decode("/x%"), "/x%");
+        let decoded = |text| percent_decode(text);
+        assert_eq!(
+            decoded("/paths/~1a%7Bid%7D").as_deref(),
+            Some("/paths/~1a{id}")
+        );
+        assert_eq!(decoded("/caf%C3%a9").as_deref(), Some("/café"));
+        // A `%` without two hexadecimal digits after it is itself (a sign is no digit).
+        for text in [
+            "/x%",
+            "/x%7",
+            "/x%zz",
+            "/x%+1",
+            "/x%-1",
+            "/x%\u{e9}1",
+            "/%%41",
+        ] {
+            let expected = text.replace("%%41", "%A");
+            assert_eq!(decoded(text).as_deref(), Some(&*expected), "{text}");
+        }
+        // Bytes that are not UTF-8 are no pointer.
+        assert_eq!(decoded("/x%FF"), None);
+        assert_eq!(decoded("/x%C3"), None);
     }
 }

@@ -219,7 +219,7 @@ fn inline_once(
                 .and_then(Value::as_str)
                 .filter(|reference| !is_component(reference))
                 .and_then(|reference| reference.strip_prefix('#'))
-                .map(decode_uri);
+                .and_then(openapi_drift::pointer::percent_decode);
             if let Some(pointer) = reference
                 && let Some(target) = document.pointer(&pointer)
             {
@@ -287,28 +287,6 @@ fn is_component(reference: &str) -> bool {
 /// also the default response.)
 fn is_data(key: &str) -> bool {
     matches!(key, "example" | "examples") || key.starts_with("x-")
-}
-
-/// A pointer from a URI fragment: percent-escapes decoded (`%7B` is `{`).
-fn decode_uri(fragment: &str) -> String {
-    let bytes = fragment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |byte: u8| (byte as char).to_digit(16);
-        match (bytes[index], bytes.get(index + 1), bytes.get(index + 2)) {
-            (b'%', Some(&high), Some(&low)) if hex(high).is_some() && hex(low).is_some() => {
-                let (high, low) = (hex(high).unwrap_or(0), hex(low).unwrap_or(0));
-                decoded.push((high * 16 + low) as u8);
-                index += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// The keywords of each type: JSON Schema applies a keyword only to values of its type, so on a
