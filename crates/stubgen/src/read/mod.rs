@@ -10,8 +10,9 @@ use crate::Error;
 /// How deep `$ref`s to places other than components are followed into each other.
 const MAX_INLINED_DEPTH: usize = 16;
 
-/// Reads an OpenAPI 3.0 document: as JSON when it is a JSON object (so JSON's own escapes, such
-/// as surrogate pairs, read as JSON says), as YAML otherwise. A `$ref` to another file is
+/// Reads an OpenAPI 3.0 document: as JSON when it is JSON (so JSON's own escapes, such as
+/// surrogate pairs, read as JSON says), as YAML otherwise, as the drift engine reads it
+/// ([`openapi_drift::parse_ordered`]). A `$ref` to another file is
 /// refused: read such a document with [`read_document_at`].
 pub fn read_document(text: &str) -> Result<openapiv3::OpenAPI, Error> {
     read(text, None)
@@ -26,14 +27,9 @@ pub fn read_document_at(file: &std::path::Path) -> Result<openapiv3::OpenAPI, Er
 }
 
 fn read(text: &str, file: Option<&std::path::Path>) -> Result<openapiv3::OpenAPI, Error> {
-    let text = text.trim_start_matches('\u{feff}');
     // Read in order (serde_yaml's maps keep it; JSON through serde_json, which reads its
     // escapes as JSON says), since the document's order is the generated code's.
-    let mut ordered: serde_yaml::Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|err| Error::Read(err.to_string()))?
-    } else {
-        serde_yaml::from_str(text).map_err(|err| Error::Read(err.to_string()))?
-    };
+    let mut ordered = openapi_drift::parse_ordered(text).map_err(Error::Read)?;
     openapi_drift::bundle(&mut ordered, file).map_err(|err| Error::Read(err.to_string()))?;
     let mut document = json_of_yaml(ordered.clone());
     openapi_drift::tolerate(&mut document);
@@ -594,6 +590,28 @@ paths:
             kind("properties"),
             openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
         ));
+    }
+
+    #[test]
+    fn json_reads_as_json_and_what_does_not_parse_says_where() {
+        // JSON's surrogate pairs (YAML would refuse them), after a byte order mark.
+        let document = read_document(
+            "\u{feff}{\"openapi\": \"3.0.3\", \"paths\": {},
+              \"info\": {\"title\": \"\\ud83d\\ude00\", \"version\": \"1\"}}",
+        )
+        .unwrap();
+        assert_eq!(document.info.title, "\u{1f600}");
+        // Text that neither JSON nor YAML reads is explained by JSON's error when it looks like
+        // JSON. (JSON that is not, such as with a trailing comma, may still read as YAML.)
+        for text in [
+            "{\"openapi\": \"3.0.3\",\n  \"info\": ]}",
+            "openapi: 3.0.3\ninfo: a: b\n",
+        ] {
+            let Err(Error::Read(message)) = read_document(text) else {
+                panic!("a read error: {text}");
+            };
+            assert!(message.contains("line 2"), "{message}");
+        }
     }
 
     #[test]
