@@ -5,6 +5,7 @@
 mod binary;
 mod cookie;
 mod form;
+mod form_text;
 mod header;
 mod json;
 mod json_or_form;

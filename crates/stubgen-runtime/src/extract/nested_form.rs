@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 
+use super::form_text;
 use super::media::{body_bytes, media_type, unsupported_media_type};
 use crate::BodyRejection;
 
@@ -37,11 +38,10 @@ where
             status: StatusCode::BAD_REQUEST,
             message: format!("Invalid request body: {message}"),
         };
-        if let Some(field) = super::form::first_field_not_utf8(&bytes) {
-            return Err(invalid(format!("{field} is not UTF-8 text")));
-        }
-        if bytes.contains(&0) || bytes.windows(3).any(|window| window == b"%00") {
-            return Err(invalid("a field contains a NUL character".to_owned()));
+        if let Some(message) =
+            form_text::not_utf8(&bytes).or_else(|| form_text::nul_character(&bytes))
+        {
+            return Err(invalid(message));
         }
         let config = serde_qs::Config::new()
             .max_depth(MAX_DEPTH)

@@ -18,8 +18,8 @@ where
         status: StatusCode::BAD_REQUEST,
         message: format!("Invalid {what}: {message}"),
     };
-    if let Some(name) = super::form::first_field_not_utf8(encoded) {
-        return Err(invalid(format!("{name} is not UTF-8 text")));
+    if let Some(message) = super::form_text::not_utf8(encoded) {
+        return Err(invalid(message));
     }
     let pairs: Vec<(String, String)> =
         serde_html_form::from_bytes(encoded).map_err(|err| invalid(err.to_string()))?;
