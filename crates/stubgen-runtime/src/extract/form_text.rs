@@ -15,26 +15,40 @@ pub(super) fn nul_character(bytes: &[u8]) -> Option<String> {
 /// The name of the first field whose name or value, percent-decoded, is not UTF-8 (a form
 /// decoder would replace such bytes with U+FFFD, and the service would read other text than
 /// was sent); `a field name` when the name itself is not.
+///
+/// Every query string and form body passes here, so nothing is allocated for fields that are
+/// UTF-8 as they are sent: only a half with a `%` in it is decoded, into one buffer.
 fn first_field_not_utf8(bytes: &[u8]) -> Option<String> {
+    let mut buffer = Vec::new();
     for pair in bytes.split(|byte| *byte == b'&') {
         let mut halves = pair.splitn(2, |byte| *byte == b'=');
-        let name = percent_decoded(halves.next().unwrap_or_default());
-        let value = percent_decoded(halves.next().unwrap_or_default());
-        match (String::from_utf8(name), std::str::from_utf8(&value)) {
-            (Ok(_), Ok(_)) => {}
-            (Ok(name), Err(_)) => {
-                let shown: String = name.chars().take(64).collect();
-                return Some(format!("`{}`", shown.escape_debug()));
-            }
-            (Err(_), _) => return Some("a field name".to_owned()),
+        let name = halves.next().unwrap_or_default();
+        let value = halves.next().unwrap_or_default();
+        if !decodes_to_utf8(name, &mut buffer) {
+            return Some("a field name".to_owned());
+        }
+        if !decodes_to_utf8(value, &mut buffer) {
+            buffer.clear();
+            percent_decode_into(name, &mut buffer);
+            let shown: String = String::from_utf8_lossy(&buffer).chars().take(64).collect();
+            return Some(format!("`{}`", shown.escape_debug()));
         }
     }
     None
 }
 
+/// Whether `text`, percent-decoded, is UTF-8 (`+`, a space once decoded, changes nothing there).
+fn decodes_to_utf8(text: &[u8], buffer: &mut Vec<u8>) -> bool {
+    if !text.contains(&b'%') {
+        return std::str::from_utf8(text).is_ok();
+    }
+    buffer.clear();
+    percent_decode_into(text, buffer);
+    std::str::from_utf8(buffer).is_ok()
+}
+
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.
-fn percent_decoded(text: &[u8]) -> Vec<u8> {
-    let mut decoded = Vec::with_capacity(text.len());
+fn percent_decode_into(text: &[u8], decoded: &mut Vec<u8>) {
     let mut index = 0;
     while index < text.len() {
         let hex = |at: usize| text.get(at).and_then(|byte| (*byte as char).to_digit(16));
@@ -49,7 +63,6 @@ fn percent_decoded(text: &[u8]) -> Vec<u8> {
         }
         index += 1;
     }
-    decoded
 }
 
 #[cfg(test)]
@@ -77,6 +90,24 @@ mod tests {
             first_field_not_utf8(b"%FF=1"),
             Some("a field name".to_owned())
         );
+        // Decoded only where escaped, each half on its own, `+` a space.
+        assert_eq!(
+            first_field_not_utf8(b"a+%C3%A9=ok&a+%C3%A9=%E9"),
+            Some("`a é`".to_owned())
+        );
+        assert_eq!(
+            first_field_not_utf8(&[b'n', b'=', b'%', b'4', b'1', 0xff]),
+            Some("`n`".to_owned())
+        );
+        assert_eq!(
+            first_field_not_utf8(b"%C3=%A9"),
+            Some("a field name".to_owned())
+        );
+        assert_eq!(
+            first_field_not_utf8(b"n=%C3%zz&%e2%82%ac=%E2%82%AC"),
+            Some("`n`".to_owned())
+        );
+        assert_eq!(first_field_not_utf8(b"%e2%82%ac=%E2%82%AC&%=%&&=&x"), None);
     }
 
     #[test]
