@@ -15,16 +15,10 @@ pub trait MediaType {
 pub(crate) fn expect_media<M: MediaType>(
     request: &axum::extract::Request,
 ) -> Result<(), BodyRejection> {
-    let documented = M::MEDIA
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    let matches = media_type(request).is_some_and(|actual| match documented.as_str() {
-        "*/*" => true,
-        range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
-        exact => actual.eq_ignore_ascii_case(exact),
+    let documented = essence(M::MEDIA);
+    let matches = media_type(request).is_some_and(|actual| match range_of(documented) {
+        Some(range) => in_range(&actual, range),
+        None => actual.eq_ignore_ascii_case(documented),
     });
     if matches {
         Ok(())
@@ -34,23 +28,43 @@ pub(crate) fn expect_media<M: MediaType>(
 }
 
 /// Whether `request` is sent in `documented`: a media type (a JSON one takes any JSON type,
-/// `+json` included), or a range such as `image/*` or `*/*`. For a body the document offers in
-/// several media types, each read as its own.
+/// `+json` included), or a range such as `image/*` or `*/*`, in any case (the generator writes
+/// it lower-cased). For a body the document offers in several media types, each read as its
+/// own.
 pub fn sent_in(request: &axum::extract::Request, documented: &str) -> bool {
-    let documented = documented
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    media_type(request).is_some_and(|actual| match documented.as_str() {
-        "*/*" => true,
-        range if range.ends_with("/*") => actual.starts_with(&range[..range.len() - 1]),
+    let documented = essence(documented);
+    media_type(request).is_some_and(|actual| match range_of(documented) {
+        Some(range) => in_range(&actual, range),
         // `application/json` takes the JSON types a document does not name on their own
         // (`+json` ones it names are read first, as themselves).
-        "application/json" => actual == "application/json" || actual.ends_with("+json"),
-        exact => actual == exact,
+        None if documented.eq_ignore_ascii_case("application/json") => {
+            actual == "application/json" || actual.ends_with("+json")
+        }
+        None => actual.eq_ignore_ascii_case(documented),
     })
+}
+
+/// A documented media type without its parameters.
+fn essence(documented: &str) -> &str {
+    documented.split(';').next().unwrap_or_default().trim()
+}
+
+/// What a range (`image/*`, `*/*`) requires a media type to start with: `image/`, nothing.
+fn range_of(documented: &str) -> Option<&str> {
+    if documented == "*/*" {
+        Some("")
+    } else {
+        documented
+            .strip_suffix('*')
+            .filter(|kind| kind.ends_with('/'))
+    }
+}
+
+/// Whether `actual` (lower-cased) starts with `range`'s type, in any case.
+fn in_range(actual: &str, range: &str) -> bool {
+    actual
+        .get(..range.len())
+        .is_some_and(|kind| kind.eq_ignore_ascii_case(range))
 }
 
 /// The request's media type without parameters, lower-cased (`text/plain; charset=utf-8` is
@@ -94,7 +108,7 @@ mod tests {
 
     use axum::http::StatusCode;
 
-    use crate::{BinaryBody, MediaType, TextBody};
+    use crate::{BinaryBody, MediaType, TextBody, sent_in};
 
     #[derive(Debug)]
     struct OctetStream;
@@ -136,5 +150,20 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(not_utf8.status, StatusCode::BAD_REQUEST);
+    }
+    #[test]
+    fn sent_in_matches_in_any_case() {
+        let sent =
+            |content_type: &str, documented: &str| sent_in(&request(content_type, b""), documented);
+        assert!(sent("Application/JSON; charset=utf-8", "application/json"));
+        assert!(sent("application/json", "Application/Json; charset=utf-8"));
+        assert!(sent("application/merge-patch+json", "application/json"));
+        assert!(!sent("application/merge-patch+json", "application/xml"));
+        assert!(sent("IMAGE/PNG", "image/*"));
+        assert!(sent("image/png", "Image/*"));
+        assert!(!sent("text/png", "image/*"));
+        assert!(sent("text/plain", "*/*"));
+        assert!(sent("Text/Plain", "TEXT/plain"));
+        assert!(!sent("text/plain", "text/plainer"));
     }
 }

@@ -295,8 +295,10 @@ fn alternatives(
         let doc = format!(" As `{media_type}`.");
         variants.push(quote! { #[doc = #doc] #variant(#ty), });
         let inner = body.reader(true);
+        // Without parameters and lower-cased, as the runtime reads the request's `Content-Type`.
+        let sent_in = essence.to_ascii_lowercase();
         reads.push(quote! {
-            if ::stubgen_runtime::sent_in(&request, #media_type) {
+            if ::stubgen_runtime::sent_in(&request, #sent_in) {
                 return <#inner as axum::extract::FromRequest<S>>::from_request(request, state)
                     .await
                     .map(|body| Self(#ident::#variant(body.0)));

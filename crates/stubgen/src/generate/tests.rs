@@ -495,6 +495,33 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
 }
 
 #[test]
+fn a_body_in_several_media_types_is_told_apart_by_them_lower_cased() {
+    let spec = spec_with(|doc| {
+        doc["paths"]["/things/{id}"]["get"]["requestBody"] = serde_json::json!({
+            "required": true,
+            "content": {
+                "Application/JSON; charset=utf-8": { "schema": { "$ref": "#/components/schemas/Thing" } },
+                "Text/Plain": { "schema": { "type": "string" } }
+            }
+        });
+        for status in ["400", "413", "415"] {
+            doc["paths"]["/things/{id}"]["get"]["responses"][status] =
+                serde_json::json!({ "description": "refused" });
+        }
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let all = format!("{} {} {}", stubs.models, stubs.operations, stubs.router);
+    for expected in [
+        "sent_in (& request , \"application/json\")",
+        "sent_in (& request , \"text/plain\")",
+        // Tried most specific first; shown as the document writes them.
+        "Text/Plain or Application/JSON; charset=utf-8",
+    ] {
+        assert!(all.contains(expected), "{expected}: {all}");
+    }
+}
+
+#[test]
 fn an_operation_without_operation_id_is_named_from_its_method_and_path() {
     let spec = spec_with(|doc| {
         doc["paths"]["/things/{id}"]["get"]
