@@ -190,7 +190,9 @@ fn component_model(
         // value itself and utoipa documents under the component's name.
         _ => {
             let inline = inline_type(schema, &pointer, &ident.to_string(), hoisted)?;
-            let loses_keywords = !inline.constraints.is_empty() || inline.format.is_some();
+            let loses_keywords = !inline.constraints.is_empty()
+                || inline.format.is_some()
+                || schema.schema_data.default.is_some();
             match documented_schema(name, &ident, schema).filter(|_| loses_keywords) {
                 Some(documented) => newtype_documented_by(&doc, &ident, &inline, documented),
                 None => newtype(&doc, &schema_as, &ident, &inline),
@@ -665,17 +667,7 @@ pub(super) fn string_enum(
     // `null` and nothing else (dropshot's "no content"): a unit struct, which serde reads and
     // writes as `null` only, documented as the document says it.
     if string.enumeration.iter().all(Option::is_none) {
-        let listed = if schema_as.is_empty() {
-            ident.to_string()
-        } else {
-            pointer
-                .to_string()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .replace("~1", "/")
-                .replace("~0", "~")
-        };
+        let listed = listed_name(schema_as, ident, pointer);
         return Ok(quote! {
             #doc
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -720,6 +712,52 @@ pub(super) fn string_enum(
         let variant = rust_ident(&unique);
         variants.push(quote! { #[serde(rename = #value)] #variant, });
     }
+    // utoipa's derive documents an empty value under its variant's name, drops the quotes and
+    // backslashes in a value (serde keeps them) and takes no format (Twilio's `http-method`):
+    // such an enum is documented by hand.
+    let mangled = string
+        .enumeration
+        .iter()
+        .flatten()
+        .any(|value| value.is_empty() || value.contains(['"', '\\']));
+    let format = match &string.format {
+        openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+        format => serde_json::to_value(format).ok(),
+    };
+    if mangled || format.is_some() {
+        let listed = listed_name(schema_as, ident, pointer);
+        let mut documented = serde_json::json!({
+            "type": "string",
+            "enum": string.enumeration.iter().flatten().collect::<Vec<_>>(),
+        });
+        if let Some(format) = format {
+            documented["format"] = format;
+        }
+        let documented = documented.to_string();
+        return Ok(quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+            pub enum #ident {
+                #(#variants)*
+            }
+
+            impl utoipa::PartialSchema for #ident {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    serde_json::from_str(#documented)
+                        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+                }
+            }
+
+            impl utoipa::ToSchema for #ident {
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed(#listed)
+                }
+            }
+
+            /// The enum itself is the only constraint, and serde enforces it.
+            impl ::stubgen_runtime::Validate for #ident {}
+        });
+    }
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -731,6 +769,22 @@ pub(super) fn string_enum(
         /// The enum itself is the only constraint, and serde enforces it.
         impl ::stubgen_runtime::Validate for #ident {}
     })
+}
+
+/// The name utoipa lists a hand-documented type under: the component's own (the last step of
+/// its pointer) where `schema_as` keeps it, the Rust type's otherwise.
+fn listed_name(schema_as: &TokenStream, ident: &Ident, pointer: &Pointer) -> String {
+    if schema_as.is_empty() {
+        ident.to_string()
+    } else {
+        pointer
+            .to_string()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/")
+            .replace("~0", "~")
+    }
 }
 
 /// The Rust field names a struct has handed out, so two never collide.

@@ -38,6 +38,7 @@ fn read(text: &str, file: Option<&std::path::Path>) -> Result<openapiv3::OpenAPI
         top.remove(openapi_drift::BUNDLED);
     }
     drop_inapplicable_keywords(&mut document);
+    wrap_annotated_refs(&mut document);
     fold_annotation_branches(&mut document);
     clamp_integer_bounds(&mut document);
     let document = in_order(document, Some(&ordered));
@@ -367,6 +368,42 @@ const ANNOTATIONS: &[&str] = &[
     "externalDocs",
     "default",
 ];
+
+/// Annotations beside a `$ref` that change what the value may be (`nullable`, `readOnly`,
+/// `writeOnly`, `default`): OpenAPI 3.0 says a `$ref`'s siblings are ignored, but documents
+/// mean them (Asana's `{$ref: UserCompact, nullable: true}` is "or null"), as the drift engine
+/// and most tools read them. Written as `allOf: [{$ref}]` with the annotations beside, they
+/// are read; other siblings are dropped, as 3.0 says.
+fn wrap_annotated_refs(value: &mut Value) {
+    const MEANT: [&str; 4] = ["nullable", "readOnly", "writeOnly", "default"];
+    match value {
+        Value::Object(object) => {
+            if object.get("$ref").is_some_and(Value::is_string)
+                && MEANT.iter().any(|keyword| object.contains_key(*keyword))
+                && let Some(reference) = object.remove("$ref")
+            {
+                // Beside the annotations, what else a `$ref` has (Twilio's `type: string`) is
+                // what the target says: the target decides.
+                object.retain(|keyword, _| {
+                    ANNOTATIONS.contains(&keyword.as_str()) || keyword.starts_with("x-")
+                });
+                object.insert(
+                    "allOf".to_owned(),
+                    Value::Array(vec![serde_json::json!({"$ref": reference})]),
+                );
+            }
+            for (key, member) in object.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "enum" | "default")
+                    && !key.starts_with("x-")
+                {
+                    wrap_annotated_refs(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(wrap_annotated_refs),
+        _ => {}
+    }
+}
 
 /// An `allOf` branch that only annotates the whole, as in `allOf: [{$ref: User}, {nullable:
 /// true}]` or `[{$ref: Named}, {description: …}]` (an empty `type: object` beside annotations

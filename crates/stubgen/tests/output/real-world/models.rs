@@ -48,6 +48,23 @@ pub struct DataSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub attributes: Option<Attributes>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::stubgen_runtime::double_option"
+    )]
+    #[schema(value_type = Option<crate::models::Name>, required = false)]
+    pub owner: Option<Option<crate::models::Name>>,
+    #[schema(read_only)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub origin: Option<crate::models::Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub tier: Option<crate::models::DataSetTier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retention: Option<RetentionDays>,
 }
 impl ::stubgen_runtime::Validate for DataSet {
     const JSON_OBJECT: bool = true;
@@ -62,6 +79,15 @@ impl ::stubgen_runtime::Validate for DataSet {
         if let Some(value) = &self.attributes {
             ::stubgen_runtime::Validate::validate(value)
                 .map_err(|err| err.within("/attributes"))?;
+        }
+        if let Some(Some(value)) = &self.owner {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/owner"))?;
+        }
+        if let Some(value) = &self.origin {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/origin"))?;
+        }
+        if let Some(value) = &self.retention {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/retention"))?;
         }
         Ok(())
     }
@@ -96,6 +122,25 @@ impl utoipa::PartialSchema for DataSetId {
 impl utoipa::ToSchema for DataSetId {
     fn name() -> std::borrow::Cow<'static, str> {
         std::borrow::Cow::Borrowed("DataSetId")
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct RetentionDays(pub i64);
+impl ::stubgen_runtime::Validate for RetentionDays {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        Ok(())
+    }
+}
+impl utoipa::PartialSchema for RetentionDays {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str("{\"default\":30,\"type\":\"integer\"}")
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for RetentionDays {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RetentionDays")
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -296,6 +341,32 @@ impl ::stubgen_runtime::Validate for DataSetListApisItem {
         Ok(())
     }
 }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum DataSetTier {
+    #[serde(rename = "")]
+    Value,
+    #[serde(rename = "basic")]
+    Basic,
+    #[serde(rename = "\"quoted\"")]
+    Quoted,
+    #[serde(rename = "back\\slash")]
+    BackSlash,
+}
+impl utoipa::PartialSchema for DataSetTier {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+            "{\"enum\":[\"\",\"basic\",\"\\\"quoted\\\"\",\"back\\\\slash\"],\"type\":\"string\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for DataSetTier {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("DataSetTier")
+    }
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for DataSetTier {}
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]

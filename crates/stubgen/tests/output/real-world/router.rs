@@ -69,6 +69,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             crate::models::DataSet,
             crate::models::Attributes,
             crate::models::DataSetId,
+            crate::models::RetentionDays,
             crate::models::Names,
             crate::models::BlockSize,
             crate::models::Name,
