@@ -96,9 +96,20 @@ fn generate_crate_at(document: &Path, out: &Path) -> Vec<stubgen::standalone::Cr
 /// new to resolve), and `cargo check`s it; the compiler's output when it does not build, or
 /// builds with a warning.
 fn check_crate(out: &Path, files: &[stubgen::standalone::CrateFile]) -> Result<(), String> {
+    build_crate(out, files, &["check"])
+}
+
+/// Writes the crate (or workspace) into `out` and runs `cargo <command> --workspace` on it:
+/// it must succeed without a warning.
+fn build_crate(
+    out: &Path,
+    files: &[stubgen::standalone::CrateFile],
+    command: &[&str],
+) -> Result<(), String> {
     write_crate(out, files);
     let output = cargo()
-        .args(["check", "--quiet", "--workspace", "--manifest-path"])
+        .args(command)
+        .args(["--quiet", "--workspace", "--manifest-path"])
         .arg(out.join("Cargo.toml"))
         .output()
         .expect("cargo runs");
@@ -310,8 +321,68 @@ fn excused(finding: &openapi_drift::Finding, source: &serde_json::Value) -> Opti
                 pointer == base || pointer.starts_with(&format!("{base}/"))
             })
     });
+    // The type the source gives the schema the finding is about.
+    let source_type = finding
+        .spec_pointer
+        .as_deref()
+        .and_then(|pointer| source.pointer(pointer))
+        .and_then(|schema| schema.get("type"))
+        .and_then(serde_json::Value::as_str);
+    let keyword = spec.split_whitespace().next().unwrap_or_default();
+    let inapplicable = match source_type {
+        Some("string") => !["minLength", "maxLength", "pattern"].contains(&keyword),
+        Some("integer" | "number") => ![
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ]
+        .contains(&keyword),
+        _ => false,
+    };
+    let plain_name = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     match finding.kind {
         Kind::ComponentExtra => Some("an inline schema is a named type, which utoipa lists"),
+        Kind::ComponentMissing
+            if finding
+                .place
+                .strip_prefix("components.schemas.")
+                .is_some_and(|name| !plain_name(name)) =>
+        {
+            Some("a component name that is no Rust identifier is listed under its type's name")
+        }
+        Kind::EnumChanged
+            if implementation == "absent"
+                && serde_json::from_str::<Vec<serde_json::Value>>(spec).is_ok_and(|values| {
+                    values
+                        .iter()
+                        .all(|value| value.is_boolean() || value.is_number())
+                }) =>
+        {
+            Some(
+                "utoipa takes no enum on a boolean or number field (the generated checks enforce it)",
+            )
+        }
+        Kind::ConstraintChanged if place.ends_with("{}") && implementation.starts_with("no ") => {
+            Some("utoipa cannot constrain a map's values (the generated checks enforce it)")
+        }
+        Kind::ConstraintChanged if inapplicable && implementation.starts_with("no ") => {
+            Some("a keyword that does not apply to its schema's type says nothing")
+        }
+        Kind::DefaultChanged if spec == "null" && implementation == "absent" => {
+            Some("a `default: null` says no more than the member's being optional")
+        }
+        Kind::FormatChanged if place.ends_with("[]") && implementation == "absent" => {
+            Some("utoipa cannot give an array's items a format of their own")
+        }
+        Kind::FormatChanged if source_type == Some("object") => {
+            Some("utoipa gives an object no format")
+        }
+        Kind::FormatChanged if at_branch => Some("utoipa cannot annotate an enum variant's field"),
         Kind::FormatChanged if spec == "absent" && implementation == "double" => {
             Some("utoipa gives every f64 the format double")
         }
@@ -387,13 +458,8 @@ fn narrowed(spec: &str, implementation: &str) -> bool {
 /// The drift engine's findings between `source` and the crate's document `written`, beyond
 /// what [`excused`] explains.
 fn agrees_with_its_document(source: &Path, written: &Path) -> Result<(), String> {
-    let source = openapi_drift::load_path(source).map_err(|err| err.to_string())?;
-    let written = openapi_drift::load_path(written).map_err(|err| err.to_string())?;
-    let report = openapi_drift::compare(&source, &written).map_err(|err| err.to_string())?;
-    let unexplained: Vec<String> = report
-        .findings
+    let unexplained: Vec<String> = unexplained_findings(source, written, &[])?
         .iter()
-        .filter(|finding| excused(finding, &source).is_none())
         .map(|finding| {
             format!(
                 "  {:?} {}: {} → {}",
@@ -406,6 +472,52 @@ fn agrees_with_its_document(source: &Path, written: &Path) -> Result<(), String>
     } else {
         Err(unexplained.join("\n"))
     }
+}
+
+/// The findings between `source` and `written` that neither [`excused`] explains nor what the
+/// generator `left_out` (the pointers it listed).
+fn unexplained_findings(
+    source: &Path,
+    written: &Path,
+    left_out: &[String],
+) -> Result<Vec<openapi_drift::Finding>, String> {
+    let source = openapi_drift::load_path(source).map_err(|err| err.to_string())?;
+    let written = openapi_drift::load_path(written).map_err(|err| err.to_string())?;
+    let report = openapi_drift::compare(&source, &written).map_err(|err| err.to_string())?;
+    Ok(report
+        .findings
+        .into_iter()
+        .filter(|finding| excused(finding, &source).is_none() && !left_out_by(finding, left_out))
+        .collect())
+}
+
+/// Whether `finding` is an operation or a component the generator left out, as it listed.
+fn left_out_by(finding: &openapi_drift::Finding, left_out: &[String]) -> bool {
+    use openapi_drift::FindingKind as Kind;
+    let pointer = match finding.kind {
+        Kind::OperationMissing => finding.place.split_once(' ').map(|(method, path)| {
+            format!(
+                "/paths/{}/{}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_lowercase()
+            )
+        }),
+        Kind::ComponentMissing => finding
+            .place
+            .strip_prefix("components.schemas.")
+            .map(|name| {
+                format!(
+                    "/components/schemas/{}",
+                    name.replace('~', "~0").replace('/', "~1")
+                )
+            }),
+        _ => None,
+    };
+    pointer.is_some_and(|pointer| {
+        left_out
+            .iter()
+            .any(|item| item.starts_with(&format!("{pointer}:")))
+    })
 }
 
 /// What may not stand on the request path of generated code: nothing a client sends may
@@ -488,8 +600,10 @@ fn generated_request_paths_cannot_panic_or_erase_the_service() {
 const LARGE: &str = "tests/corpus/large";
 
 /// Each large document generates, with what the generator refuses left out (and listed, as
-/// `tests/output/large/<name>.left-out.txt` records it), and the crates build together without
-/// a warning.
+/// `tests/output/large/<name>.left-out.txt` records it), the crates build together without a
+/// warning, and each crate's utoipa document is compared with its source: what differs beyond
+/// what [`excused`] explains and what was left out is recorded, kind by kind, in
+/// `tests/output/large/<name>.disagreements.txt` (so that every change to it is seen).
 #[test]
 fn large_public_apis_generate_and_build() {
     // The published package leaves the 7 MB of documents out; the repository has them.
@@ -502,6 +616,7 @@ fn large_public_apis_generate_and_build() {
     let root = crates_dir().join("large");
     let mut members = Vec::new();
     let mut files = Vec::new();
+    let mut left_out_of = Vec::new();
     for document in &documents {
         let name = stem(document);
         let text = fs::read_to_string(document).expect("the document reads");
@@ -525,6 +640,14 @@ fn large_public_apis_generate_and_build() {
             .iter()
             .map(|item| format!("{item}\n"))
             .collect();
+        left_out_of.push((
+            document.clone(),
+            generated
+                .left_out
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        ));
         expectorate::assert_contents(
             crate_dir()
                 .join(OUTPUT)
@@ -538,6 +661,9 @@ fn large_public_apis_generate_and_build() {
                 contents: file.contents,
             });
         }
+        let mut document_test = document_test(Path::new(&format!("large-{name}")));
+        document_test.path = Path::new(&name).join(document_test.path);
+        files.push(document_test);
         members.push(format!("{name:?}"));
     }
     files.push(stubgen::standalone::CrateFile {
@@ -547,10 +673,45 @@ fn large_public_apis_generate_and_build() {
             members.join(", ")
         ),
     });
-    // One `cargo check` for all of them: both cores build two crates at once.
-    if let Err(err) = check_crate(&root, &files) {
+    // One build for all of them (both cores build two crates at once), each writing its
+    // document.
+    if let Err(err) = build_crate(&root, &files, &["test", "--test", "document"]) {
         panic!("the large documents' crates do not build:\n{err}");
     }
+    for (document, left_out) in left_out_of {
+        let name = stem(&document);
+        let written = root.join(&name).join("openapi.json");
+        let findings = unexplained_findings(&document, &written, &left_out)
+            .unwrap_or_else(|err| panic!("{}: {err}", document.display()));
+        expectorate::assert_contents(
+            crate_dir()
+                .join(OUTPUT)
+                .join("large")
+                .join(format!("{name}.disagreements.txt")),
+            &disagreements(&findings),
+        );
+    }
+}
+
+/// One line per kind of difference (the same kind, from the same to the same): how often, and
+/// where first.
+fn disagreements(findings: &[openapi_drift::Finding]) -> String {
+    let mut kinds: Vec<(String, usize, String)> = Vec::new();
+    for finding in findings {
+        let kind = format!(
+            "{:?}: {} → {}",
+            finding.kind, finding.spec, finding.implementation
+        );
+        match kinds.iter_mut().find(|(seen, _, _)| *seen == kind) {
+            Some((_, count, _)) => *count += 1,
+            None => kinds.push((kind, 1, finding.place.clone())),
+        }
+    }
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    kinds
+        .iter()
+        .map(|(kind, count, first)| format!("{count} × {kind} (first at {first})\n"))
+        .collect()
 }
 
 /// The progenitor way: a crate whose `build.rs` calls the generator and `include!`s the
