@@ -382,10 +382,10 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
         for (name, property) in properties {
             node.properties
                 .insert(name.clone(), vec![join(&base, name)]);
-            if property.get("readOnly") == Some(&Value::Bool(true)) {
+            if annotated(property, "readOnly") {
                 node.read_only.insert(name.clone());
             }
-            if property.get("writeOnly") == Some(&Value::Bool(true)) {
+            if annotated(property, "writeOnly") {
                 node.write_only.insert(name.clone());
             }
         }
@@ -394,10 +394,9 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
     for keyword in UNHANDLED_KEYWORDS {
         if let Some(value) = object.get(keyword) {
             let value = canonical(value);
-            // Every property name is a string: this says nothing (utoipa writes it for maps).
-            if keyword == "propertyNames"
-                && ["{}", "true", r#"{"type":"string"}"#].contains(&value.as_str())
-            {
+            // Every property name is a string: this says nothing (utoipa writes it for maps,
+            // with the map's own annotations, such as `readOnly`, beside).
+            if keyword == "propertyNames" && names_anything(object.get(keyword)) {
                 continue;
             }
             node.unhandled.insert(keyword, value);
@@ -646,5 +645,40 @@ pub(crate) fn canonical(value: &Value) -> String {
             format!("{{{}}}", inner.join(","))
         }
         other => other.to_string(),
+    }
+}
+
+/// Whether a property's schema says `keyword: true` itself or in an inline `allOf` branch
+/// (`allOf: [{$ref: Workspace}, {readOnly: true}]`: an annotation of any branch is the
+/// property's).
+fn annotated(property: &Value, keyword: &str) -> bool {
+    property.get(keyword) == Some(&Value::Bool(true))
+        || property
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|branches| {
+                branches
+                    .iter()
+                    .any(|branch| branch.get(keyword) == Some(&Value::Bool(true)))
+            })
+}
+
+/// Whether a `propertyNames` schema allows every name: absent, `true`, `{}`, or a string with
+/// nothing but annotations beside it.
+fn names_anything(names: Option<&Value>) -> bool {
+    const ANNOTATIONS: [&str; 6] = [
+        "readOnly",
+        "writeOnly",
+        "description",
+        "title",
+        "deprecated",
+        "example",
+    ];
+    match names {
+        None | Some(Value::Bool(true)) => true,
+        Some(Value::Object(schema)) => schema.iter().all(|(keyword, value)| {
+            (keyword == "type" && value == "string") || ANNOTATIONS.contains(&keyword.as_str())
+        }),
+        Some(_) => false,
     }
 }

@@ -147,7 +147,15 @@ impl Comparer<'_> {
     }
 
     pub(super) fn nullability(&mut self, at: &str, s: &Node, i: &Node) {
-        if s.nullable != i.nullable && !s.only_null && !i.only_null {
+        // A schema of any type (`{}`, `{nullable: true}`) takes `null` either way.
+        let any = |node: &Node| {
+            node.types.is_empty()
+                && node.enum_values.is_none()
+                && node.alternatives.is_none()
+                && !node.never
+        };
+        let meaningless = s.only_null || i.only_null || (any(s) && any(i));
+        if s.nullable != i.nullable && !meaningless {
             let label = |n: bool| if n { "nullable" } else { "not nullable" };
             self.report(
                 FindingKind::NullableChanged,

@@ -425,6 +425,35 @@ fn schemas_shared_along_many_paths_are_compared_once() {
 }
 
 #[test]
+fn a_schema_of_any_type_takes_null_whether_nullable_or_not() {
+    // Twilio's `capabilities: {nullable: true}` and utoipa's `{}` for a `serde_json::Value`.
+    let components = json!({});
+    check_pairwise(
+        &[
+            (
+                "nullable any",
+                "3.0.3",
+                json!({"nullable": true, "description": "anything"}),
+            ),
+            ("any", "3.0.3", json!({})),
+        ],
+        &components,
+    );
+    // A type says what `null` is not.
+    let spec = with_property(
+        "3.0.3",
+        json!({"type": "string", "nullable": true}),
+        components.clone(),
+    );
+    let implementation = with_property("3.0.3", json!({"type": "string"}), components);
+    assert_single(
+        &compare(&spec, &implementation).unwrap(),
+        FindingKind::NullableChanged,
+        "GET /thing → 200 → x",
+    );
+}
+
+#[test]
 fn mutually_recursive_schemas_terminate() {
     let components = json!({
         "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},

@@ -314,6 +314,55 @@ fn response_header_required_and_nullable() {
 }
 
 #[test]
+fn read_only_in_an_all_of_branch_is_the_propertys() {
+    // Asana's `workspace: {allOf: [{$ref: WorkspaceCompact}, {readOnly: true, …}]}` is
+    // read-only as much as `{readOnly: true}` beside the schema.
+    let mut beside = base();
+    set(
+        &mut beside,
+        &format!("{REQUEST}/properties/note"),
+        json!({"allOf": [{"type": "string"}], "readOnly": true}),
+    );
+    let mut in_a_branch = base();
+    set(
+        &mut in_a_branch,
+        &format!("{REQUEST}/properties/note"),
+        json!({"allOf": [{"type": "string"}, {"readOnly": true, "description": "set once"}]}),
+    );
+    assert_consistent(&compare(&beside, &in_a_branch).unwrap());
+    assert_consistent(&compare(&in_a_branch, &beside).unwrap());
+    // And it still differs from a member clients may send.
+    let f = only_reversed(|doc| {
+        set(
+            doc,
+            &format!("{REQUEST}/properties/note"),
+            json!({"allOf": [{"type": "string"}, {"readOnly": true}]}),
+        );
+    });
+    check(&f, K::PropertyExtra, Compatible, Some(Request));
+}
+
+#[test]
+fn property_names_of_any_string_say_nothing() {
+    // utoipa writes a map's annotations into `propertyNames` (`{type: string, readOnly: true}`).
+    let map = |names: Value| {
+        let mut doc = base();
+        set(
+            &mut doc,
+            &format!("{RESPONSE}/properties/labels"),
+            json!({"type": "object", "additionalProperties": {"type": "string"}, "propertyNames": names}),
+        );
+        doc
+    };
+    let plain = map(json!({"type": "string"}));
+    let annotated = map(json!({"type": "string", "readOnly": true}));
+    assert_consistent(&compare(&plain, &annotated).unwrap());
+    // A pattern does say something.
+    let patterned = map(json!({"type": "string", "pattern": "^[a-z]+$"}));
+    assert!(!compare(&plain, &patterned).unwrap().findings.is_empty());
+}
+
+#[test]
 fn read_only_properties_are_no_part_of_requests() {
     let read_only = |doc: &mut Value, schema: &str| {
         set(
