@@ -14,6 +14,10 @@ pub enum Style {
     Delimited(char),
     /// An object as `name[property]=value` pairs (`deepObject`).
     DeepObject,
+    /// An object as `name[property]=value` pairs, or a value as `name=value` (`deepObject` on
+    /// an `anyOf` of an object and values: Stripe's `created` is `created[gt]=1` or
+    /// `created=1`). Read by [`object_or_value`].
+    DeepObjectOrValue,
     /// An array as `name[]=item` or `name[0]=item` pairs: `deepObject` on an array, which
     /// OpenAPI leaves undefined and APIs such as Stripe's send so.
     DeepArray,
@@ -65,6 +69,10 @@ pub(crate) fn normalize(
                         .map(|item| (key.clone(), item.to_owned())),
                 );
             }
+            // Marked, so that the reader tells a value from an object's properties.
+            Some((_, Style::DeepObjectOrValue)) => {
+                plain.push((key, format!("{VALUE_MARK}{value}")));
+            }
             Some((name, Style::DelimitedObject)) => {
                 let items: Vec<&str> = value.split(',').collect();
                 if !items.len().is_multiple_of(2) {
@@ -80,8 +88,11 @@ pub(crate) fn normalize(
                         .strip_prefix(param.name)?
                         .strip_prefix('[')?
                         .strip_suffix(']')?;
-                    matches!(param.style, Style::DeepObject | Style::DeepArray)
-                        .then_some((param, property))
+                    matches!(
+                        param.style,
+                        Style::DeepObject | Style::DeepArray | Style::DeepObjectOrValue
+                    )
+                    .then_some((param, property))
                 });
                 let exploded = styles.iter().find(|param| {
                     matches!(param.style, Style::ExplodedObject(properties) if properties.contains(&key.as_str()))
@@ -99,9 +110,99 @@ pub(crate) fn normalize(
     }
     for (name, properties) in objects {
         let encoded = serde_html_form::to_string(&properties).unwrap_or_default();
-        plain.push((name.to_owned(), encoded));
+        let object_or_value = styles
+            .iter()
+            .any(|param| param.name == name && param.style == Style::DeepObjectOrValue);
+        plain.push((
+            name.to_owned(),
+            if object_or_value {
+                format!("{OBJECT_MARK}{encoded}")
+            } else {
+                encoded
+            },
+        ));
     }
     Ok(plain)
+}
+
+/// How [`normalize`] marks a [`Style::DeepObjectOrValue`] parameter sent as a value, and as an
+/// object's properties.
+const VALUE_MARK: char = '=';
+const OBJECT_MARK: char = '&';
+
+/// Reads a [`Style::DeepObjectOrValue`] parameter: an object from its properties, or a value.
+/// Query values are text: each is read as the number or boolean it spells where the schema
+/// takes one, as text otherwise.
+pub fn object_or_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error as _;
+    let text = String::deserialize(deserializer)?;
+    let (spelled, as_text) = if let Some(encoded) = text.strip_prefix(OBJECT_MARK) {
+        let pairs: Vec<(String, String)> =
+            serde_html_form::from_str(encoded).map_err(D::Error::custom)?;
+        let mut spelled = serde_json::Map::new();
+        let mut as_text = serde_json::Map::new();
+        for (property, value) in pairs {
+            if spelled.contains_key(&property) {
+                let property: String = property
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(64)
+                    .collect();
+                return Err(D::Error::custom(format!("[{property}] sent twice")));
+            }
+            spelled.insert(property.clone(), spelled_value(&value));
+            as_text.insert(property, serde_json::Value::String(value));
+        }
+        (
+            serde_json::Value::Object(spelled),
+            serde_json::Value::Object(as_text),
+        )
+    } else {
+        let value = text.strip_prefix(VALUE_MARK).unwrap_or(&text);
+        (
+            spelled_value(value),
+            serde_json::Value::String(value.to_owned()),
+        )
+    };
+    T::deserialize(&spelled)
+        .or_else(|_| T::deserialize(&as_text))
+        .map_err(|_| D::Error::custom("neither the object nor any of the values its schema allows"))
+}
+
+/// [`object_or_value`] for a parameter that may be absent.
+pub fn optional_object_or_value<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    object_or_value(deserializer).map(Some)
+}
+
+/// The JSON value a query value spells: an integer, a finite number, `true`/`false`, or text.
+fn spelled_value(text: &str) -> serde_json::Value {
+    if let Ok(integer) = text.parse::<i64>() {
+        return integer.into();
+    }
+    if let Ok(integer) = text.parse::<u64>() {
+        return integer.into();
+    }
+    match text {
+        "true" => return true.into(),
+        "false" => return false.into(),
+        _ => {}
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|number| number.is_finite() && !text.contains(|c: char| c.is_alphabetic()))
+        .and_then(serde_json::Number::from_f64)
+        .map_or_else(
+            || serde_json::Value::String(text.to_owned()),
+            serde_json::Value::Number,
+        )
 }
 
 /// Whether `name` may be sent with an empty value.
@@ -167,6 +268,10 @@ mod tests {
             name: "range",
             style: Style::ExplodedObject(&["from", "to"]),
         },
+        ParamStyle {
+            name: "created",
+            style: Style::DeepObjectOrValue,
+        },
     ];
 
     #[test]
@@ -224,5 +329,50 @@ mod tests {
             STYLES,
         ));
         assert!(refused.is_err());
+    }
+
+    #[test]
+    fn an_object_or_a_value_reads_as_it_was_sent() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Range {
+            gt: Option<i64>,
+            lte: Option<i64>,
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        #[serde(untagged)]
+        enum Created {
+            Range(Range),
+            At(i64),
+            Now(Now),
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        enum Now {
+            #[serde(rename = "now")]
+            Now,
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Query {
+            #[serde(default, deserialize_with = "optional_object_or_value")]
+            created: Option<Created>,
+        }
+        let read = |query: &str| {
+            serde_html_form::from_str::<Query>(&normalized(query, STYLES))
+                .map(|query| query.created)
+        };
+        assert_eq!(
+            read("created[gt]=1&created[lte]=9").unwrap(),
+            Some(Created::Range(Range {
+                gt: Some(1),
+                lte: Some(9)
+            }))
+        );
+        assert_eq!(read("created=17").unwrap(), Some(Created::At(17)));
+        assert_eq!(read("created=now").unwrap(), Some(Created::Now(Now::Now)));
+        assert_eq!(read("").unwrap(), None);
+        // A value of no branch, a property of the wrong type, and both forms at once.
+        assert!(read("created=later").is_err());
+        assert!(read("created[gt]=soon").is_err());
+        assert!(read("created=1&created[gt]=2").is_err());
+        assert!(read("created[gt]=1&created[gt]=2").is_err());
     }
 }

@@ -68,6 +68,8 @@ pub(super) struct QueryParam {
     pub(super) style: Option<TokenStream>,
     /// An object, read from its gathered properties.
     pub(super) object: bool,
+    /// An object or a value (`anyOf`), read as it was sent.
+    pub(super) object_or_value: bool,
     /// The document's `default`, for the document utoipa writes (its parameter attributes take
     /// none).
     pub(super) default_value: Option<serde_json::Value>,
@@ -353,6 +355,9 @@ pub(super) enum Shape {
     Array,
     /// An object, with the names of its properties.
     Object(Vec<String>),
+    /// An `anyOf`/`oneOf` of one object (of values) and values (Stripe's `created`: a range or
+    /// a time).
+    ObjectOrValue,
 }
 
 /// The shape of a parameter's schema (a `$ref` reads as an `allOf` of its component).
@@ -395,6 +400,51 @@ fn param_shape(
                 }
             }
             Shape::Object(object.properties.keys().cloned().collect())
+        }
+        SchemaKind::AnyOf { any_of: branches } | SchemaKind::OneOf { one_of: branches } => {
+            let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. }) {
+                "anyOf"
+            } else {
+                "oneOf"
+            };
+            let mut objects = 0;
+            for (index, branch) in branches.iter().enumerate() {
+                let branch = match branch {
+                    ReferenceOr::Item(branch) => branch,
+                    ReferenceOr::Reference { reference } => {
+                        let name = reference
+                            .strip_prefix(SCHEMA_REF_PREFIX)
+                            .unwrap_or_default();
+                        match hoisted.schema(name) {
+                            Some(ReferenceOr::Item(component)) => component,
+                            _ => return Ok(Shape::Scalar),
+                        }
+                    }
+                };
+                match param_shape(
+                    branch,
+                    hoisted,
+                    &pointer.join(keyword).join(index.to_string()),
+                )? {
+                    Shape::Object(_) => objects += 1,
+                    Shape::Scalar
+                        if matches!(
+                            branch.schema_kind,
+                            SchemaKind::Type(
+                                Type::String(_)
+                                    | Type::Integer(_)
+                                    | Type::Number(_)
+                                    | Type::Boolean(_)
+                            )
+                        ) => {}
+                    _ => return Ok(Shape::Scalar),
+                }
+            }
+            if objects == 1 {
+                Shape::ObjectOrValue
+            } else {
+                Shape::Scalar
+            }
         }
         _ => Shape::Scalar,
     })
@@ -473,6 +523,13 @@ fn param_style(
         (Location::Path, _, Shape::Array) => {
             Err(unsupported(pointer, "a path parameter that is an array"))
         }
+        (Location::Query, Some(QueryStyle::DeepObject), Shape::ObjectOrValue) => {
+            style(quote! { DeepObjectOrValue })
+        }
+        (_, _, Shape::ObjectOrValue) => Err(unsupported(
+            pointer,
+            "an object-or-value parameter (anyOf) other than a deepObject query parameter",
+        )),
         (_, Some(QueryStyle::DeepObject), Shape::Scalar) => Err(unsupported(
             &pointer.join("style"),
             "deepObject on a parameter that is neither an object nor an array",
@@ -684,6 +741,7 @@ pub(super) fn collect_operation(
             description: parameter_data.description.clone(),
             style,
             object: matches!(shape, Shape::Object(_)),
+            object_or_value: matches!(shape, Shape::ObjectOrValue),
             default_value: schema
                 .schema_data
                 .default

@@ -25,13 +25,22 @@ pub(super) fn generate_param_struct(
             None => None,
         };
         // An object arrives as its own properties, form-encoded, in one value.
-        let object = param.object.then(|| {
-            if param.always_present() {
-                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::form_object")] }
-            } else {
-                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")] }
-            }
-        });
+        let object = match (param.object, param.object_or_value, param.always_present()) {
+            (true, _, true) => Some(
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::form_object")] },
+            ),
+            (true, _, false) => Some(
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")] },
+            ),
+            // An object or a value arrives marked as which it is.
+            (_, true, true) => Some(
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::object_or_value")] },
+            ),
+            (_, true, false) => Some(
+                quote! { #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_object_or_value")] },
+            ),
+            _ => None,
+        };
         let rename = (field != name.as_str()).then(|| quote! { #[serde(rename = #name)] });
         quote! { #doc #rename #optional #object pub #field: #ty, }
     });

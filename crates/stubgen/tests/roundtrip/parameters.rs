@@ -68,6 +68,7 @@ impl Api for Echo {
         words: Option<Vec<String>>,
         codes: Option<Vec<SearchCodesItem>>,
         filter: Option<SearchFilter>,
+        created: Option<SearchCreated>,
         expand: Option<Vec<String>>,
         range: Option<Range>,
         point: Option<SearchPoint>,
@@ -81,7 +82,7 @@ impl Api for Echo {
         prefs: Option<Vec<String>>,
     ) -> SearchResponse {
         let seen = json!({
-            "ids": ids, "words": words, "codes": codes, "filter": filter, "expand": expand, "range": range,
+            "ids": ids, "words": words, "codes": codes, "filter": filter, "created": created, "expand": expand, "range": range,
             "point": point, "q": q, "path": path, "x_ids": x_ids, "session": session,
             "prefs": prefs, "since": [since, since_2, since_3],
         });
@@ -123,14 +124,24 @@ async fn every_style_reads_into_its_typed_value() {
         seen,
         json!({
             "ids": [1, 2, 3], "words": ["big", "red", "dog"], "codes": ["a", "c"],
-            "filter": {"name": "ann", "minAge": 3}, "expand": ["x", "y"], "range": {"from": 1, "to": 9},
+            "filter": {"name": "ann", "minAge": 3}, "created": null, "expand": ["x", "y"], "range": {"from": 1, "to": 9},
             "point": {"x": 1.5, "y": -2.0}, "q": "", "path": "/a/b?c", "x_ids": null,
             "session": "abc", "prefs": ["x", "y"],
             "since": ["2026-01-02", "2026-03-04", "2026-05-06"],
         })
     );
+    // An object or a value (Stripe's `created`), read as it was sent.
+    for (query, created) in [
+        ("created[gt]=1&created[lte]=9", json!({"gt": 1, "lte": 9})),
+        ("created=17", json!(17)),
+        ("created=now", json!("now")),
+    ] {
+        let seen = search(&server, query, "session=abc").await.unwrap();
+        assert_eq!(seen["created"], created, "{query}");
+    }
     // One item is a list of one; absent optional parameters are absent.
     let seen = search(&server, "ids=7", "session=abc").await.unwrap();
+    assert_eq!(seen["created"], Value::Null);
     assert_eq!(seen["ids"], json!([7]));
     assert_eq!(seen["filter"], Value::Null);
     assert_eq!(seen["range"], Value::Null);
@@ -157,6 +168,12 @@ async fn a_value_its_schema_refuses_is_400_naming_the_parameter() {
         ("filter[name]=ann&filter[minAge]=-1", "session=abc", "filter"),
         ("point=x,1,y", "session=abc", "point"),
         ("from=soon", "session=abc", "range"),
+        // No branch of `created` takes these; a branch's own constraints still apply.
+        ("created=later", "session=abc", "created"),
+        ("created[gt]=soon", "session=abc", "created"),
+        ("created=-1", "session=abc", "created"),
+        ("created[lte]=101", "session=abc", "created"),
+        ("created=1&created[gt]=2", "session=abc", "created"),
         // No empty value, unless the parameter allows one.
         ("path=", "session=abc", "path"),
         // The cookie is required, and at least 3 long.

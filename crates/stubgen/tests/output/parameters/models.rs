@@ -91,6 +91,55 @@ impl ::stubgen_runtime::Validate for SearchFilter {
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SearchCreatedVariant0 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub gt: Option<i64>,
+    #[schema(maximum = 100i64)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lte: Option<i64>,
+}
+impl ::stubgen_runtime::Validate for SearchCreatedVariant0 {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        if let Some(value) = &self.lte {
+            ::stubgen_runtime::validate::range("/lte", i128::from(*value), None, Some(100i128))?;
+        }
+        Ok(())
+    }
+}
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum SearchCreatedVariant2 {
+    #[serde(rename = "now")]
+    Now,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for SearchCreatedVariant2 {}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SearchCreated {
+    Variant0(crate::models::SearchCreatedVariant0),
+    Integer(i64),
+    String(crate::models::SearchCreatedVariant2),
+}
+impl ::stubgen_runtime::Validate for SearchCreated {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        match self {
+            Self::Variant0(value) => {
+                ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within(""))?;
+            }
+            Self::Integer(value) => {
+                ::stubgen_runtime::validate::range("", i128::from(*value), Some(0i128), None)?;
+            }
+            Self::String(_) => {}
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SearchPoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

@@ -114,6 +114,7 @@ pub trait Api: Send + Sync + 'static {
         words: Option<Vec<String>>,
         codes: Option<Vec<crate::models::SearchCodesItem>>,
         filter: Option<crate::models::SearchFilter>,
+        created: Option<crate::models::SearchCreated>,
         expand: Option<Vec<String>>,
         range: Option<crate::models::Range>,
         point: Option<crate::models::SearchPoint>,
@@ -286,6 +287,9 @@ pub struct SearchQuery {
     #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
     pub filter: Option<crate::models::SearchFilter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_object_or_value")]
+    pub created: Option<crate::models::SearchCreated>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "::stubgen_runtime::extract::styles::optional_form_object")]
@@ -311,6 +315,9 @@ impl ::stubgen_runtime::Validate for SearchQuery {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         if let Some(value) = &self.filter {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("filter"))?;
+        }
+        if let Some(value) = &self.created {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("created"))?;
         }
         if let Some(value) = &self.range {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("range"))?;
@@ -338,6 +345,10 @@ impl ::stubgen_runtime::ParamStyles for SearchQuery {
         ::stubgen_runtime::ParamStyle {
             name: "filter",
             style: ::stubgen_runtime::Style::DeepObject,
+        },
+        ::stubgen_runtime::ParamStyle {
+            name: "created",
+            style: ::stubgen_runtime::Style::DeepObjectOrValue,
         },
         ::stubgen_runtime::ParamStyle {
             name: "expand",

@@ -61,6 +61,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::models::GetPartTenant,
         crate::models::SearchCodesItem,
         crate::models::SearchFilter,
+        crate::models::SearchCreated,
         crate::models::SearchPoint
     ))
 )]
@@ -308,6 +309,12 @@ pub async fn delete_item<T: crate::operations::Api>(
             style = DeepObject,
             explode = false
         ),
+        (
+            "created" = Option<crate::models::SearchCreated>,
+            Query,
+            style = DeepObject,
+            explode = true
+        ),
         ("expand" = Option<Vec<String>>, Query, style = DeepObject, explode = false),
         ("range" = Option<crate::models::Range>, Query),
         (
@@ -388,6 +395,7 @@ pub async fn search<T: crate::operations::Api>(
             query.words,
             query.codes,
             query.filter,
+            query.created,
             query.expand,
             query.range,
             query.point,
