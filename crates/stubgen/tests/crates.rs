@@ -296,7 +296,11 @@ fn fixtures_answer_real_requests() {
 /// Why a generated crate's utoipa document may say `finding` differently from its `source`, if
 /// it may: what utoipa cannot express, or says in a way of its own. Anything else the drift
 /// engine finds between the two is a defect of the generator.
-fn excused(finding: &openapi_drift::Finding, source: &serde_json::Value) -> Option<&'static str> {
+fn excused(
+    finding: &openapi_drift::Finding,
+    source: &serde_json::Value,
+    written: &serde_json::Value,
+) -> Option<&'static str> {
     use openapi_drift::FindingKind as Kind;
     let place = finding.place.as_str();
     let (spec, implementation) = (finding.spec.as_str(), finding.implementation.as_str());
@@ -345,8 +349,19 @@ fn excused(finding: &openapi_drift::Finding, source: &serde_json::Value) -> Opti
         name.starts_with(|c: char| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
+    // The schema the crate's document has where the finding is.
+    let written_schema = finding
+        .implementation_pointer
+        .as_deref()
+        .and_then(|pointer| written.pointer(pointer));
     match finding.kind {
         Kind::ComponentExtra => Some("an inline schema is a named type, which utoipa lists"),
+        Kind::PropertyExtra
+            if spec == "readOnly"
+                && written_schema.is_some_and(|schema| schema["items"]["readOnly"] == true) =>
+        {
+            Some("utoipa writes a `Vec` member's readOnly on its items")
+        }
         Kind::ComponentMissing
             if finding
                 .place
@@ -487,7 +502,9 @@ fn unexplained_findings(
     Ok(report
         .findings
         .into_iter()
-        .filter(|finding| excused(finding, &source).is_none() && !left_out_by(finding, left_out))
+        .filter(|finding| {
+            excused(finding, &source, &written).is_none() && !left_out_by(finding, left_out)
+        })
         .collect())
 }
 

@@ -183,9 +183,14 @@ fn component_model(
                 hoisted,
             )?
         }
-        SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-            string_enum(&doc, &schema_as, &ident, string, &pointer)?
-        }
+        SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => string_enum(
+            &doc,
+            &schema_as,
+            &ident,
+            string,
+            schema.schema_data.default.as_ref(),
+            &pointer,
+        )?,
         // Arrays, maps and primitives: a newtype, which serde reads and writes as the
         // value itself and utoipa documents under the component's name.
         _ => {
@@ -641,6 +646,7 @@ pub(super) fn string_enum(
     schema_as: &TokenStream,
     ident: &Ident,
     string: &openapiv3::StringType,
+    default: Option<&serde_json::Value>,
     pointer: &Pointer,
 ) -> Result<TokenStream, GenerateError> {
     // The enum is stricter than any constraint beside it (and a format only annotates its
@@ -713,8 +719,8 @@ pub(super) fn string_enum(
         variants.push(quote! { #[serde(rename = #value)] #variant, });
     }
     // utoipa's derive documents an empty value under its variant's name, drops the quotes and
-    // backslashes in a value (serde keeps them) and takes no format (Twilio's `http-method`):
-    // such an enum is documented by hand.
+    // backslashes in a value (serde keeps them) and takes no format (Twilio's `http-method`) or
+    // default (Telnyx's `AnchorsiteOverride`): such an enum is documented by hand.
     let mangled = string
         .enumeration
         .iter()
@@ -724,7 +730,7 @@ pub(super) fn string_enum(
         openapiv3::VariantOrUnknownOrEmpty::Empty => None,
         format => serde_json::to_value(format).ok(),
     };
-    if mangled || format.is_some() {
+    if mangled || format.is_some() || default.is_some() {
         let listed = listed_name(schema_as, ident, pointer);
         let mut documented = serde_json::json!({
             "type": "string",
@@ -732,6 +738,9 @@ pub(super) fn string_enum(
         });
         if let Some(format) = format {
             documented["format"] = format;
+        }
+        if let Some(default) = default {
+            documented["default"] = default.clone();
         }
         let documented = documented.to_string();
         return Ok(quote! {

@@ -68,6 +68,10 @@ pub(super) fn multipart_form(
                     checks.push(quote! { { let value = &self.#field; #field_checks } });
                 }
                 let bounds = bounds.schema_attrs();
+                // A `value_type` hides the `Option` of an optional file from utoipa (a list says
+                // it is optional by itself).
+                let optional = (matches!(kind, PartKind::File) && !required)
+                    .then(|| quote! { , required = false });
                 let (ty, read, documented) = if matches!(kind, PartKind::File) {
                     (
                         quote! { ::stubgen_runtime::FilePart },
@@ -85,7 +89,7 @@ pub(super) fn multipart_form(
                     &mut fields,
                     &mut reads,
                     FieldParts {
-                        attrs: quote! { #description #rename #[schema(value_type = #documented, format = Binary)] #bounds },
+                        attrs: quote! { #description #rename #[schema(value_type = #documented, format = Binary #optional)] #bounds },
                         field: &field,
                         ty,
                         read,

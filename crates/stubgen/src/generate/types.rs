@@ -791,7 +791,8 @@ pub(super) fn inline_type(
                 // An inline enum: an enum of its own, named after where it stands.
                 let ident = hoisted.name(hint);
                 let doc = doc_attrs(schema.schema_data.description.as_deref());
-                let item = string_enum(&doc, &TokenStream::new(), &ident, string, pointer)?;
+                // A default is the member's, documented on it.
+                let item = string_enum(&doc, &TokenStream::new(), &ident, string, None, pointer)?;
                 hoisted.items.push(item);
                 return Ok(InlineType {
                     ty: quote! { crate::models::#ident },

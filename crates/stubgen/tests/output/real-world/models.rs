@@ -65,6 +65,10 @@ pub struct DataSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retention: Option<RetentionDays>,
+    #[serde(rename = "sortOrder")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sort_order: Option<SortOrder>,
 }
 impl ::stubgen_runtime::Validate for DataSet {
     const JSON_OBJECT: bool = true;
@@ -88,6 +92,9 @@ impl ::stubgen_runtime::Validate for DataSet {
         }
         if let Some(value) = &self.retention {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/retention"))?;
+        }
+        if let Some(value) = &self.sort_order {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/sortOrder"))?;
         }
         Ok(())
     }
@@ -143,6 +150,28 @@ impl utoipa::ToSchema for RetentionDays {
         std::borrow::Cow::Borrowed("RetentionDays")
     }
 }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SortOrder {
+    #[serde(rename = "asc")]
+    Asc,
+    #[serde(rename = "desc")]
+    Desc,
+}
+impl utoipa::PartialSchema for SortOrder {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+            "{\"default\":\"asc\",\"enum\":[\"asc\",\"desc\"],\"type\":\"string\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for SortOrder {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SortOrder")
+    }
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for SortOrder {}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Names(pub Vec<String>);

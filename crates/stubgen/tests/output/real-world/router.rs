@@ -70,6 +70,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             crate::models::Attributes,
             crate::models::DataSetId,
             crate::models::RetentionDays,
+            crate::models::SortOrder,
             crate::models::Names,
             crate::models::BlockSize,
             crate::models::Name,

@@ -89,6 +89,10 @@ pub struct UploadRequest {
     /// The document itself.
     #[schema(value_type = String, format = Binary)]
     pub file: ::stubgen_runtime::FilePart,
+    /// An optional file.
+    #[schema(value_type = String, format = Binary, required = false)]
+    #[schema(nullable = false)]
+    pub cover: Option<::stubgen_runtime::FilePart>,
     #[schema(min_length = 1usize, max_length = 40usize)]
     pub title: String,
     #[schema(minimum = 1i64)]
@@ -114,6 +118,7 @@ impl ::stubgen_runtime::FromMultipart for UploadRequest {
             file: parts
                 .file("file")?
                 .ok_or_else(|| "`file` is required".to_owned())?,
+            cover: parts.file("cover")?,
             title: parts
                 .text("title")?
                 .ok_or_else(|| "`title` is required".to_owned())?,
