@@ -821,9 +821,9 @@ pub(super) fn collect_operation(
             ));
         }
         let component = match response {
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/responses/")
-                .map(str::to_owned),
+            ReferenceOr::Reference { reference } => component_of(reference)
+                .filter(|(section, _)| section == "responses")
+                .map(|(_, name)| name),
             ReferenceOr::Item(_) => None,
         };
         let (response, response_pointer) =
@@ -926,18 +926,20 @@ pub(super) fn resolve_component<'a, T>(
         ReferenceOr::Item(item) => return Ok((item, pointer)),
         ReferenceOr::Reference { reference } => reference,
     };
-    let prefix = format!("#/components/{section}/");
-    let name = reference.strip_prefix(&prefix).ok_or_else(|| {
-        unsupported(
-            &pointer,
-            format!("$ref `{reference}`; only `{prefix}*` is read"),
-        )
-    })?;
+    let name = component_of(reference)
+        .filter(|(of, _)| of == section)
+        .map(|(_, name)| name)
+        .ok_or_else(|| {
+            unsupported(
+                &pointer,
+                format!("$ref `{reference}`; only `#/components/{section}/*` is read"),
+            )
+        })?;
     let target = Pointer::default()
         .join("components")
         .join(section)
-        .join(name);
-    match lookup(name) {
+        .join(&name);
+    match lookup(&name) {
         Some(ReferenceOr::Item(item)) => Ok((item, target)),
         Some(ReferenceOr::Reference { .. }) => Err(unsupported(&target, "a $ref to a $ref")),
         None => Err(invalid(

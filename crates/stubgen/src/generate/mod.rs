@@ -153,11 +153,19 @@ pub(crate) fn generate_with(
     ))
 }
 
-/// `spec` with the component schemas renamed that the generator could not tell apart, and every
-/// `$ref` to them with them: a name holding `/` or `~` (those characters made `_`; a `$ref`
+/// `spec` with every `$ref` to a component (and every discriminator mapping value that is one)
+/// spelled one way, and the component schemas renamed that the generator could not tell apart.
+///
+/// A `$ref` is a URI fragment holding a JSON pointer: `#/components/schemas/A%20B` and
+/// `#/components/schemas/A B` name one component, as `…/a~1b` and `…/a%7E1b` do. Each is read
+/// as RFC 3986 and RFC 6901 say (percent-escapes decoded, then `~1` and `~0` in each token) and, when it names a component, written back as
+/// `#/components/{section}/{name}` with only `/` and `~` escaped, so every place that reads a
+/// component's name from a `$ref` (`strip_prefix`, then a lookup) meets the name itself.
+///
+/// Then the schemas renamed: a name holding `/` or `~` (those characters made `_`; a `$ref`
 /// escapes them, `~1` and `~0`, so the generator would meet one component under two names), and
 /// a name whose Rust type an earlier component's already is (`error` after `Error`, suffixed:
-/// `error2`, type `Error2`). `None` when no name needs it.
+/// `error2`, type `Error2`). `None` when nothing needs it.
 fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
     let Some(components) = &spec.components else {
         return Ok(None);
@@ -195,19 +203,23 @@ fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
             (name.clone(), renamed),
         );
     }
-    if renames.is_empty() {
+    // Through YAML's value, whose maps keep their order: the document's order is the code's.
+    let mut document =
+        serde_yaml::to_value(spec).map_err(|err| invalid(&Pointer::default(), err.to_string()))?;
+    let canonical = canonical_refs(&mut document);
+    if renames.is_empty() && !canonical {
         return Ok(None);
     }
     fn rewrite(
-        value: &mut serde_json::Value,
+        value: &mut serde_yaml::Value,
         renames: &std::collections::BTreeMap<String, (String, String)>,
     ) {
         match value {
-            serde_json::Value::Object(object) => {
+            serde_yaml::Value::Mapping(object) => {
                 for member in object.values_mut() {
                     match member {
                         // A `$ref`, or a discriminator's mapping value.
-                        serde_json::Value::String(target) => {
+                        serde_yaml::Value::String(target) => {
                             if let Some((_, renamed)) = renames.get(target.as_str()) {
                                 *target = format!("{SCHEMA_REF_PREFIX}{renamed}");
                             }
@@ -216,28 +228,149 @@ fn addressable(spec: &OpenAPI) -> Result<Option<OpenAPI>, GenerateError> {
                     }
                 }
             }
-            serde_json::Value::Array(items) => {
+            serde_yaml::Value::Sequence(items) => {
                 items.iter_mut().for_each(|item| rewrite(item, renames))
             }
             _ => {}
         }
     }
-    let mut document =
-        serde_json::to_value(spec).map_err(|err| invalid(&Pointer::default(), err.to_string()))?;
     rewrite(&mut document, &renames);
-    if let Some(schemas) = document
-        .pointer_mut("/components/schemas")
-        .and_then(serde_json::Value::as_object_mut)
+    if let Some(serde_yaml::Value::Mapping(schemas)) = document
+        .get_mut("components")
+        .and_then(|components| components.get_mut("schemas"))
     {
-        for (old, renamed) in renames.values() {
-            if let Some(schema) = schemas.remove(old) {
-                schemas.insert(renamed.clone(), schema);
+        // Each renamed where it stands.
+        let new_name: std::collections::BTreeMap<&str, &str> = renames
+            .values()
+            .map(|(old, renamed)| (old.as_str(), renamed.as_str()))
+            .collect();
+        *schemas = std::mem::take(schemas)
+            .into_iter()
+            .map(|(name, schema)| {
+                let renamed = name
+                    .as_str()
+                    .and_then(|name| new_name.get(name))
+                    .map_or(name, |renamed| serde_yaml::Value::from(*renamed));
+                (renamed, schema)
+            })
+            .collect();
+    }
+    serde_yaml::from_value(document)
+        .map(Some)
+        .map_err(|err| invalid(&Pointer::default(), err.to_string()))
+}
+
+/// The component `#/components/{section}/{name}` a `$ref` (or a discriminator mapping value
+/// written as one) names, as (section, name): the fragment's percent-escapes decoded first, then
+/// `~1` and `~0` in each token (RFC 3986, RFC 6901). `None` for any other `$ref`.
+pub(crate) fn component_of(reference: &str) -> Option<(String, String)> {
+    let pointer = openapi_drift::pointer::percent_decode(reference.strip_prefix('#')?)?;
+    let mut tokens = pointer.strip_prefix("/components/")?.split('/');
+    let (section, name) = (tokens.next()?, tokens.next()?);
+    if tokens.next().is_some() {
+        return None;
+    }
+    let unescape = |token: &str| token.replace("~1", "/").replace("~0", "~");
+    Some((unescape(section), unescape(name)))
+}
+
+/// Rewrites each `$ref` that names a component of `document`, however escaped, and each
+/// discriminator mapping value that does, as `#/components/{section}/{name}` with only `/` and
+/// `~` escaped; whether any changed. A `$ref` to no component is left as written (and refused
+/// where it is read).
+fn canonical_refs(document: &mut serde_yaml::Value) -> bool {
+    use serde_yaml::Value;
+    let Some(Value::Mapping(components)) = document.get("components") else {
+        return false;
+    };
+    let exists = |section: &str, name: &str| {
+        components
+            .get(section)
+            .and_then(Value::as_mapping)
+            .is_some_and(|entries| entries.contains_key(name))
+    };
+    let mut spelled = std::collections::BTreeMap::new();
+    let mut found = Vec::new();
+    collect_refs(document, &mut found);
+    for reference in found {
+        if let Some((section, name)) = component_of(&reference)
+            && exists(&section, &name)
+        {
+            let canonical = format!(
+                "#/components/{section}/{}",
+                name.replace('~', "~0").replace('/', "~1")
+            );
+            if canonical != reference {
+                spelled.insert(reference, canonical);
             }
         }
     }
-    serde_json::from_value(document)
-        .map(Some)
-        .map_err(|err| invalid(&Pointer::default(), err.to_string()))
+    if spelled.is_empty() {
+        return false;
+    }
+    respell_refs(document, &spelled);
+    true
+}
+
+/// Every `$ref` string, and every discriminator mapping value, in `value`.
+fn collect_refs(value: &serde_yaml::Value, found: &mut Vec<String>) {
+    use serde_yaml::Value;
+    match value {
+        Value::Mapping(object) => {
+            for (key, member) in object {
+                match (key.as_str(), member) {
+                    (Some("$ref"), Value::String(reference)) => found.push(reference.clone()),
+                    (Some("discriminator"), _) => {
+                        if let Some(Value::Mapping(mapping)) = member.get("mapping") {
+                            let values = mapping.values().filter_map(Value::as_str);
+                            found.extend(values.map(str::to_owned));
+                        }
+                        // A property may be named `discriminator` too.
+                        collect_refs(member, found);
+                    }
+                    _ => collect_refs(member, found),
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| collect_refs(item, found)),
+        _ => {}
+    }
+}
+
+/// `value` with each `$ref` and discriminator mapping value in `spelled` respelled.
+fn respell_refs(
+    value: &mut serde_yaml::Value,
+    spelled: &std::collections::BTreeMap<String, String>,
+) {
+    use serde_yaml::Value;
+    let respell = |target: &mut Value| {
+        if let Value::String(text) = target
+            && let Some(canonical) = spelled.get(text.as_str())
+        {
+            *text = canonical.clone();
+        }
+    };
+    match value {
+        Value::Mapping(object) => {
+            for (key, member) in object.iter_mut() {
+                match key.as_str() {
+                    Some("$ref") => respell(member),
+                    Some("discriminator") => {
+                        if let Some(Value::Mapping(mapping)) = member.get_mut("mapping") {
+                            mapping.values_mut().for_each(respell);
+                        }
+                        // A property may be named `discriminator` too.
+                        respell_refs(member, spelled);
+                    }
+                    _ => respell_refs(member, spelled),
+                }
+            }
+        }
+        Value::Sequence(items) => items
+            .iter_mut()
+            .for_each(|item| respell_refs(item, spelled)),
+        _ => {}
+    }
 }
 
 /// One pass of the generator: the stubs, and the items refused (when `refusals` skips them).

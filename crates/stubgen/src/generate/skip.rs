@@ -232,10 +232,8 @@ fn first_removed(
                         if removed.contains(name) {
                             return Some(name.to_owned());
                         }
-                    } else if let Some(target) = reference
-                        .strip_prefix("#/components/")
-                        .and_then(|rest| rest.split_once('/'))
-                        .and_then(|(section, name)| sections.get(section)?.get(name))
+                    } else if let Some(target) = component_of(reference)
+                        .and_then(|(section, name)| sections.get(&section)?.get(&name))
                         && visited.insert(reference.to_owned())
                     {
                         pending.push(target);

@@ -796,3 +796,53 @@ fn path_parameters_that_meet_in_rust_are_two_values() {
         "{operations}"
     );
 }
+
+/// A `$ref` is a URI fragment holding a JSON pointer: `%20` is a space, `%7B` a `{`, `~1` a `/`.
+/// Every spelling of a component's `$ref` is that component's type (`A%20B` was read as a
+/// component `A%20B` there is none of, and the crate named a type that did not exist).
+#[test]
+fn refs_that_escape_a_component_name_are_its_type() {
+    let spec = spec_with(|doc| {
+        let schemas = &mut doc["components"]["schemas"];
+        schemas["A B"] =
+            serde_json::json!({ "type": "object", "properties": { "x": { "type": "string" } } });
+        schemas["{Braced}"] = serde_json::json!({ "type": "string", "maxLength": 3 });
+        schemas["c/d"] = serde_json::json!({ "type": "integer" });
+        schemas["Pick"] = serde_json::json!({
+            "oneOf": [
+                { "$ref": "#/components/schemas/A%20B" },
+                { "$ref": "#/components/schemas/%7BBraced%7D" }
+            ]
+        });
+        let properties = &mut schemas["Thing"]["properties"];
+        properties["spaced"] = serde_json::json!({ "$ref": "#/components/schemas/A%20B" });
+        properties["raw"] = serde_json::json!({ "$ref": "#/components/schemas/A B" });
+        properties["braced"] = serde_json::json!({ "$ref": "#/components/schemas/%7BBraced%7D" });
+        properties["slashed"] = serde_json::json!({ "$ref": "#/components/schemas/c~1d" });
+        properties["escaped"] = serde_json::json!({ "$ref": "#/components/schemas/c%7E1d" });
+        properties["pick"] = serde_json::json!({ "$ref": "#/components/schemas/Pick" });
+        doc["components"]["parameters"] = serde_json::json!({
+            "a/b c": { "name": "q", "in": "query", "schema": { "type": "string" } }
+        });
+        doc["paths"]["/things/{id}"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({ "$ref": "#/components/parameters/a~1b%20c" }));
+        doc["paths"]["/things/{id}"]["get"]["responses"]["400"] =
+            serde_json::json!({ "description": "bad" });
+    });
+    let stubs = generate(&spec, "Api").unwrap();
+    let models = stubs.models.to_string();
+    for field in [
+        "pub spaced : Option < AB >",
+        "pub raw : Option < AB >",
+        "pub braced : Option < Braced >",
+        "pub slashed : Option < CD >",
+        "pub escaped : Option < CD >",
+    ] {
+        assert!(models.contains(field), "{field}: {models}");
+    }
+    assert!(models.contains("AB (crate :: models :: AB)"), "{models}");
+    let operations = stubs.operations.to_string();
+    assert!(operations.contains("q : Option < String >"), "{operations}");
+}

@@ -273,11 +273,17 @@ fn values_in(value: &Value) -> usize {
     }
 }
 
-/// `#/components/{section}/{name}`: what the generator reads by name.
+/// `#/components/{section}/{name}`: what the generator reads by name. Read as the pointer the
+/// fragment holds (percent-escapes decoded), as the generator reads it: `…/A%2Fb` is `…/A/b`.
 fn is_component(reference: &str) -> bool {
     reference
-        .strip_prefix("#/components/")
-        .is_some_and(|rest| rest.split('/').count() == 2)
+        .strip_prefix('#')
+        .and_then(openapi_drift::pointer::percent_decode)
+        .is_some_and(|pointer| {
+            pointer
+                .strip_prefix("/components/")
+                .is_some_and(|rest| rest.split('/').count() == 2)
+        })
 }
 
 /// Keys whose values are data (examples), never rewritten. (`default` is no such key: it is

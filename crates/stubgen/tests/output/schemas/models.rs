@@ -150,6 +150,12 @@ pub struct Annotated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub shades: Option<Vec<Option<crate::models::Shade>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub nickname: Option<PetName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub legacy: Option<Legacy>,
     /// Between one and three labels, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -188,6 +194,12 @@ impl ::stubgen_runtime::Validate for Annotated {
         if let Some(value) = &self.shades {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/shades"))?;
         }
+        if let Some(value) = &self.nickname {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/nickname"))?;
+        }
+        if let Some(value) = &self.legacy {
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/legacy"))?;
+        }
         if let Some(value) = &self.labels {
             ::stubgen_runtime::validate::properties(
                 "/labels",
@@ -196,6 +208,39 @@ impl ::stubgen_runtime::Validate for Annotated {
                 Some(3usize),
             )?;
         }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct PetName(pub String);
+impl ::stubgen_runtime::Validate for PetName {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        let value = &self.0;
+        ::stubgen_runtime::validate::length("", value, None, Some(32usize))?;
+        Ok(())
+    }
+}
+impl utoipa::PartialSchema for PetName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str("{\"maxLength\":32,\"type\":\"string\"}")
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for PetName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("PetName")
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Legacy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub note: Option<String>,
+}
+impl ::stubgen_runtime::Validate for Legacy {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
         Ok(())
     }
 }

@@ -43,6 +43,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::models::NewPet,
         crate::models::Pet,
         crate::models::Annotated,
+        crate::models::PetName,
+        crate::models::Legacy,
         crate::models::Placement,
         crate::models::Shade,
         crate::models::TimeoutSecs,
