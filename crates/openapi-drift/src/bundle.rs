@@ -11,6 +11,11 @@
 //! file; a `$ref` back into the document is the document's own. Files are read once each, and
 //! a schema that reaches itself through other files is one component. `$ref`s to URLs are left
 //! as they are (nothing is fetched). It works on YAML's values, which keep each file's order.
+//!
+//! What would read as "any value" is refused instead, naming the `$ref` and where it is: a
+//! fragment that is no JSON pointer (`pet.yaml#Pet`), an empty file (or one whose top level is
+//! no object or array), a pointer to `null`, and a schema's `$ref` to a place of an OpenAPI
+//! document that holds no schema (`#/info`, `#/paths/~1a/get`).
 //! The drift engine ([`crate::load_path`]) and the generator (`stubgen`) both read through it.
 
 use std::{
@@ -40,9 +45,27 @@ enum Place {
 impl Place {
     fn of_member(self, key: &str) -> Self {
         match (self, key) {
-            (Self::Schema, "properties") | (Self::Other, "schemas") => Self::SchemaMap,
-            (Self::Schema, "items" | "additionalProperties" | "not") => Self::Schema,
-            (Self::Schema, "allOf" | "oneOf" | "anyOf") => Self::SchemaList,
+            (
+                Self::Schema,
+                "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas",
+            )
+            | (Self::Other, "schemas") => Self::SchemaMap,
+            (
+                Self::Schema,
+                "items"
+                | "additionalProperties"
+                | "not"
+                | "if"
+                | "then"
+                | "else"
+                | "contains"
+                | "propertyNames"
+                | "additionalItems"
+                | "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "contentSchema",
+            ) => Self::Schema,
+            (Self::Schema, "allOf" | "oneOf" | "anyOf" | "prefixItems") => Self::SchemaList,
             (Self::SchemaMap, _) | (Self::Other, "schema") => Self::Schema,
             _ => Self::Other,
         }
@@ -52,6 +75,16 @@ impl Place {
         match self {
             Self::SchemaList => Self::Schema,
             _ => Self::Other,
+        }
+    }
+
+    /// What a value in this place is, for a message.
+    fn holds(self) -> &'static str {
+        match self {
+            Self::Schema => "a schema",
+            Self::SchemaMap => "a map of schemas, not a schema",
+            Self::SchemaList => "a list of schemas, not a schema",
+            Self::Other => "no schema",
         }
     }
 
@@ -87,6 +120,7 @@ pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftErro
     }
     let mut bundler = Bundler {
         depth: 0,
+        into_document: Vec::new(),
         root: root.clone(),
         files: HashMap::new(),
         homes: HashMap::new(),
@@ -98,8 +132,29 @@ pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftErro
     bundler.components_that_are_files(document, &here)?;
     bundler.walk(document, &here, Place::Other, "")?;
     let Bundler {
-        components, held, ..
+        components,
+        held,
+        into_document,
+        ..
     } = bundler;
+    // A schema's `$ref` to a place of the document that holds no schema (`#/info`) would read
+    // as a schema of no keywords, that is any value: refused.
+    for (reference, site, pointer) in into_document {
+        if let Some(place) = place_at(&pointer)
+            && place != Place::Schema
+            && !pointer.is_empty()
+            && value_at(document, &pointer).is_some()
+        {
+            return Err(DriftError::FileRef {
+                reference,
+                at: site,
+                reason: format!(
+                    "a schema's `$ref` to #{pointer}, which holds {} in an OpenAPI document",
+                    place.holds()
+                ),
+            });
+        }
+    }
     if !components.is_empty() {
         let Value::Mapping(top) = document else {
             return Ok(());
@@ -125,6 +180,73 @@ pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftErro
     Ok(())
 }
 
+/// The members of an OpenAPI document's top level.
+const DOCUMENT_MEMBERS: &[&str] = &[
+    "openapi",
+    "info",
+    "jsonSchemaDialect",
+    "servers",
+    "paths",
+    "webhooks",
+    "components",
+    "security",
+    "tags",
+    "externalDocs",
+];
+
+/// What the place `pointer` of an OpenAPI document holds, by where it sits (`#/info` no schema,
+/// `#/components/schemas/A/properties/b` a schema): `None` where the document's structure does
+/// not say (under an `x-` key, a top-level key OpenAPI does not define, a keyword of a schema
+/// that holds no schema).
+fn place_at(pointer: &str) -> Option<Place> {
+    let mut place = Place::Other;
+    for (index, segment) in pointer.split('/').skip(1).enumerate() {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.starts_with("x-") || (index == 0 && !DOCUMENT_MEMBERS.contains(&&*segment)) {
+            return None;
+        }
+        place = match place {
+            Place::SchemaList => segment.parse::<usize>().ok().map(|_| Place::Schema)?,
+            Place::Schema => match place.of_member(&segment) {
+                Place::Other if !place.holds_data(&segment) => return None,
+                next => next,
+            },
+            _ => place.of_member(&segment),
+        };
+    }
+    Some(place)
+}
+
+/// The value at `pointer` (RFC 6901) of `value`, YAML's numeric keys read as their text.
+fn value_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut value = value;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        value = match value {
+            Value::Mapping(members) => members
+                .iter()
+                .find(|(key, _)| key_text(key).as_deref() == Some(&*segment))
+                .map(|(_, member)| member)?,
+            Value::Sequence(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// Whether `value` reads as an OpenAPI document (or a piece of one kept as one, such as a file
+/// of `components`), whose places say what they hold.
+fn is_document(value: &Value) -> bool {
+    value.as_mapping().is_some_and(|members| {
+        members.keys().filter_map(Value::as_str).any(|key| {
+            matches!(
+                key,
+                "openapi" | "info" | "paths" | "components" | "webhooks"
+            )
+        })
+    })
+}
+
 /// What a `$ref` names.
 enum Target {
     /// The document's own `#/…`, or a URL: left as it is.
@@ -141,6 +263,8 @@ const MAX_CHAIN: usize = 64;
 struct Bundler {
     /// How many files deep the `$ref` being resolved is.
     depth: usize,
+    /// The schema `$ref`s that name a place of the document: (`$ref`, its site, the pointer).
+    into_document: Vec<(String, String, String)>,
     /// The document's own file (canonical), if it was read from one.
     root: Option<PathBuf>,
     /// Each file read, by its canonical path.
@@ -236,6 +360,14 @@ impl Bundler {
                 if self.homes.contains_key(&key) {
                     continue;
                 }
+                let refused = |reason: String| DriftError::FileRef {
+                    reference: reference.clone(),
+                    at: at.clone(),
+                    reason,
+                };
+                if place == Place::Schema {
+                    self.schema_there(&target, &pointer).map_err(refused)?;
+                }
                 self.homes.insert(key, format!("#{at}"));
                 let refused = |reason: String| DriftError::FileRef {
                     reference: reference.clone(),
@@ -260,6 +392,15 @@ impl Bundler {
             at: self.site(file, at),
             reason,
         };
+        // A fragment names a place by its JSON pointer: `#/Pet`, not `#Pet` (a plain name is
+        // an anchor, which a file of YAML does not have; it read as the whole file).
+        let pointer = crate::pointer::percent_decode(fragment)
+            .ok_or_else(|| refused("its fragment is not UTF-8 once decoded".to_owned()))?;
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(refused(format!(
+                "the fragment `#{fragment}` is no JSON pointer (one starts with `/`: `#/{fragment}`)"
+            )));
+        }
         let target = if location.is_empty() {
             file.to_owned()
         } else {
@@ -277,8 +418,6 @@ impl Bundler {
         if self.root.as_deref() == Some(&*target) {
             return Ok(Target::Document(format!("#{fragment}")));
         }
-        let pointer = crate::pointer::percent_decode(fragment)
-            .ok_or_else(|| refused("its fragment is not UTF-8 once decoded".to_owned()))?;
         Ok(Target::File(target, pointer))
     }
 
@@ -313,23 +452,47 @@ impl Bundler {
         place: Place,
         at: &str,
     ) -> Result<Option<String>, DriftError> {
+        let site = self.site(file, at);
         let (target, pointer) = match self.resolve(reference, file, at)? {
-            Target::Unchanged => return Ok(None),
-            Target::Document(home) => return Ok(Some(home)),
+            Target::Unchanged => {
+                // (A fragment that is not UTF-8 once decoded resolves nowhere: refused later.)
+                if place == Place::Schema
+                    && let Some(pointer) = reference
+                        .strip_prefix('#')
+                        .and_then(crate::pointer::percent_decode)
+                {
+                    self.into_document
+                        .push((reference.to_owned(), site, pointer));
+                }
+                return Ok(None);
+            }
+            Target::Document(home) => {
+                if place == Place::Schema
+                    && let Some(pointer) =
+                        crate::pointer::percent_decode(home.strip_prefix('#').unwrap_or_default())
+                {
+                    self.into_document
+                        .push((reference.to_owned(), site, pointer));
+                }
+                return Ok(Some(home));
+            }
             Target::File(target, pointer) => (target, pointer),
         };
         let key = (target.clone(), pointer.clone());
         if let Some(home) = self.homes.get(&key) {
             return Ok(Some(home.clone()));
         }
-        let site = self.site(file, at);
         let refused = |reason: String| DriftError::FileRef {
             reference: reference.to_owned(),
             at: site.clone(),
             reason,
         };
         // Its place must be there before it is brought in (a schema may reach itself).
-        self.pointed(&target, &pointer).map_err(&refused)?;
+        if place == Place::Schema {
+            self.schema_there(&target, &pointer).map_err(&refused)?;
+        } else {
+            self.pointed(&target, &pointer).map_err(&refused)?;
+        }
         let segments: Vec<String> = pointer
             .split('/')
             .skip(1)
@@ -407,20 +570,45 @@ impl Bundler {
                 .map_err(|err| format!("cannot parse {}: {err}", file.display()))?;
             self.files.insert(file.to_owned(), value);
         }
-        let mut value = &self.files[file];
-        for segment in pointer.split('/').skip(1) {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
-            let next = match value {
-                Value::Mapping(members) => members
-                    .iter()
-                    .find(|(key, _)| key_text(key).as_deref() == Some(&*segment))
-                    .map(|(_, member)| member),
-                Value::Sequence(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-                _ => None,
-            };
-            value = next.ok_or_else(|| format!("{} has nothing at #{pointer}", file.display()))?;
+        let whole = &self.files[file];
+        match whole {
+            Value::Null => {
+                return Err(format!(
+                    "{} is empty (or holds only comments)",
+                    file.display()
+                ));
+            }
+            Value::Mapping(_) | Value::Sequence(_) => {}
+            _ => {
+                return Err(format!(
+                    "{} is not a JSON or YAML document of objects: its top level is {}",
+                    file.display(),
+                    kind_of(whole)
+                ));
+            }
         }
-        Ok(value)
+        match value_at(whole, pointer) {
+            None => Err(format!("{} has nothing at #{pointer}", file.display())),
+            Some(Value::Null) => Err(format!("{} holds null at #{pointer}", file.display())),
+            Some(value) => Ok(value),
+        }
+    }
+
+    /// Refuses a schema's `$ref` into an OpenAPI document of its own (`common.yaml#/info`) at a
+    /// place that holds no schema: it would read as a schema of no keywords, any value.
+    fn schema_there(&mut self, file: &Path, pointer: &str) -> Result<(), String> {
+        self.pointed(file, pointer)?;
+        if is_document(&self.files[file])
+            && let Some(place) = place_at(pointer)
+            && place != Place::Schema
+        {
+            return Err(format!(
+                "a schema's `$ref` to #{pointer} of {}, which holds {} in an OpenAPI document",
+                file.display(),
+                place.holds()
+            ));
+        }
+        Ok(())
     }
 
     /// A `$ref`'s place for a message: its pointer, with its file when it is not the document.
@@ -431,6 +619,19 @@ impl Bundler {
         } else {
             format!("{}#{at}", file.display())
         }
+    }
+}
+
+/// What sort of value `value` is, for a message (never the value itself).
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "an array",
+        Value::Mapping(_) => "an object",
+        Value::Tagged(_) => "a tagged value",
     }
 }
 
@@ -588,6 +789,79 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("a chain of more than"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The error of loading `api.yaml` of `dir` whose one response's schema is `reference`.
+    fn refusal_of_schema_ref(dir: &Path, reference: &str) -> String {
+        std::fs::write(
+            dir.join("api.yaml"),
+            format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      \
+                 responses:\n        '200':\n          description: ok\n          content:\n            \
+                 application/json:\n              schema: {{$ref: '{reference}'}}\n"
+            ),
+        )
+        .unwrap();
+        match crate::load_path(&dir.join("api.yaml")) {
+            Ok(doc) => panic!("{reference} was followed: {:?}", doc.get("components")),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    const SCHEMA_AT: &str = "/paths/~1a/get/responses/200/content/application~1json/schema";
+
+    /// A `$ref` that names no schema is refused, naming it and where it is; each read as any
+    /// value before (`#Pet` as the whole file, an empty file as null, `#/info` as a schema
+    /// of no keywords).
+    #[test]
+    fn refs_to_what_is_no_schema_are_refused() {
+        let dir = tempfile_dir();
+        std::fs::write(dir.join("pet.yaml"), "Pet: {type: string}\n").unwrap();
+        std::fs::write(dir.join("empty.yaml"), "# nothing yet\n").unwrap();
+        std::fs::write(
+            dir.join("common.yaml"),
+            "openapi: 3.0.3\ninfo: {title: common, version: '1'}\npaths: {}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("other.yaml"), "Other: {$ref: 'api.yaml#/info'}\n").unwrap();
+        for (reference, reason) in [
+            ("pet.yaml#Pet", "the fragment `#Pet` is no JSON pointer"),
+            ("empty.yaml", "empty.yaml is empty"),
+            ("pet.yaml#/Dog", "pet.yaml has nothing at #/Dog"),
+            (
+                "#/info",
+                "a schema's `$ref` to #/info, which holds no schema",
+            ),
+            (
+                "#/paths/~1a/get",
+                "to #/paths/~1a/get, which holds no schema",
+            ),
+            ("common.yaml#/info", "to #/info of"),
+        ] {
+            let err = refusal_of_schema_ref(&dir, reference);
+            assert!(
+                err.contains(&format!("`$ref: {reference}` at {SCHEMA_AT}"))
+                    && err.contains(reason),
+                "{reference}: {err}"
+            );
+        }
+        // Into the document from another file: named with that file's place.
+        let err = refusal_of_schema_ref(&dir, "other.yaml#/Other");
+        assert!(
+            err.contains("`$ref: api.yaml#/info` at ") && err.contains("other.yaml#/Other"),
+            "{err}"
+        );
+        // A schema's place, and one the document's structure does not speak for, are followed.
+        std::fs::write(
+            dir.join("api.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-defs: {A: {type: string}}\n\
+             components:\n  schemas:\n    B: {$ref: '#/x-defs/A'}\n    \
+             C: {type: object, properties: {c: {$ref: '#/components/schemas/B'}}}\n    \
+             D: {$ref: '#/components/schemas/C/properties/c'}\n",
+        )
+        .unwrap();
+        crate::load_path(&dir.join("api.yaml")).expect("the document loads");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

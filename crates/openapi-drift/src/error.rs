@@ -59,8 +59,10 @@ pub enum DriftError {
         reference: String,
         at: String,
     },
-    /// A `$ref` into another file that cannot be followed: the file is missing or does not
-    /// parse, has nothing at the pointer, or the document was given as text.
+    /// A `$ref` the bundler cannot follow: its file is missing, does not parse, is empty or no
+    /// document of objects, or has nothing at the pointer; its fragment is no JSON pointer
+    /// (`pet.yaml#Pet`); a schema's `$ref` names a place that holds no schema (`#/info`); or the
+    /// document was given as text.
     #[error("cannot follow `$ref: {reference}` at {at}: {reason}")]
     FileRef {
         reference: String,
