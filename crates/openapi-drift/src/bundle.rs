@@ -12,6 +12,10 @@
 //! a schema that reaches itself through other files is one component. `$ref`s to URLs are left
 //! as they are (nothing is fetched). It works on YAML's values, which keep each file's order.
 //!
+//! Only files in the root document's folder (or the folders under it) are read unless
+//! [`BundleOptions::allow_refs_outside`]: a document is input, and must not have `/etc/passwd`
+//! read. No message quotes a file that is no document; it is named, with what sort it is.
+//!
 //! What would read as "any value" is refused instead, naming the `$ref` and where it is: a
 //! fragment that is no JSON pointer (`pet.yaml#Pet`), an empty file (or one whose top level is
 //! no object or array), a pointer to `null`, and a schema's `$ref` to a place of an OpenAPI
@@ -99,9 +103,31 @@ impl Place {
     }
 }
 
-/// Resolves the `$ref`s into other files of `document`, read from `file`. With no file (a
-/// document given as text), such a `$ref` is refused: there is nothing to resolve it against.
+/// How far the bundler may read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BundleOptions {
+    /// Follow `$ref`s to files outside the root document's folder (the folder it is in and the
+    /// folders under it): an absolute path, a `../` that climbs out of it, or a symbolic link
+    /// that leads out of it. Off by default: a document is input, and one that names
+    /// `/etc/passwd` or `../../.ssh/id_rsa` must not have them read (what is read is brought
+    /// into the document, and so into the code and the messages made from it). Turn it on for
+    /// a document of your own that shares files with others (`../common.yaml` in a monorepo).
+    pub allow_refs_outside: bool,
+}
+
+/// Resolves the `$ref`s into other files of `document`, read from `file`, under the default
+/// [`BundleOptions`]: no file outside the document's folder is read. With no file (a document
+/// given as text), such a `$ref` is refused: there is nothing to resolve it against.
 pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftError> {
+    bundle_with(document, file, BundleOptions::default())
+}
+
+/// As [`bundle`], under `options`.
+pub fn bundle_with(
+    document: &mut Value,
+    file: Option<&Path>,
+    options: BundleOptions,
+) -> Result<(), DriftError> {
     let root = match file {
         Some(file) => Some(file.canonicalize().map_err(|source| DriftError::Io {
             path: file.to_owned(),
@@ -120,6 +146,7 @@ pub fn bundle(document: &mut Value, file: Option<&Path>) -> Result<(), DriftErro
     }
     let mut bundler = Bundler {
         depth: 0,
+        options,
         into_document: Vec::new(),
         root: root.clone(),
         files: HashMap::new(),
@@ -263,6 +290,7 @@ const MAX_CHAIN: usize = 64;
 struct Bundler {
     /// How many files deep the `$ref` being resolved is.
     depth: usize,
+    options: BundleOptions,
     /// The schema `$ref`s that name a place of the document: (`$ref`, its site, the pointer).
     into_document: Vec<(String, String, String)>,
     /// The document's own file (canonical), if it was read from one.
@@ -409,11 +437,42 @@ impl Bundler {
                     "the document was given as text: read it from its file, so the files beside it can be read".to_owned(),
                 ));
             }
-            let relative = crate::pointer::percent_decode(location)
-                .ok_or_else(|| refused("its file name is not UTF-8 once decoded".to_owned()))?;
+            let relative =
+                PathBuf::from(crate::pointer::percent_decode(location).ok_or_else(|| {
+                    refused("its file name is not UTF-8 once decoded".to_owned())
+                })?);
             let path = file.parent().unwrap_or(Path::new(".")).join(&relative);
-            path.canonicalize()
-                .map_err(|err| refused(format!("cannot read {}: {err}", path.display())))?
+            let allowed = self.options.allow_refs_outside;
+            let folder = self.root.as_deref().and_then(Path::parent);
+            let outside = |path: &Path| folder.is_some_and(|folder| !path.starts_with(folder));
+            // Refused before the file system is asked anything about it (whether it is there).
+            if !allowed && relative.is_absolute() {
+                return Err(refused(format!(
+                    "an absolute path; only files in the document's folder ({}) are read, unless \
+                     refs outside it are allowed (allow_refs_outside)",
+                    folder.unwrap_or(Path::new("/")).display()
+                )));
+            }
+            if !allowed && outside(&lexically_normal(&path)) {
+                return Err(refused(format!(
+                    "{} is outside the document's folder ({}); refs outside it are read only \
+                     when allowed (allow_refs_outside)",
+                    lexically_normal(&path).display(),
+                    folder.unwrap_or(Path::new("/")).display()
+                )));
+            }
+            let target = path
+                .canonicalize()
+                .map_err(|err| refused(format!("cannot read {}: {err}", path.display())))?;
+            if !allowed && outside(&target) {
+                return Err(refused(format!(
+                    "{} leads by a symbolic link outside the document's folder ({}); refs outside \
+                     it are read only when allowed (allow_refs_outside)",
+                    path.display(),
+                    folder.unwrap_or(Path::new("/")).display()
+                )));
+            }
+            target
         };
         if self.root.as_deref() == Some(&*target) {
             return Ok(Target::Document(format!("#{fragment}")));
@@ -620,6 +679,23 @@ impl Bundler {
             format!("{}#{at}", file.display())
         }
     }
+}
+
+/// `path` with its `.` and `..` steps taken as written (no file system asked): `/a/b/../c` is
+/// `/a/c`. `path` is absolute (it is joined to a canonical folder).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// What sort of value `value` is, for a message (never the value itself).
@@ -862,6 +938,72 @@ mod tests {
         )
         .unwrap();
         crate::load_path(&dir.join("api.yaml")).expect("the document loads");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A document is input: by default no file outside its folder is read (an absolute path,
+    /// `../`, a symbolic link out), and no message ever holds what a file that is no document
+    /// says (`/etc/passwd` was read, and its lines came back in the error).
+    #[test]
+    fn files_outside_the_documents_folder_are_read_only_when_allowed() {
+        let dir = tempfile_dir();
+        std::fs::create_dir_all(dir.join("spec/schemas")).unwrap();
+        let secret = "root:x:0:0:root:/root:/bin/bash\nSECRET-hunter2:x:1:1::/:/bin/sh\n";
+        std::fs::write(dir.join("passwd"), secret).unwrap();
+        std::fs::write(dir.join("common.yaml"), "Error: {type: string}\n").unwrap();
+        std::fs::write(dir.join("spec/schemas/pet.yaml"), "type: integer\n").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("common.yaml"), dir.join("spec/link.yaml")).unwrap();
+        let spec = dir.join("spec");
+        let absolute = dir.join("passwd").display().to_string();
+        let mut cases = vec![
+            (absolute.as_str(), "an absolute path"),
+            ("../passwd", "is outside the document's folder"),
+            (
+                "schemas/../../common.yaml#/Error",
+                "is outside the document's folder",
+            ),
+            ("../missing.yaml", "is outside the document's folder"),
+        ];
+        if cfg!(unix) {
+            cases.push(("link.yaml#/Error", "by a symbolic link outside"));
+        }
+        for (reference, reason) in cases {
+            let err = refusal_of_schema_ref(&spec, reference);
+            assert!(
+                err.contains(&format!("`$ref: {reference}` at {SCHEMA_AT}"))
+                    && err.contains(reason)
+                    && err.contains("allow_refs_outside"),
+                "{reference}: {err}"
+            );
+            assert!(!err.contains("hunter2") && !err.contains("/bin/"), "{err}");
+        }
+        // Inside the folder, by any path, is read (and has nothing at that pointer).
+        let err = refusal_of_schema_ref(&spec, "schemas/../schemas/pet.yaml#/nothing");
+        assert!(err.contains("pet.yaml has nothing at #/nothing"), "{err}");
+        // Allowed outside: a document's files are read, and a file that is no document is
+        // named, never shown.
+        let load = |reference: &str| {
+            refusal_of_schema_ref(&spec, reference);
+            crate::load_path_with(
+                &spec.join("api.yaml"),
+                BundleOptions {
+                    allow_refs_outside: true,
+                },
+            )
+        };
+        let doc = load("../common.yaml#/Error").expect("the document loads");
+        assert_eq!(doc["components"]["schemas"]["Error"]["type"], "string");
+        for reference in [absolute.as_str(), "../passwd"] {
+            let err = load(reference).unwrap_err().to_string();
+            assert!(
+                err.contains(
+                    "passwd is not a JSON or YAML document of objects: its top level is a string"
+                ),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2") && !err.contains("/bin/"), "{err}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -162,10 +162,10 @@ pub mod views;
 #[cfg(test)]
 mod tests;
 
-pub use bundle::{BUNDLED, bundle};
+pub use bundle::{BUNDLED, BundleOptions, bundle, bundle_with};
 pub use compare::compare;
 pub use error::{DriftError, Side};
-pub use load::{load_path, load_str, parse_ordered};
+pub use load::{load_path, load_path_with, load_str, parse_ordered};
 pub use report::{Direction, Finding, FindingKind, Labelled, Report, Severity};
 /// Documents as parsers read them: a `null` where structure belongs means nothing there. The
 /// generator (`stubgen`) reads documents through the same step.

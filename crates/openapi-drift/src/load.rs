@@ -21,8 +21,14 @@ pub fn load_str(text: &str) -> Result<Value, DriftError> {
 }
 
 /// Read and parse a document file (JSON or YAML, whatever its extension), with the files its
-/// `$ref`s name beside it brought in ([`crate::bundle`]).
+/// `$ref`s name beside it brought in ([`crate::bundle`]: only files in its folder, or the
+/// folders under it).
 pub fn load_path(path: &Path) -> Result<Value, DriftError> {
+    load_path_with(path, crate::BundleOptions::default())
+}
+
+/// As [`load_path`], bringing in files as `options` allow ([`crate::BundleOptions`]).
+pub fn load_path_with(path: &Path, options: crate::BundleOptions) -> Result<Value, DriftError> {
     let text = std::fs::read_to_string(path).map_err(|source| DriftError::Io {
         path: path.to_path_buf(),
         source,
@@ -32,7 +38,7 @@ pub fn load_path(path: &Path) -> Result<Value, DriftError> {
         message,
     };
     let mut ordered = parse_ordered(&text).map_err(parse_error)?;
-    crate::bundle::bundle(&mut ordered, Some(path))?;
+    crate::bundle::bundle_with(&mut ordered, Some(path), options)?;
     let mut doc = yaml_to_json(ordered).map_err(parse_error)?;
     crate::tolerate::tolerate(&mut doc);
     check_version(&doc, None)?;

@@ -52,7 +52,7 @@ mod generate;
 mod read;
 pub mod standalone;
 
-pub use read::{read_document, read_document_at};
+pub use read::{read_document, read_document_at, read_document_at_with};
 
 pub use generate::{GenerateError, LeftOut};
 
@@ -79,6 +79,12 @@ pub struct Options {
     /// is listed in [`Generated::left_out`]. A large API with one odd operation then still
     /// gets its stubs.
     pub skip_unsupported: bool,
+    /// Follow a `$ref` to a file outside the document's folder (the folder it is in and those
+    /// under it): an absolute path, a `../` that climbs out of it, or a symbolic link that
+    /// leads out. Off by default, so a document from elsewhere (a third party's, in CI) cannot
+    /// have `/etc/passwd` or `../../.ssh/id_rsa` read into the generated code or its errors;
+    /// turn it on for your own document that shares files with others (`../common.yaml`).
+    pub allow_refs_outside: bool,
 }
 
 impl Default for Options {
@@ -91,6 +97,7 @@ impl Default for Options {
             derive_json_schema: false,
             format: Format::Rustfmt,
             skip_unsupported: false,
+            allow_refs_outside: false,
         }
     }
 }
@@ -195,11 +202,16 @@ impl Generator {
     /// As [`Generator::generate`], from the document in `file`, with the files its `$ref`s name
     /// beside it (see [`read_document_at`]).
     pub fn generate_file(&self, file: &std::path::Path) -> Result<Vec<GeneratedFile>, Error> {
-        self.generate(&read_document_at(file)?)
+        self.generate(&self.read_file(file)?)
     }
 
     /// As [`Generator::generate_all`], from the document in `file`.
     pub fn generate_file_all(&self, file: &std::path::Path) -> Result<Generated, Error> {
-        self.generate_all(&read_document_at(file)?)
+        self.generate_all(&self.read_file(file)?)
+    }
+
+    /// The document in `file`, with the files its `$ref`s name as the options allow.
+    pub(crate) fn read_file(&self, file: &std::path::Path) -> Result<openapiv3::OpenAPI, Error> {
+        read_document_at_with(file, self.options.allow_refs_outside)
     }
 }

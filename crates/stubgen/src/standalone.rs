@@ -97,7 +97,7 @@ impl Generator {
         file: &std::path::Path,
         krate: &CrateOptions,
     ) -> Result<GeneratedCrate, Error> {
-        self.crate_of(&crate::read_document_at(file)?, krate)
+        self.crate_of(&self.read_file(file)?, krate)
     }
 
     fn crate_of(

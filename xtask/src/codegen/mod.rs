@@ -38,6 +38,8 @@ pub fn render(root: &Path) -> anyhow::Result<Vec<GeneratedFile>> {
         format: stubgen::Format::Rustfmt,
         // This workspace's own spec is generated whole, or not at all.
         skip_unsupported: false,
+        // Read as text: it names no other file.
+        allow_refs_outside: false,
     });
     let files = generator
         .generate_document(&text)

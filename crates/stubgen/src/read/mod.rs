@@ -15,22 +15,53 @@ const MAX_INLINED_DEPTH: usize = 16;
 /// ([`openapi_drift::parse_ordered`]). A `$ref` to another file is
 /// refused: read such a document with [`read_document_at`].
 pub fn read_document(text: &str) -> Result<openapiv3::OpenAPI, Error> {
-    read(text, None)
+    read(text, None, false)
 }
 
 /// Reads the OpenAPI 3.0 document in `file`, as [`read_document`] does, with the files its
-/// `$ref`s name beside it (`pet.yaml`, `common.yaml#/components/schemas/Error`) brought in.
+/// `$ref`s name beside it (`pet.yaml`, `common.yaml#/components/schemas/Error`) brought in:
+/// only files in its folder or the folders under it (see [`read_document_at_with`]).
 pub fn read_document_at(file: &std::path::Path) -> Result<openapiv3::OpenAPI, Error> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|err| Error::Read(format!("cannot read {}: {err}", file.display())))?;
-    read(&text, Some(file))
+    read_document_at_with(file, false)
 }
 
-fn read(text: &str, file: Option<&std::path::Path>) -> Result<openapiv3::OpenAPI, Error> {
+/// As [`read_document_at`]; with `allow_refs_outside`, `$ref`s to files outside the document's
+/// folder are followed too (an absolute path, `../common.yaml`): see
+/// [`crate::Options::allow_refs_outside`].
+pub fn read_document_at_with(
+    file: &std::path::Path,
+    allow_refs_outside: bool,
+) -> Result<openapiv3::OpenAPI, Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|err| Error::Read(format!("cannot read {}: {err}", file.display())))?;
+    read(&text, Some(file), allow_refs_outside)
+}
+
+fn read(
+    text: &str,
+    file: Option<&std::path::Path>,
+    allow_refs_outside: bool,
+) -> Result<openapiv3::OpenAPI, Error> {
     // Read in order (serde_yaml's maps keep it; JSON through serde_json, which reads its
     // escapes as JSON says), since the document's order is the generated code's.
     let mut ordered = openapi_drift::parse_ordered(text).map_err(Error::Read)?;
-    openapi_drift::bundle(&mut ordered, file).map_err(|err| Error::Read(err.to_string()))?;
+    // Named by its sort, never shown: a file that is no document may be anything.
+    let sort = match &ordered {
+        serde_yaml::Value::Mapping(_) => None,
+        serde_yaml::Value::Null => Some("nothing (the text is empty)"),
+        serde_yaml::Value::Sequence(_) => Some("an array"),
+        _ => Some("a single value (a string, a number or a boolean)"),
+    };
+    if let Some(sort) = sort {
+        return Err(Error::Read(format!(
+            "its top level is {sort}, not an object{}",
+            file.map(|file| format!(" ({})", file.display()))
+                .unwrap_or_default()
+        )));
+    }
+    let options = openapi_drift::BundleOptions { allow_refs_outside };
+    openapi_drift::bundle_with(&mut ordered, file, options)
+        .map_err(|err| Error::Read(err.to_string()))?;
     let mut document = json_of_yaml(ordered.clone());
     openapi_drift::tolerate(&mut document);
     inline_pointer_refs(&mut document)?;
@@ -556,6 +587,45 @@ mod tests {
         text.push_str("components:\n  schemas:\n    Top: {$ref: '#/x-defs/L8'}\n");
         let err = read_document(&text).unwrap_err().to_string();
         assert!(err.contains("expand past"), "{err}");
+    }
+
+    /// A `$ref` to a file outside the document's folder is refused unless allowed; allowed, a
+    /// file that is no document is named, never shown (`/etc/passwd`'s lines were in the error).
+    #[test]
+    fn files_outside_the_documents_folder_are_read_only_when_allowed() {
+        let dir = std::env::temp_dir().join(format!("stubgen-read-outside-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("spec")).unwrap();
+        std::fs::write(
+            dir.join("passwd"),
+            "root:x:0:0:root:/root:/bin/bash\nSECRET-hunter2:x:1:1::/:/bin/sh\n",
+        )
+        .unwrap();
+        let file = dir.join("spec/api.yaml");
+        std::fs::write(
+            &file,
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: '../passwd'}\n",
+        )
+        .unwrap();
+        let err = read_document_at(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("`$ref: ../passwd` at /components/schemas/A")
+                && err.contains("outside the document's folder"),
+            "{err}"
+        );
+        // Nor is a document that is no object shown.
+        let err = read_document_at(&dir.join("passwd"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("its top level is a single value"), "{err}");
+        assert!(!err.contains("hunter2") && !err.contains("/bin/"), "{err}");
+        let err = read_document_at_with(&file, true).unwrap_err().to_string();
+        assert!(
+            err.contains("passwd is not a JSON or YAML document of objects"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2") && !err.contains("/bin/"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A schema's `$ref` to a place of the document that holds no schema is refused, not read
