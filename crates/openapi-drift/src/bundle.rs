@@ -7,6 +7,9 @@
 //! - anything else (a path item, a parameter or response in a place of its own) where the
 //!   document's own pointer `$ref`s are inlined, so it reads as what it points to.
 //!
+//! A discriminator's `mapping` values that are `$ref`s (`dog: pets.yaml#/Dog`) are resolved as
+//! a schema's `$ref` is; a value that is a component's name (`dog: Dog`) is left as it is.
+//!
 //! The `$ref`s inside a file brought in, its own `#/…` ones included, are resolved against that
 //! file; a `$ref` back into the document is the document's own. Files are read once each, and
 //! a schema that reaches itself through other files is one component. `$ref`s to URLs are left
@@ -331,6 +334,10 @@ impl Bundler {
                         continue;
                     }
                     let inner = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    if place == Place::Schema && key == "discriminator" {
+                        self.mapping_refs(member, file, &inner)?;
+                        continue;
+                    }
                     self.walk(member, file, place.of_member(key), &inner)?;
                 }
                 Ok(())
@@ -343,6 +350,38 @@ impl Bundler {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The values of a discriminator's `mapping` that are `$ref`s (`pets.yaml#/Dog`, `#/Dog` in
+    /// another file) made the document's, as a schema's `$ref`s are; a value that is a
+    /// component's name (`Dog`) is left as it is.
+    fn mapping_refs(
+        &mut self,
+        discriminator: &mut Value,
+        file: &Path,
+        at: &str,
+    ) -> Result<(), DriftError> {
+        let Some(Value::Mapping(mapping)) = discriminator.get_mut("mapping") else {
+            return Ok(());
+        };
+        for (key, target) in mapping.iter_mut() {
+            let (Some(key), Value::String(reference)) = (key_text(key), &*target) else {
+                continue;
+            };
+            let is_ref = reference.contains(['#', '/'])
+                || [".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|extension| reference.ends_with(extension));
+            if !is_ref {
+                continue;
+            }
+            let reference = reference.clone();
+            let site = format!("{at}/mapping/{}", key.replace('~', "~0").replace('/', "~1"));
+            if let Some(home) = self.home_of(&reference, file, Place::Schema, &site)? {
+                *target = Value::from(home);
+            }
+        }
+        Ok(())
     }
 
     /// A component of the document that is only a `$ref` to another file (`Pet: {$ref:
@@ -865,6 +904,61 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("a chain of more than"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A discriminator's `mapping` into another file points where the `$ref`s to the same
+    /// schemas do (it was left naming the other file, which the bundled document has not).
+    #[test]
+    fn discriminator_mappings_into_other_files_come_home() {
+        let dir = tempfile_dir();
+        std::fs::write(
+            dir.join("api.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+             Pet:\n      oneOf: [{$ref: 'pets.yaml#/Dog'}, {$ref: 'pets.yaml#/Cat'}]\n      \
+             discriminator:\n        propertyName: kind\n        \
+             mapping: {dog: 'pets.yaml#/Dog', cat: 'pets.yaml#/Cat', local: Local}\n    \
+             Local: {type: object}\n    Other: {$ref: 'pets.yaml#/Other'}\n",
+        )
+        .unwrap();
+        // The other file's own discriminator maps into itself.
+        std::fs::write(
+            dir.join("pets.yaml"),
+            "Dog: {type: object, properties: {kind: {type: string}}}\n\
+             Cat: {type: object, properties: {kind: {type: string}}}\n\
+             Other:\n  oneOf: [{$ref: '#/Dog'}]\n  discriminator: {propertyName: kind, mapping: {d: '#/Dog'}}\n",
+        )
+        .unwrap();
+        let doc = crate::load_path(&dir.join("api.yaml")).expect("the files load");
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Pet"]["oneOf"][0]["$ref"],
+            "#/components/schemas/Dog"
+        );
+        let mapping = &schemas["Pet"]["discriminator"]["mapping"];
+        assert_eq!(mapping["dog"], "#/components/schemas/Dog");
+        assert_eq!(mapping["cat"], "#/components/schemas/Cat");
+        assert_eq!(mapping["local"], "Local");
+        assert_eq!(
+            schemas["Other"]["discriminator"]["mapping"]["d"],
+            "#/components/schemas/Dog"
+        );
+        // A mapping into a file that is not there is refused like a `$ref`.
+        std::fs::write(
+            dir.join("api.yaml"),
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+             Pet:\n      oneOf: [{$ref: '#/components/schemas/Local'}]\n      \
+             discriminator: {propertyName: kind, mapping: {x: 'gone.yaml#/X'}}\n    \
+             Local: {type: object}\n",
+        )
+        .unwrap();
+        let err = crate::load_path(&dir.join("api.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`$ref: gone.yaml#/X` at /components/schemas/Pet/discriminator/mapping/x"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

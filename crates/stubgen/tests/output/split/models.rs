@@ -26,6 +26,57 @@ impl ::stubgen_runtime::Validate for Shelf {
         Ok(())
     }
 }
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(
+    discriminator(
+        property_name = "kind",
+        mapping(
+            ("paper" = "#/components/schemas/Paper"),
+            ("audio" = "#/components/schemas/Audio")
+        )
+    )
+)]
+#[serde(untagged)]
+pub enum Medium {
+    Paper(crate::models::Paper),
+    Audio(crate::models::Audio),
+}
+/// Reads the branch the discriminator names; the branch sees the whole object.
+impl<'de> serde::Deserialize<'de> for Medium {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+        let tag = value
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        match tag.as_deref() {
+            Some("paper") => ::stubgen_runtime::extract::strict::from_value(value)
+                .map(Self::Paper)
+                .map_err(serde::de::Error::custom),
+            Some("audio") => ::stubgen_runtime::extract::strict::from_value(value)
+                .map(Self::Audio)
+                .map_err(serde::de::Error::custom),
+            Some(other) => Err(serde::de::Error::custom(format!(
+                "unknown {} {other:?}; expected one of: {}",
+                "kind", "paper, audio"
+            ))),
+            None => Err(serde::de::Error::missing_field("kind")),
+        }
+    }
+}
+impl ::stubgen_runtime::Validate for Medium {
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        match self {
+            Self::Paper(value) => {
+                ::stubgen_runtime::Validate::validate(value)?;
+            }
+            Self::Audio(value) => {
+                ::stubgen_runtime::Validate::validate(value)?;
+            }
+        }
+        Ok(())
+    }
+}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = author)]
 pub struct Author {
@@ -84,6 +135,80 @@ impl ::stubgen_runtime::Validate for Error2 {
         Ok(())
     }
 }
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Paper {
+    /// The discriminator: fixed by the variant.
+    pub kind: crate::models::PaperKind,
+    #[schema(minimum = 1i64)]
+    pub pages: i32,
+}
+impl ::stubgen_runtime::Validate for Paper {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.pages;
+            ::stubgen_runtime::validate::range("/pages", i128::from(*value), Some(1i128), None)?;
+        }
+        Ok(())
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Audio {
+    /// The discriminator: fixed by the variant.
+    pub kind: crate::models::AudioKind,
+    #[schema(minimum = 0i64)]
+    pub seconds: i32,
+}
+impl ::stubgen_runtime::Validate for Audio {
+    const JSON_OBJECT: bool = true;
+    fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
+        {
+            let value = &self.seconds;
+            ::stubgen_runtime::validate::range("/seconds", i128::from(*value), Some(0i128), None)?;
+        }
+        Ok(())
+    }
+}
+/// The `kind` that names a `Paper`: the only values its discriminator admits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum PaperKind {
+    #[default]
+    #[serde(rename = "paper")]
+    Paper,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for PaperKind {}
+/// The `kind` that names a `Audio`: the only values its discriminator admits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum AudioKind {
+    #[default]
+    #[serde(rename = "audio")]
+    Audio,
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for AudioKind {}
 /// The spec's default, for serde.
 #[doc(hidden)]
 pub fn default_list_books_limit() -> i32 {

@@ -51,9 +51,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         schemas(
             crate::models::Error,
             crate::models::Shelf,
+            crate::models::Medium,
             crate::models::Author,
             crate::models::Book,
-            crate::models::Error2
+            crate::models::Error2,
+            crate::models::Paper,
+            crate::models::Audio
         )
     ),
     modifiers(&DocumentFixes)
