@@ -65,6 +65,7 @@ fn read(
     let mut document = json_of_yaml(ordered.clone());
     openapi_drift::tolerate(&mut document);
     inline_pointer_refs(&mut document)?;
+    refuse_dangling_refs(&document, &document, &mut String::new())?;
     if let Some(top) = document.as_object_mut() {
         top.remove(openapi_drift::BUNDLED);
     }
@@ -229,6 +230,45 @@ fn inline_pointer_refs(document: &mut Value) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Refuses a `$ref` within the document that names nothing there (`#/components/schemas/Missing`):
+/// generated, it named a type that does not exist, and the crate did not compile.
+fn refuse_dangling_refs(value: &Value, document: &Value, at: &mut String) -> Result<(), Error> {
+    match value {
+        Value::Object(object) => {
+            if let Some(reference) = object.get("$ref").and_then(Value::as_str)
+                && let Some(fragment) = reference.strip_prefix('#')
+                && openapi_drift::pointer::percent_decode(fragment)
+                    .is_none_or(|pointer| document.pointer(&pointer).is_none())
+            {
+                return Err(Error::Read(format!(
+                    "at {at}: `$ref: {reference}` names nothing in the document"
+                )));
+            }
+            for (key, member) in object {
+                if !is_data(key) {
+                    let length = at.len();
+                    at.push('/');
+                    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    refuse_dangling_refs(member, document, at)?;
+                    at.truncate(length);
+                }
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = at.len();
+                at.push('/');
+                at.push_str(&index.to_string());
+                refuse_dangling_refs(item, document, at)?;
+                at.truncate(length);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// How many JSON values inlining `$ref`s may add to a document.
@@ -587,6 +627,37 @@ mod tests {
         text.push_str("components:\n  schemas:\n    Top: {$ref: '#/x-defs/L8'}\n");
         let err = read_document(&text).unwrap_err().to_string();
         assert!(err.contains("expand past"), "{err}");
+    }
+
+    /// A `$ref` to nothing in the document generated a type that does not exist.
+    #[test]
+    fn refs_to_nothing_are_refused_where_they_stand() {
+        for (reference, at) in [
+            (
+                "#/components/schemas/Missing",
+                "/components/schemas/A/properties/a",
+            ),
+            (
+                "#/components/schemas/A%20B",
+                "/components/schemas/A/properties/a",
+            ),
+            (
+                "#/components/responses/Gone",
+                "/components/schemas/A/properties/a",
+            ),
+        ] {
+            let text = format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        a: {{ $ref: '{reference}' }}\n"
+            );
+            let err = read_document(&text).unwrap_err().to_string();
+            assert!(
+                err.contains(at) && err.contains("names nothing"),
+                "{reference}: {err}"
+            );
+        }
+        // One that names something reads.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    B: {type: string}\n    A:\n      type: object\n      properties:\n        a: { $ref: '#/components/schemas/B' }\n";
+        read_document(text).unwrap();
     }
 
     /// A `$ref` to a file outside the document's folder is refused unless allowed; allowed, a
