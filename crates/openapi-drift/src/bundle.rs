@@ -433,14 +433,9 @@ impl Bundler {
                     reason,
                 };
                 if place == Place::Schema {
-                    self.schema_there(&target, &pointer).map_err(refused)?;
+                    self.schema_there(&target, &pointer).map_err(&refused)?;
                 }
                 self.homes.insert(key, format!("#{at}"));
-                let refused = |reason: String| DriftError::FileRef {
-                    reference: reference.clone(),
-                    at: at.clone(),
-                    reason,
-                };
                 *entry = self.brought(&target, &pointer, place, refused)?;
             }
         }
