@@ -149,6 +149,7 @@
 mod bundle;
 mod compare;
 mod error;
+pub mod keywords;
 mod load;
 mod normalize;
 pub mod pointer;

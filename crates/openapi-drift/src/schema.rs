@@ -350,9 +350,19 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
         node.nullable = true;
     }
 
+    // A keyword says nothing of a value its type excludes (Telnyx's arrays with `properties`,
+    // Jira's with `maxLength`).
+    let types = node.types.clone();
+    let applies = |keyword: &str| {
+        !saw_type
+            || types
+                .iter()
+                .any(|kind| crate::keywords::applies_to(keyword, kind))
+    };
     node.format = object
         .get("format")
         .and_then(Value::as_str)
+        .filter(|_| applies("format"))
         .map(str::to_owned);
 
     // `const: X` is the 3.1 spelling of `enum: [X]`.
@@ -377,7 +387,12 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
         }
     }
 
-    if let Some(properties) = object.get("properties").and_then(Value::as_object) {
+    let (object_keywords, array_keywords) = (applies("properties"), applies("items"));
+    if let Some(properties) = object
+        .get("properties")
+        .and_then(Value::as_object)
+        .filter(|_| object_keywords)
+    {
         let base = join(pointer, "properties");
         for (name, property) in properties {
             node.properties
@@ -402,17 +417,22 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
             node.unhandled.insert(keyword, value);
         }
     }
-    if let Some(required) = object.get("required").and_then(Value::as_array) {
+    if let Some(required) = object
+        .get("required")
+        .and_then(Value::as_array)
+        .filter(|_| object_keywords)
+    {
         node.required = required
             .iter()
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect();
     }
-    if matches!(object.get("items"), Some(Value::Object(_) | Value::Bool(_))) {
+    if array_keywords && matches!(object.get("items"), Some(Value::Object(_) | Value::Bool(_))) {
         node.items = Some(vec![join(pointer, "items")]);
     }
     node.additional = match object.get("additionalProperties") {
+        _ if !object_keywords => Additional::Any,
         Some(Value::Bool(false)) => Additional::Forbidden,
         // An empty schema allows anything, exactly like `true`.
         Some(Value::Object(schema)) if schema.is_empty() => Additional::Any,
@@ -421,6 +441,7 @@ fn own_keywords(object: &Map<String, Value>, pointer: &str) -> Node {
     };
 
     read_constraints(object, &mut node.constraints);
+    node.constraints.retain(|keyword, _| applies(keyword));
     if node.has_content() {
         node.sources.insert(pointer.to_owned());
     }

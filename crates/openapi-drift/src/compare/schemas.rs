@@ -485,8 +485,10 @@ impl Comparer<'_> {
                 s.required.contains(name) && !s_hidden,
                 i.required.contains(name) && !i_hidden,
             );
-            match (sp, ip) {
-                (Some(_), None) => {
+            // A required name without a schema of its own is a property all the same: present,
+            // of any value (Square's `RiskEvaluation` requires `status` and declares none).
+            match (sp.is_some() || s_required, ip.is_some() || i_required) {
+                (true, false) => {
                     // Request: reference clients send it and the candidate no longer reads
                     // it. Response: fine unless the reference promised it.
                     let response = if s_required {
@@ -505,7 +507,7 @@ impl Comparer<'_> {
                     );
                     continue;
                 }
-                (None, Some(_)) => {
+                (false, true) => {
                     // Request: reference clients never send it, fine unless required.
                     // Response: reference clients ignore it unless their object is closed
                     // (or constrains additional properties).
@@ -543,13 +545,13 @@ impl Comparer<'_> {
                     required(i_required),
                 );
             }
-            if let (Some(sp), Some(ip)) = (sp, ip) {
+            if sp.is_some() || ip.is_some() {
                 // Every client sends a property required on both sides: no default applies.
                 let unused = Unused {
                     default: s_required && i_required,
                     ..Unused::default()
                 };
-                self.schema_with(base, &here, Some(sp), Some(ip), unused)?;
+                self.schema_with(base, &here, sp, ip, unused)?;
             }
         }
         Ok(())

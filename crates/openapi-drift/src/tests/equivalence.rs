@@ -572,3 +572,39 @@ fn utoipa_integer_and_date_time_forms() {
     ];
     check_pairwise(&forms, &json!({}));
 }
+
+/// Object keywords on a value that cannot be an object, and array keywords on one that cannot
+/// be an array, say nothing (Telnyx's arrays carry `properties: {empty: …}`).
+#[test]
+fn keywords_of_another_type_say_nothing() {
+    let forms = [
+        (
+            "array",
+            "3.0.3",
+            json!({"type": "array", "items": {"type": "integer"}}),
+        ),
+        (
+            "array with object keywords",
+            "3.0.3",
+            json!({
+                "type": "array",
+                "items": {"type": "integer"},
+                "properties": {"empty": {"type": "boolean"}},
+                "required": ["empty"],
+                "additionalProperties": false,
+                "maxLength": 255,
+                "format": "uri"
+            }),
+        ),
+    ];
+    check_pairwise(&forms, &json!({}));
+    let forms = [
+        ("object", "3.0.3", json!({"type": "object"})),
+        (
+            "object with items",
+            "3.0.3",
+            json!({"type": "object", "items": {"type": "string"}}),
+        ),
+    ];
+    check_pairwise(&forms, &json!({}));
+}

@@ -381,10 +381,38 @@ fn header_type_changed() {
     );
 }
 
+/// Takes `name` out of the schema's `required` list.
+fn unrequire(doc: &mut Value, schema: &str, name: &str) {
+    let required = doc
+        .pointer_mut(&format!("{schema}/required"))
+        .and_then(Value::as_array_mut)
+        .expect("the schema has a required list");
+    let before = required.len();
+    required.retain(|member| member != name);
+    assert_eq!(required.len(), before - 1, "{name} was required");
+}
+
+/// A required name without a schema of its own is a property of any value (JSON Schema's
+/// reading): still there, no longer a string.
 #[test]
-fn property_missing() {
+fn a_required_property_without_a_schema_is_present_with_any_value() {
     let report =
         drift_in_implementation(|i| remove(i, &format!("{SESSION}/properties/deviceName")));
+    let finding = assert_single(
+        &report,
+        K::TypeChanged,
+        "GET /sessions → 200 → sessions[].deviceName",
+    );
+    assert_eq!(finding.spec, "string");
+    assert_eq!(finding.implementation, "any");
+}
+
+#[test]
+fn property_missing() {
+    let report = drift_in_implementation(|i| {
+        remove(i, &format!("{SESSION}/properties/deviceName"));
+        unrequire(i, SESSION, "deviceName");
+    });
     let finding = assert_single(
         &report,
         K::PropertyMissing,
