@@ -46,6 +46,10 @@ enum Task {
         /// it) instead of refusing the document; what was left out is listed.
         #[arg(long, requires = "spec")]
         skip_unsupported: bool,
+        /// Follow `$ref`s to files outside the document's folder (`../common.yaml`), which a
+        /// document from elsewhere must not have read.
+        #[arg(long, requires = "spec")]
+        allow_refs_outside: bool,
     },
     /// Prove that the spec breaks no client of the last released contract, and that spec and
     /// implementation agree (fresh stubs, no drift). All three steps always run. Exit 0 ok, 1
@@ -63,12 +67,16 @@ enum Task {
     /// breaks clients of the previous one must raise the major version (0.x: the minor).
     Release,
     /// Compare any two OpenAPI documents (3.0 or 3.1, JSON or YAML): the first is the reference,
-    /// the second the candidate. Exit 0 no findings, 1 findings, 2 the tool failed.
+    /// the second the candidate. Exit 0 nothing that breaks (compatible findings are listed),
+    /// 1 a breaking, client-surface or unhandled finding, 2 the tool failed.
     Diff {
         reference: PathBuf,
         candidate: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+        /// Follow `$ref`s to files outside each document's folder (`../common.yaml`).
+        #[arg(long)]
+        allow_refs_outside: bool,
     },
     /// Everything CI runs: fmt, clippy, check, the schemathesis install, every test.
     Ci,
@@ -107,20 +115,30 @@ fn main() -> ExitCode {
             out: Some(out),
             api_trait,
             skip_unsupported,
+            allow_refs_outside,
             ..
-        } => codegen::standalone::write_crate(&root, &spec, &out, &api_trait, skip_unsupported)
-            .map(|(written, left_out)| {
-                for path in written {
-                    println!("wrote {}", out.join(path).display());
+        } => codegen::standalone::write_crate(
+            &root,
+            &spec,
+            &out,
+            &codegen::standalone::Choices {
+                api_trait,
+                skip_unsupported,
+                allow_refs_outside,
+            },
+        )
+        .map(|(written, left_out)| {
+            for path in written {
+                println!("wrote {}", out.join(path).display());
+            }
+            if !left_out.is_empty() {
+                eprintln!("left out ({}):", left_out.len());
+                for item in &left_out {
+                    eprintln!("  {item}");
                 }
-                if !left_out.is_empty() {
-                    eprintln!("left out ({}):", left_out.len());
-                    for item in &left_out {
-                        eprintln!("  {item}");
-                    }
-                }
-                ExitCode::SUCCESS
-            }),
+            }
+            ExitCode::SUCCESS
+        }),
         Task::Codegen { check: true, .. } => codegen::report_freshness(&root).map(passed),
         Task::Codegen { .. } => codegen::write(&root).map(|written| {
             for path in &written.files {
@@ -143,7 +161,8 @@ fn main() -> ExitCode {
             reference,
             candidate,
             format,
-        } => diff::run(&reference, &candidate, format),
+            allow_refs_outside,
+        } => diff::run(&reference, &candidate, format, allow_refs_outside),
         Task::Release => release::run(&root).map(|released| {
             match released {
                 release::Released::Written {

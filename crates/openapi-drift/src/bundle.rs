@@ -106,6 +106,10 @@ impl Place {
     }
 }
 
+/// How a refusal of a file outside the document's folder says to allow it.
+const HOW_TO_ALLOW: &str =
+    "`--allow-refs-outside` on the command line, `allow_refs_outside` in the options";
+
 /// How far the bundler may read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BundleOptions {
@@ -483,14 +487,14 @@ impl Bundler {
             if !allowed && relative.is_absolute() {
                 return Err(refused(format!(
                     "an absolute path; only files in the document's folder ({}) are read, unless \
-                     refs outside it are allowed (allow_refs_outside)",
+                     refs outside it are allowed ({HOW_TO_ALLOW})",
                     folder.unwrap_or(Path::new("/")).display()
                 )));
             }
             if !allowed && outside(&lexically_normal(&path)) {
                 return Err(refused(format!(
                     "{} is outside the document's folder ({}); refs outside it are read only \
-                     when allowed (allow_refs_outside)",
+                     when allowed ({HOW_TO_ALLOW})",
                     lexically_normal(&path).display(),
                     folder.unwrap_or(Path::new("/")).display()
                 )));
@@ -501,7 +505,7 @@ impl Bundler {
             if !allowed && outside(&target) {
                 return Err(refused(format!(
                     "{} leads by a symbolic link outside the document's folder ({}); refs outside \
-                     it are read only when allowed (allow_refs_outside)",
+                     it are read only when allowed ({HOW_TO_ALLOW})",
                     path.display(),
                     folder.unwrap_or(Path::new("/")).display()
                 )));

@@ -131,8 +131,9 @@ pub struct Generated {
 /// Why nothing was generated.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The text is neither an OpenAPI 3.0 document in JSON nor in YAML.
-    #[error("not an OpenAPI 3.0 document: {0}")]
+    /// The text is neither an OpenAPI 3.0 document in JSON nor in YAML, or a file it refers to
+    /// cannot be read or is not allowed.
+    #[error("cannot read the document as OpenAPI 3.0: {0}")]
     Read(String),
     /// The document holds something the generator refuses, named with its JSON pointer.
     #[error(transparent)]

@@ -194,8 +194,32 @@ pub fn crate_name(folder: &Path) -> String {
         .collect();
     let name = name.trim_matches('-');
     match name.chars().next() {
+        // `--out gen` must not make a crate that `use gen::…` cannot name.
+        Some(_) if crate::generate::unusable_crate_name(&name.replace('-', "_")) => {
+            format!("{name}-stubs")
+        }
         Some(first) if first.is_ascii_alphabetic() => name.to_owned(),
         Some(_) => format!("stubs-{name}"),
         None => "stubs".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_name;
+    use std::path::Path;
+
+    #[test]
+    fn a_crate_is_named_after_its_folder_as_rust_can_use_it() {
+        for (folder, name) in [
+            ("out/My Stubs", "my-stubs"),
+            ("out/2026-api", "stubs-2026-api"),
+            ("out/gen", "gen-stubs"),
+            ("out/core", "core-stubs"),
+            ("out/self", "self-stubs"),
+            ("out/---", "stubs"),
+        ] {
+            assert_eq!(crate_name(Path::new(folder)), name, "{folder}");
+        }
     }
 }

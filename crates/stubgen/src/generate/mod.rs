@@ -32,6 +32,7 @@ use discriminators::*;
 use ir::*;
 use models::*;
 use multipart::*;
+pub(crate) use names::unusable_crate_name;
 use names::*;
 use operations::*;
 use router::*;

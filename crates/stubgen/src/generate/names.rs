@@ -93,6 +93,14 @@ pub(crate) fn pascal_name(name: &str, kind: &str) -> String {
 
 /// The identifier `name`, escaped when it is a keyword. A name that is not an identifier at all
 /// is made one ([`snake_name`]), so this never fails.
+/// Whether `name` cannot be a crate's name in Rust code: a keyword of any edition (`gen`), or
+/// a crate every program already has (`core`, `std`), which it would shadow.
+pub(crate) fn unusable_crate_name(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+        || UNRAWABLE.contains(&name)
+        || ["std", "core", "alloc", "proc_macro", "test"].contains(&name)
+}
+
 pub(crate) fn rust_ident(name: &str) -> Ident {
     let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
