@@ -98,6 +98,15 @@ pub(crate) fn normalize(
                     matches!(param.style, Style::ExplodedObject(properties) if properties.contains(&key.as_str()))
                 });
                 match (deep, exploded) {
+                    // `created[gt][x]=1`: an object inside an object parameter, which none here
+                    // takes; refused rather than dropped.
+                    (Some((param, property)), _) if property.contains(['[', ']']) => {
+                        return Err(format!(
+                            "{}: `{}` nests brackets, which this parameter does not take",
+                            param.name,
+                            shown(&key)
+                        ));
+                    }
                     (Some((param, _)), _) if param.style == Style::DeepArray => {
                         plain.push((param.name.to_owned(), value));
                     }
@@ -131,8 +140,10 @@ const VALUE_MARK: char = '=';
 const OBJECT_MARK: char = '&';
 
 /// Reads a [`Style::DeepObjectOrValue`] parameter: an object from its properties, or a value.
-/// Query values are text: each is read as the number or boolean it spells where the schema
-/// takes one, as text otherwise.
+/// Query values are text, and the schema (an untagged enum, read through a JSON value) does not
+/// say which of an object's properties are numbers: each property whose text spells a number or
+/// a boolean is tried as both, at most [`AMBIGUOUS_AT_MOST`] of them (so `filter[name]=123`
+/// still reads as a string where the schema says so, and a flood of properties costs little).
 pub fn object_or_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -140,37 +151,73 @@ where
 {
     use serde::de::Error as _;
     let text = String::deserialize(deserializer)?;
-    let (spelled, as_text) = if let Some(encoded) = text.strip_prefix(OBJECT_MARK) {
-        let pairs: Vec<(String, String)> =
-            serde_html_form::from_str(encoded).map_err(D::Error::custom)?;
-        let mut spelled = serde_json::Map::new();
-        let mut as_text = serde_json::Map::new();
-        for (property, value) in pairs {
-            if spelled.contains_key(&property) {
-                let property: String = property
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(64)
-                    .collect();
-                return Err(D::Error::custom(format!("[{property}] sent twice")));
-            }
-            spelled.insert(property.clone(), spelled_value(&value));
-            as_text.insert(property, serde_json::Value::String(value));
-        }
-        (
-            serde_json::Value::Object(spelled),
-            serde_json::Value::Object(as_text),
-        )
-    } else {
+    let Some(encoded) = text.strip_prefix(OBJECT_MARK) else {
         let value = text.strip_prefix(VALUE_MARK).unwrap_or(&text);
-        (
+        let readings = [
             spelled_value(value),
             serde_json::Value::String(value.to_owned()),
-        )
+        ];
+        return readings
+            .iter()
+            .find_map(|reading| T::deserialize(reading).ok())
+            .ok_or_else(|| D::Error::custom("not any of the values its schema allows"));
     };
-    T::deserialize(&spelled)
-        .or_else(|_| T::deserialize(&as_text))
-        .map_err(|_| D::Error::custom("neither the object nor any of the values its schema allows"))
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_str(encoded).map_err(D::Error::custom)?;
+    let mut object = serde_json::Map::new();
+    // The properties whose text reads as more than text, with what they spell.
+    let mut ambiguous = Vec::new();
+    for (property, value) in pairs {
+        if object.contains_key(&property) {
+            return Err(D::Error::custom(format!(
+                "[{}] sent twice",
+                shown(&property)
+            )));
+        }
+        let spelled = spelled_value(&value);
+        if !spelled.is_string() {
+            ambiguous.push((property.clone(), spelled));
+        }
+        object.insert(property, serde_json::Value::String(value));
+    }
+    if ambiguous.len() > AMBIGUOUS_AT_MOST {
+        return Err(D::Error::custom(format!(
+            "more than {AMBIGUOUS_AT_MOST} properties that spell numbers or booleans"
+        )));
+    }
+    // Every number-like text read as what it spells first, then fewer of them.
+    for mask in (0..1u32 << ambiguous.len()).rev() {
+        let mut reading = object.clone();
+        for (bit, (property, spelled)) in ambiguous.iter().enumerate() {
+            if mask & (1 << bit) != 0 {
+                reading.insert(property.clone(), spelled.clone());
+            }
+        }
+        if let Ok(read) = T::deserialize(&serde_json::Value::Object(reading)) {
+            return Ok(read);
+        }
+    }
+    let named: Vec<String> = object
+        .keys()
+        .map(|key| format!("[{}]", shown(key)))
+        .collect();
+    Err(D::Error::custom(format!(
+        "the object {} is not one its schema allows",
+        named.join("")
+    )))
+}
+
+/// How many properties of one object parameter may be read either as text or as the number or
+/// boolean they spell (each doubles the readings tried).
+const AMBIGUOUS_AT_MOST: usize = 6;
+
+/// A client's property name as an error may show it: no control characters, not too long.
+fn shown(property: &str) -> String {
+    property
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
 }
 
 /// [`object_or_value`] for a parameter that may be absent.
@@ -374,5 +421,63 @@ mod tests {
         assert!(read("created[gt]=soon").is_err());
         assert!(read("created=1&created[gt]=2").is_err());
         assert!(read("created[gt]=1&created[gt]=2").is_err());
+        // An object inside the object is refused, not dropped.
+        assert!(normalize(pairs("created[gt][x]=1"), STYLES).is_err());
+        assert!(normalize(pairs("filter[a]b]=1"), STYLES).is_err());
     }
+
+    #[test]
+    fn an_object_of_text_and_numbers_reads_each_property_as_its_schema_says() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Filter {
+            name: Option<String>,
+            count: Option<i64>,
+            open: Option<bool>,
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Filter(Filter),
+            Id(i64),
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Query {
+            #[serde(deserialize_with = "object_or_value")]
+            filter: Either,
+        }
+        let read = |query: &str| {
+            serde_html_form::from_str::<Query>(&normalized(query, STYLES_OF_FILTER))
+                .map(|query| query.filter)
+        };
+        assert_eq!(
+            read("filter[name]=123&filter[count]=2&filter[open]=true").unwrap(),
+            Either::Filter(Filter {
+                name: Some("123".to_owned()),
+                count: Some(2),
+                open: Some(true)
+            })
+        );
+        assert_eq!(
+            read("filter[name]=true&filter[count]=7").unwrap(),
+            Either::Filter(Filter {
+                name: Some("true".to_owned()),
+                count: Some(7),
+                open: None
+            })
+        );
+        assert_eq!(read("filter=9").unwrap(), Either::Id(9));
+        let refused = read("filter[count]=x").unwrap_err().to_string();
+        assert!(refused.contains("[count]"), "{refused}");
+        // Past the bound of ambiguous properties: refused, not tried 2^n ways.
+        let flood: String = (0..AMBIGUOUS_AT_MOST + 1)
+            .map(|index| format!("filter[p{index}]={index}&"))
+            .collect();
+        assert!(read(&flood).is_err());
+    }
+
+    const STYLES_OF_FILTER: &[ParamStyle] = &[ParamStyle {
+        name: "filter",
+        style: Style::DeepObjectOrValue,
+    }];
 }
