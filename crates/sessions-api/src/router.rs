@@ -238,7 +238,11 @@ pub async fn get_sessions<T: crate::operations::SessionsApi>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(
@@ -604,7 +608,11 @@ pub async fn get_devices<T: crate::operations::SessionsApi>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(
@@ -722,9 +730,15 @@ pub async fn trust_device<T: crate::operations::SessionsApi>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
+            return if crate::operations::ApiError::STATUSES
+                .contains(&rejection.status.as_u16())
+            {
+                axum::response::IntoResponse::into_response(
+                    api.refused(OPERATION, rejection),
+                )
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.trust_device(caller, body.0).await)

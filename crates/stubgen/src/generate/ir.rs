@@ -712,7 +712,23 @@ pub(super) fn collect_operation(
         if let Some(value) = &schema.schema_data.default {
             check_default(value, schema, &param_pointer.join("schema"), hoisted)?;
         }
-        let default = match &schema.schema_data.default {
+        // A `$ref`'d component's own default applies where the parameter is left out too.
+        let component_default = match &parameter_data.format {
+            ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => reference
+                .strip_prefix(SCHEMA_REF_PREFIX)
+                .and_then(|name| hoisted.schema(name))
+                .and_then(|component| match component {
+                    ReferenceOr::Item(component) => component.schema_data.default.clone(),
+                    ReferenceOr::Reference { .. } => None,
+                }),
+            _ => None,
+        };
+        let default = match schema
+            .schema_data
+            .default
+            .as_ref()
+            .or(component_default.as_ref())
+        {
             Some(value) if !parameter_data.required => Some(default_fn(
                 &format!(
                     "{}{}",

@@ -16,6 +16,7 @@ use quote::quote;
 
 mod bodies;
 mod discriminators;
+mod documented;
 mod ir;
 mod models;
 mod multipart;
@@ -29,6 +30,7 @@ mod types;
 
 use bodies::*;
 use discriminators::*;
+use documented::*;
 use ir::*;
 use models::*;
 use multipart::*;

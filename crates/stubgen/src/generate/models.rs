@@ -188,7 +188,7 @@ fn component_model(
             &schema_as,
             &ident,
             string,
-            schema.schema_data.default.as_ref(),
+            &schema.schema_data,
             &pointer,
         )?,
         // Arrays, maps and primitives: a newtype, which serde reads and writes as the
@@ -201,85 +201,6 @@ fn component_model(
             match documented_schema(name, &ident, schema).filter(|_| loses_keywords) {
                 Some(documented) => newtype_documented_by(&doc, &ident, &inline, documented),
                 None => newtype(&doc, &schema_as, &ident, &inline),
-            }
-        }
-    })
-}
-
-/// An inline `oneOf`/`anyOf` branch with a format or constraints of its own, which utoipa cannot
-/// say on an enum variant's field.
-fn branch_loses_keywords(branch: &ReferenceOr<Schema>) -> bool {
-    let ReferenceOr::Item(schema) = branch else {
-        return false;
-    };
-    let Ok(serde_json::Value::Object(mut object)) = serde_json::to_value(schema) else {
-        return false;
-    };
-    // dropshot wraps a branch in an `allOf` of one, beside its title.
-    while let Some([serde_json::Value::Object(only)]) = object
-        .get("allOf")
-        .and_then(|all| all.as_array())
-        .map(Vec::as_slice)
-    {
-        object = only.clone();
-    }
-    let primitive = matches!(
-        object.get("type").and_then(serde_json::Value::as_str),
-        Some("string" | "integer" | "number")
-    );
-    primitive
-        && [
-            "format",
-            "pattern",
-            "minLength",
-            "maxLength",
-            "minimum",
-            "maximum",
-            "multipleOf",
-        ]
-        .iter()
-        .any(|keyword| object.contains_key(*keyword))
-}
-
-/// The impls that document a component with its document's own schema, where utoipa's derive
-/// cannot say it (a newtype whose value has a format or constraints: utoipa takes no attribute
-/// on a tuple field; a branch of an untagged enum likewise; `anyOf`, which it says as `oneOf`).
-/// Only for a schema whose `$ref`s name components utoipa lists under the same name.
-fn documented_schema(name: &str, ident: &Ident, schema: &Schema) -> Option<TokenStream> {
-    // A name utoipa would not keep as it is (`schema_as` takes plain identifiers only).
-    let kept = |name: &str| {
-        name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if !super::types::refs_in(schema).iter().all(|name| kept(name)) {
-        return None;
-    }
-    let mut json = serde_json::to_value(schema).ok()?;
-    // utoipa's model is OpenAPI 3.1's: `nullable` is a `null` among the types.
-    if let Some(object) = json.as_object_mut()
-        && object.remove("nullable") == Some(serde_json::Value::Bool(true))
-        && let Some(kind) = object.get("type").cloned()
-    {
-        object.insert("type".to_owned(), serde_json::json!([kind, "null"]));
-    }
-    let json = json.to_string();
-    // The name utoipa lists it under: the document's, as `schema_as` keeps it.
-    let listed = if schema_as(name).is_empty() {
-        ident.to_string()
-    } else {
-        name.to_owned()
-    };
-    Some(quote! {
-        impl utoipa::PartialSchema for #ident {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                serde_json::from_str(#json)
-                    .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
-            }
-        }
-
-        impl utoipa::ToSchema for #ident {
-            fn name() -> std::borrow::Cow<'static, str> {
-                std::borrow::Cow::Borrowed(#listed)
             }
         }
     })
@@ -646,9 +567,10 @@ pub(super) fn string_enum(
     schema_as: &TokenStream,
     ident: &Ident,
     string: &openapiv3::StringType,
-    default: Option<&serde_json::Value>,
+    data: &openapiv3::SchemaData,
     pointer: &Pointer,
 ) -> Result<TokenStream, GenerateError> {
+    let default = data.default.as_ref();
     // The enum is stricter than any constraint beside it (and a format only annotates its
     // values), unless a value breaks one: a value that can never be sent is a contradiction.
     let pattern = string
@@ -719,8 +641,9 @@ pub(super) fn string_enum(
         variants.push(quote! { #[serde(rename = #value)] #variant, });
     }
     // utoipa's derive documents an empty value under its variant's name, drops the quotes and
-    // backslashes in a value (serde keeps them) and takes no format (Twilio's `http-method`) or
-    // default (Telnyx's `AnchorsiteOverride`): such an enum is documented by hand.
+    // backslashes in a value (serde keeps them) and takes no format (Twilio's `http-method`),
+    // default (Telnyx's `AnchorsiteOverride`) or length and pattern (Stripe's `maxLength: 5000`
+    // beside its enums): such an enum is documented by hand.
     let mangled = string
         .enumeration
         .iter()
@@ -730,7 +653,9 @@ pub(super) fn string_enum(
         openapiv3::VariantOrUnknownOrEmpty::Empty => None,
         format => serde_json::to_value(format).ok(),
     };
-    if mangled || format.is_some() || default.is_some() {
+    let constrained =
+        string.min_length.is_some() || string.max_length.is_some() || string.pattern.is_some();
+    if mangled || constrained || format.is_some() || default.is_some() {
         let listed = listed_name(schema_as, ident, pointer);
         let mut documented = serde_json::json!({
             "type": "string",
@@ -741,6 +666,18 @@ pub(super) fn string_enum(
         }
         if let Some(default) = default {
             documented["default"] = default.clone();
+        }
+        if let Some(min_length) = string.min_length {
+            documented["minLength"] = min_length.into();
+        }
+        if let Some(max_length) = string.max_length {
+            documented["maxLength"] = max_length.into();
+        }
+        if let Some(pattern) = &string.pattern {
+            documented["pattern"] = pattern.as_str().into();
+        }
+        if let Some(description) = data.description.as_deref() {
+            documented["description"] = description.into();
         }
         let documented = documented.to_string();
         return Ok(quote! {
@@ -1018,6 +955,7 @@ pub(super) fn generate_field(
     let no_recursion = hoisted
         .recurs(&named_in_place(schema))
         .then(|| quote! { #[schema(no_recursion)] });
+    let mut documented = None;
     let (ty, nullable, description, format, checks, constraints) = match schema {
         ReferenceOr::Reference { reference } => {
             let ty = schema_ref_type(reference, pointer)?;
@@ -1034,6 +972,7 @@ pub(super) fn generate_field(
         }
         ReferenceOr::Item(schema) => {
             let inline = inline_type(schema, pointer, hint, hoisted)?;
+            documented = documented_field(schema, hint, hoisted);
             (
                 inline.ty,
                 schema.schema_data.nullable,
@@ -1062,7 +1001,11 @@ pub(super) fn generate_field(
         _ => TokenStream::new(),
     };
     let default = data.and_then(|data| data.default.as_ref());
-    let attrs = quote! { #doc #rename #format #constraints #access #no_recursion };
+    // A field documented by its own schema says no more in attributes utoipa would ignore.
+    let attrs = match documented {
+        Some(documented) => quote! { #doc #rename #no_recursion #documented },
+        None => quote! { #doc #rename #format #constraints #access #no_recursion },
+    };
     // Whether the field is an `Option` the checks must look into.
     let mut optional = !required || nullable;
     // A required `readOnly` property is absent from requests, a required `writeOnly` one from
@@ -1104,8 +1047,23 @@ pub(super) fn generate_field(
             #[schema(nullable = false)]
             pub #field: Option<#ty>,
         },
+        // Absent means the default, so only null is `None` (Telnyx's nullable URLs whose
+        // default is "").
+        (false, true, Some(value)) => {
+            if let ReferenceOr::Item(schema) = schema {
+                check_default(value, schema, pointer, hoisted)?;
+            }
+            let function = default_fn(hint, &quote! { Option<#ty> }, value, hoisted);
+            let documented = default_attr(value);
+            quote! {
+                #attrs #documented
+                #[serde(default = #function)]
+                #[schema(required = false)]
+                pub #field: Option<#ty>,
+            }
+        }
         // Absent (`None`) and null (`Some(None)`) stay apart.
-        (false, true, _) => {
+        (false, true, None) => {
             let checks = if checks.is_empty() {
                 checks
             } else {

@@ -131,16 +131,44 @@ pub(super) fn multipart_form(
                     }
                     _ => quote! { parts.values(#property)? },
                 };
+                // An optional part with a default: absent means the default, which the
+                // service always sees (Telnyx's fax `quality`).
+                let default = match &property_schema {
+                    ReferenceOr::Item(schema) if !required && !list => schema
+                        .schema_data
+                        .default
+                        .as_ref()
+                        .map(|value| (schema, value)),
+                    _ => None,
+                };
                 let member = format!("/{}", property.replace('~', "~0").replace('/', "~1"));
                 let field_checks = inline.constraints.checks(&member, inline.validates_nested);
                 if !field_checks.is_empty() {
-                    checks.push(if required || list {
+                    checks.push(if required || list || default.is_some() {
                         quote! { { let value = &self.#field; #field_checks } }
                     } else {
                         quote! { if let Some(value) = &self.#field { #field_checks } }
                     });
                 }
                 let constraints = inline.constraints.schema_attrs();
+                if let Some((schema, value)) = default {
+                    types::check_default(value, schema, &property_pointer, hoisted)?;
+                    let function: syn::Path = syn::parse_str(&types::default_fn(
+                        &format!("{ident}{}", property.to_pascal_case()),
+                        &quote! { #ty },
+                        value,
+                        hoisted,
+                    ))
+                    .map_err(|_| unsupported(&property_pointer, "a default of this part"))?;
+                    let documented = types::default_attr(value);
+                    fields.push(quote! {
+                        #description #rename #constraints #documented
+                        #[schema(required = false)]
+                        pub #field: #ty,
+                    });
+                    reads.push(quote! { #field: #read.unwrap_or_else(#function), });
+                    continue;
+                }
                 push_field(
                     &mut fields,
                     &mut reads,

@@ -237,6 +237,12 @@ fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
         arms.push(arm);
         variants.push((code, component, variant));
     }
+    let mut statuses: Vec<u16> = variants.iter().map(|(code, _, _)| *code).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    let statuses = statuses
+        .into_iter()
+        .map(proc_macro2::Literal::u16_unsuffixed);
     let tokens = if variants.is_empty() {
         TokenStream::new()
     } else {
@@ -255,6 +261,12 @@ fn shared_errors(operations: &[OperationStub]) -> SharedErrors {
                         #(#arms)*
                     }
                 }
+            }
+
+            impl ApiError {
+                /// The statuses it has a variant for: a refusal of another status (a 413 or
+                /// 415 the document does not declare) goes to `Api::rejected` instead.
+                pub const STATUSES: &'static [u16] = &[#(#statuses),*];
             }
         }
     };
@@ -534,14 +546,15 @@ pub(super) fn generate_operations(operations: &[OperationStub], api_trait: &Iden
     let refused = if has_errors {
         quote! {
             /// The error to answer when the generated layer refuses a request's query, headers
-            /// or body (400, 413 or 415, and why), after it authenticated.
+            /// or body (400, 413 or 415, and why), after it authenticated; only for a status
+            /// `ApiError` has (`ApiError::STATUSES`), the others go to `rejected`.
             fn refused(&self, operation: Operation, rejection: ::stubgen_runtime::BodyRejection) -> ApiError;
         }
     } else {
         Default::default()
     };
     let rejected_doc = if has_errors {
-        " The answer to a request the generated layer refuses where `refused` does not apply: a\n path parameter that cannot be read or that its schema refuses (404). By default RFC 9457\n problem details (`application/problem+json`); override it to answer in the document's\n own error shape."
+        " The answer to a request the generated layer refuses where `refused` does not apply: a\n path parameter that cannot be read or that its schema refuses (404), or a refusal of a\n status `ApiError` has no variant for (413, 415). By default RFC 9457\n problem details (`application/problem+json`); override it to answer in the document's\n own error shape."
     } else {
         " The answer to a request the generated layer refuses: a path parameter that cannot be read\n or that its schema refuses (404), or a query, headers or body it refuses (400, 413 or 415,\n and why). By default RFC 9457 problem details (`application/problem+json`), as the\n document declares no shared error schema; override it to answer in a shape of your own."
     };

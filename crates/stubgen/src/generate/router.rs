@@ -426,10 +426,17 @@ pub(super) fn generate_handler(
         arguments.push(quote! { caller });
     }
     // A reader's rejection: answered by the service's `refused` hook (its typed errors) when
-    // there is one, else by its `rejected` hook (problem details unless overridden).
+    // there is one and its errors have the status, else by its `rejected` hook (problem
+    // details unless overridden).
     let refuse = |refused: bool| {
         if refused {
-            quote! { axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection)) }
+            quote! {
+                if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                    axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+                } else {
+                    api.rejected(OPERATION, rejection)
+                }
+            }
         } else {
             quote! { api.rejected(OPERATION, rejection) }
         }

@@ -474,11 +474,12 @@ fn bodies_are_read_as_what_their_media_type_and_schema_say() {
         router.contains("status = \"default\""),
         "default documented"
     );
-    // What the body extractor refuses goes through the service's `refused` hook.
+    // What the body extractor refuses goes through the service's `refused` hook, where its
+    // shared errors have the status, else through `rejected`.
     assert!(router.contains(
         "< :: stubgen_runtime :: JsonBody < crate :: models :: Color > as axum :: extract :: FromRequest < () >> :: from_request"
     ));
-    assert!(router.contains("Err (rejection) => return axum :: response :: IntoResponse :: into_response (api . refused (OPERATION , rejection))"), "{router}");
+    assert!(router.contains("Err (rejection) => return if crate :: operations :: ApiError :: STATUSES . contains (& rejection . status . as_u16 ()) { axum :: response :: IntoResponse :: into_response (api . refused (OPERATION , rejection)) } else { api . rejected (OPERATION , rejection) }"), "{router}");
 
     // A multipart body is a form of parts: of an object only.
     let multipart = spec_with(|doc| {

@@ -792,7 +792,11 @@ pub(super) fn inline_type(
                 let ident = hoisted.name(hint);
                 let doc = doc_attrs(schema.schema_data.description.as_deref());
                 // A default is the member's, documented on it.
-                let item = string_enum(&doc, &TokenStream::new(), &ident, string, None, pointer)?;
+                let data = openapiv3::SchemaData {
+                    default: None,
+                    ..schema.schema_data.clone()
+                };
+                let item = string_enum(&doc, &TokenStream::new(), &ident, string, &data, pointer)?;
                 hoisted.items.push(item);
                 return Ok(InlineType {
                     ty: quote! { crate::models::#ident },

@@ -77,6 +77,7 @@ impl Api for Echo {
         since: Option<chrono::NaiveDate>,
         since_2: Option<chrono::NaiveDate>,
         since_3: Option<chrono::NaiveDate>,
+        order: Order,
         x_ids: Option<Vec<i64>>,
         session: String,
         prefs: Option<Vec<String>>,
@@ -84,7 +85,7 @@ impl Api for Echo {
         let seen = json!({
             "ids": ids, "words": words, "codes": codes, "filter": filter, "created": created, "expand": expand, "range": range,
             "point": point, "q": q, "path": path, "x_ids": x_ids, "session": session,
-            "prefs": prefs, "since": [since, since_2, since_3],
+            "prefs": prefs, "since": [since, since_2, since_3], "order": order,
         });
         SearchResponse::Ok(SearchResponse200 {
             seen: seen.to_string(),
@@ -127,14 +128,17 @@ async fn every_style_reads_into_its_typed_value() {
             "filter": {"name": "ann", "minAge": 3}, "created": null, "expand": ["x", "y"], "range": {"from": 1, "to": 9},
             "point": {"x": 1.5, "y": -2.0}, "q": "", "path": "/a/b?c", "x_ids": null,
             "session": "abc", "prefs": ["x", "y"],
-            "since": ["2026-01-02", "2026-03-04", "2026-05-06"],
+            "since": ["2026-01-02", "2026-03-04", "2026-05-06"], "order": "desc",
         })
     );
+    assert_eq!(search(&server, "order=asc", "session=abc").await.unwrap()["order"], "asc");
     // An object or a value (Stripe's `created`), read as it was sent.
     for (query, created) in [
         ("created[gt]=1&created[lte]=9", json!({"gt": 1, "lte": 9})),
         ("created=17", json!(17)),
         ("created=now", json!("now")),
+        // Text that spells a number stays text where the schema says text.
+        ("created[gt]=1&created[tz]=123", json!({"gt": 1, "tz": "123"})),
     ] {
         let seen = search(&server, query, "session=abc").await.unwrap();
         assert_eq!(seen["created"], created, "{query}");
@@ -174,6 +178,8 @@ async fn a_value_its_schema_refuses_is_400_naming_the_parameter() {
         ("created=-1", "session=abc", "created"),
         ("created[lte]=101", "session=abc", "created"),
         ("created=1&created[gt]=2", "session=abc", "created"),
+        // An object inside the object is refused, not dropped.
+        ("created[gt][x]=1", "session=abc", "created"),
         // No empty value, unless the parameter allows one.
         ("path=", "session=abc", "path"),
         // The cookie is required, and at least 3 long.

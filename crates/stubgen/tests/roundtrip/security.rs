@@ -207,3 +207,21 @@ fn the_document_of_the_routes_declares_every_scheme_and_requirement() {
         json!([{}, {"bearer": []}])
     );
 }
+
+/// The document's shared errors have no 400: a query the reader refuses is not forced into the
+/// 401 the `refused` hook can answer, but goes to `rejected` (problem details by default).
+#[tokio::test]
+async fn a_refusal_of_a_status_the_shared_errors_lack_goes_to_rejected() {
+    assert_eq!(ApiError::STATUSES, &[401]);
+    let server = Server::start(security::router(Arc::new(Guard))).await;
+    let response = server
+        .request(Method::GET, "/query?page=many&api_key=good")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}

@@ -21,8 +21,8 @@ impl Api for Clerk {
             content_type: Some(body.file.content_type),
             bytes: body.file.bytes.len() as i64,
             title: body.title,
-            pages: body.pages,
-            draft: body.draft,
+            pages: Some(body.pages),
+            draft: Some(body.draft),
             tags: Some(body.tags),
             kind: body.kind,
             author: body.meta.and_then(|meta| meta.author),
@@ -90,6 +90,20 @@ async fn every_part_reads_as_its_schema_says() {
             })
         )
     );
+}
+
+#[tokio::test]
+async fn an_absent_part_with_a_default_reads_as_it() {
+    let server = Server::start(uploads::router(Arc::new(Clerk))).await;
+    let form = Form::new()
+        .part("file", file(b"x", "x.pdf"))
+        .text("title", "Q3");
+    let request = server
+        .request(reqwest::Method::POST, "/documents")
+        .multipart(form);
+    let (status, body) = answer(request).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((&body["pages"], &body["draft"]), (&json!(1), &json!(false)));
 }
 
 #[tokio::test]
@@ -167,12 +181,19 @@ async fn a_body_past_the_limit_is_413() {
 async fn one_body_reads_as_json_or_as_a_form_by_its_content_type() {
     let server = Server::start(uploads::router(Arc::new(Clerk))).await;
     let note = json!({"text": "hello", "pinned": true});
-    assert_eq!(server.post("/notes", &note).await, (200, note.clone()));
+    // An absent `color` reads as its default.
+    let read = json!({"text": "hello", "pinned": true, "color": "yellow"});
+    assert_eq!(server.post("/notes", &note).await, (200, read.clone()));
     let as_form = server
         .request(reqwest::Method::POST, "/notes")
         .header("content-type", "application/x-www-form-urlencoded")
         .body("text=hello&pinned=true");
-    assert_eq!(answer(as_form).await, (200, note));
+    assert_eq!(answer(as_form).await, (200, read));
+    // A null one stays null, a value stays itself.
+    for color in [json!(null), json!("blue")] {
+        let note = json!({"text": "hello", "color": color});
+        assert_eq!(server.post("/notes", &note).await, (200, note.clone()));
+    }
     // Checked either way.
     let empty = server
         .request(reqwest::Method::POST, "/notes")

@@ -363,6 +363,15 @@ impl ::stubgen_runtime::Validate for AddPetResponse200 {
         Ok(())
     }
 }
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_evaluate_response200_literals()
+-> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+            "{\"description\":\"Each term's value when it is a literal, null when it is not.\",\"items\":{\"format\":\"int64\",\"minimum\":-100,\"type\":[\"integer\",\"null\"]},\"type\":\"array\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct EvaluateResponse200 {
     pub value: i64,
@@ -371,6 +380,7 @@ pub struct EvaluateResponse200 {
     #[schema(nullable = false)]
     pub steps: Option<Step>,
     /// Each term's value when it is a literal, null when it is not.
+    #[schema(schema_with = crate::models::schema_of_evaluate_response200_literals)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub literals: Option<Vec<Option<i64>>>,

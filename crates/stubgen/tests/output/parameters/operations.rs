@@ -53,17 +53,24 @@ impl axum::response::IntoResponse for ApiError {
         }
     }
 }
+impl ApiError {
+    /// The statuses it has a variant for: a refusal of another status (a 413 or
+    /// 415 the document does not declare) goes to `Api::rejected` instead.
+    pub const STATUSES: &'static [u16] = &[400, 404];
+}
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
     /// The error to answer when the generated layer refuses a request's query, headers
-    /// or body (400, 413 or 415, and why), after it authenticated.
+    /// or body (400, 413 or 415, and why), after it authenticated; only for a status
+    /// `ApiError` has (`ApiError::STATUSES`), the others go to `rejected`.
     fn refused(
         &self,
         operation: Operation,
         rejection: ::stubgen_runtime::BodyRejection,
     ) -> ApiError;
     /** The answer to a request the generated layer refuses where `refused` does not apply: a
-    path parameter that cannot be read or that its schema refuses (404). By default RFC 9457
+    path parameter that cannot be read or that its schema refuses (404), or a refusal of a
+    status `ApiError` has no variant for (413, 415). By default RFC 9457
     problem details (`application/problem+json`); override it to answer in the document's
     own error shape.*/
     fn rejected(
@@ -123,6 +130,7 @@ pub trait Api: Send + Sync + 'static {
         since: Option<chrono::NaiveDate>,
         since_2: Option<chrono::NaiveDate>,
         since_3: Option<chrono::NaiveDate>,
+        order: crate::models::Order,
         x_ids: Option<Vec<i64>>,
         session: String,
         prefs: Option<Vec<String>>,
@@ -310,6 +318,8 @@ pub struct SearchQuery {
     #[serde(rename = "Since>")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_3: Option<chrono::NaiveDate>,
+    #[serde(default = "crate::models::default_search_order")]
+    pub order: crate::models::Order,
 }
 impl ::stubgen_runtime::Validate for SearchQuery {
     fn validate(&self) -> Result<(), ::stubgen_runtime::ValidationError> {
@@ -324,6 +334,10 @@ impl ::stubgen_runtime::Validate for SearchQuery {
         }
         if let Some(value) = &self.point {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("point"))?;
+        }
+        {
+            let value = &self.order;
+            ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("order"))?;
         }
         Ok(())
     }

@@ -55,6 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[openapi(
     paths(get_part, get_item, delete_item, search),
     components(schemas(
+        crate::models::Order,
         crate::models::Range,
         crate::models::Part,
         crate::models::Problem,
@@ -152,7 +153,11 @@ pub async fn get_part<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     let ::stubgen_runtime::HeaderParams(header_params) = match <::stubgen_runtime::HeaderParams<
@@ -164,7 +169,11 @@ pub async fn get_part<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(
@@ -232,7 +241,11 @@ pub async fn get_item<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.get_item(path_item_id, query.verbose).await)
@@ -284,7 +297,11 @@ pub async fn delete_item<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.delete_item(path_item_id, query.verbose).await)
@@ -328,6 +345,7 @@ pub async fn delete_item<T: crate::operations::Api>(
         ("Since" = Option<chrono::NaiveDate>, Query),
         ("Since<" = Option<chrono::NaiveDate>, Query),
         ("Since>" = Option<chrono::NaiveDate>, Query),
+        ("order" = Option<crate::models::Order>, Query),
         ("x-ids" = Option<Vec<i64>>, Header),
         ("session" = String, Cookie, min_length = 3usize),
         ("prefs" = Option<Vec<String>>, Cookie, style = Form, explode = false)
@@ -362,7 +380,11 @@ pub async fn search<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     let ::stubgen_runtime::HeaderParams(header_params) = match <::stubgen_runtime::HeaderParams<
@@ -374,7 +396,11 @@ pub async fn search<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     let ::stubgen_runtime::CookieParams(cookie_params) = match <::stubgen_runtime::CookieParams<
@@ -386,7 +412,11 @@ pub async fn search<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(
@@ -404,6 +434,7 @@ pub async fn search<T: crate::operations::Api>(
             query.since,
             query.since_2,
             query.since_3,
+            query.order,
             header_params.x_ids,
             cookie_params.session,
             cookie_params.prefs,

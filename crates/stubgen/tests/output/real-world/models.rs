@@ -7,7 +7,7 @@ pub struct DataSetList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub total: Option<i64>,
-    #[schema(min_items = 0usize)]
+    #[schema(schema_with = crate::models::schema_of_data_set_list_apis)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub apis: Option<Vec<crate::models::DataSetListApisItem>>,
@@ -62,6 +62,22 @@ pub struct DataSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub tier: Option<crate::models::DataSetTier>,
+    /// Where it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub region: Option<crate::models::DataSetRegion>,
+    #[schema(schema_with = crate::models::schema_of_data_set_mirrors)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub mirrors: Option<Vec<String>>,
+    #[schema(schema_with = crate::models::schema_of_data_set_aliases)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub aliases: Option<Vec<String>>,
+    #[schema(schema_with = crate::models::schema_of_data_set_quotas)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub quotas: Option<std::collections::BTreeMap<String, i32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retention: Option<RetentionDays>,
@@ -89,6 +105,31 @@ impl ::stubgen_runtime::Validate for DataSet {
         }
         if let Some(value) = &self.origin {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/origin"))?;
+        }
+        if let Some(value) = &self.mirrors {
+            ::stubgen_runtime::validate::unique("/mirrors", value)?;
+        }
+        if let Some(value) = &self.aliases {
+            for (index, value) in value.iter().enumerate() {
+                let pointer = format!("{}/{index}", "/aliases");
+                ::stubgen_runtime::validate::length(&pointer, value, None, Some(20usize))?;
+            }
+        }
+        if let Some(value) = &self.quotas {
+            ::stubgen_runtime::validate::properties("/quotas", value.len(), None, Some(8usize))?;
+            for (key, value) in value.iter() {
+                let pointer = format!(
+                    "{}/{}",
+                    "/quotas",
+                    key.replace('~', "~0").replace('/', "~1")
+                );
+                ::stubgen_runtime::validate::range(
+                    &pointer,
+                    i128::from(*value),
+                    Some(0i128),
+                    None,
+                )?;
+            }
         }
         if let Some(value) = &self.retention {
             ::stubgen_runtime::Validate::validate(value).map_err(|err| err.within("/retention"))?;
@@ -370,6 +411,14 @@ impl ::stubgen_runtime::Validate for DataSetListApisItem {
         Ok(())
     }
 }
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_data_set_list_apis() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+            "{\"items\":{\"properties\":{\"apiKey\":{\"readOnly\":true,\"type\":\"string\"},\"apiVersionNumber\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"public\",\"private\",\"1st-party\"],\"type\":\"string\"},\"labels\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"}},\"type\":\"object\"},\"minItems\":0,\"type\":\"array\",\"uniqueItems\":true}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DataSetTier {
     #[serde(rename = "")]
@@ -396,6 +445,51 @@ impl utoipa::ToSchema for DataSetTier {
 }
 /// The enum itself is the only constraint, and serde enforces it.
 impl ::stubgen_runtime::Validate for DataSetTier {}
+/// Where it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum DataSetRegion {
+    #[serde(rename = "eu")]
+    Eu,
+    #[serde(rename = "us")]
+    Us,
+}
+impl utoipa::PartialSchema for DataSetRegion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_str(
+                "{\"description\":\"Where it is kept.\",\"enum\":[\"eu\",\"us\"],\"maxLength\":8,\"type\":\"string\"}",
+            )
+            .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+    }
+}
+impl utoipa::ToSchema for DataSetRegion {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("DataSetRegion")
+    }
+}
+/// The enum itself is the only constraint, and serde enforces it.
+impl ::stubgen_runtime::Validate for DataSetRegion {}
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_data_set_mirrors() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+            "{\"items\":{\"format\":\"uri\",\"type\":\"string\"},\"type\":\"array\",\"uniqueItems\":true}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_data_set_aliases() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str("{\"items\":{\"maxLength\":20,\"type\":\"string\"},\"type\":\"array\"}")
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_data_set_quotas() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+            "{\"additionalProperties\":{\"format\":\"int32\",\"minimum\":0,\"type\":\"integer\"},\"maxProperties\":8,\"readOnly\":true,\"type\":\"object\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]

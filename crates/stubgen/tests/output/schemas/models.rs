@@ -157,6 +157,7 @@ pub struct Annotated {
     #[schema(nullable = false)]
     pub legacy: Option<Legacy>,
     /// Between one and three labels, by name.
+    #[schema(schema_with = crate::models::schema_of_annotated_labels)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
@@ -328,4 +329,12 @@ impl ::stubgen_runtime::Validate for AnnotatedPort {}
 pub fn default_annotated_port() -> crate::models::AnnotatedPort {
     serde_json::from_value(serde_json::json!("rtp+1"))
         .expect("the spec's default is a value of its schema")
+}
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_annotated_labels() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+            "{\"additionalProperties\":{\"type\":\"string\"},\"description\":\"Between one and three labels, by name.\",\"maxProperties\":3,\"minProperties\":1,\"type\":\"object\"}",
+        )
+        .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
 }

@@ -98,9 +98,12 @@ pub async fn create_pet<T: crate::operations::Api>(
         {
             Ok(value) => value,
             Err(rejection) => {
-                return axum::response::IntoResponse::into_response(
-                    api.refused(OPERATION, rejection),
-                );
+                return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16())
+                {
+                    axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+                } else {
+                    api.rejected(OPERATION, rejection)
+                };
             }
         };
     axum::response::IntoResponse::into_response(api.create_pet(body.0).await)

@@ -252,7 +252,11 @@ pub async fn by_query_key<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.by_query_key(caller, query.page).await)

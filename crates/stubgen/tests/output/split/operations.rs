@@ -50,17 +50,24 @@ impl axum::response::IntoResponse for ApiError {
         }
     }
 }
+impl ApiError {
+    /// The statuses it has a variant for: a refusal of another status (a 413 or
+    /// 415 the document does not declare) goes to `Api::rejected` instead.
+    pub const STATUSES: &'static [u16] = &[400, 404];
+}
 /// One method per operation of the spec. The service implements it, with `async fn`s; the generated router calls it.
 pub trait Api: Send + Sync + 'static {
     /// The error to answer when the generated layer refuses a request's query, headers
-    /// or body (400, 413 or 415, and why), after it authenticated.
+    /// or body (400, 413 or 415, and why), after it authenticated; only for a status
+    /// `ApiError` has (`ApiError::STATUSES`), the others go to `rejected`.
     fn refused(
         &self,
         operation: Operation,
         rejection: ::stubgen_runtime::BodyRejection,
     ) -> ApiError;
     /** The answer to a request the generated layer refuses where `refused` does not apply: a
-    path parameter that cannot be read or that its schema refuses (404). By default RFC 9457
+    path parameter that cannot be read or that its schema refuses (404), or a refusal of a
+    status `ApiError` has no variant for (413, 415). By default RFC 9457
     problem details (`application/problem+json`); override it to answer in the document's
     own error shape.*/
     fn rejected(

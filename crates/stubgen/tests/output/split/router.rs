@@ -136,7 +136,11 @@ pub async fn list_books<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection));
+            return if crate::operations::ApiError::STATUSES.contains(&rejection.status.as_u16()) {
+                axum::response::IntoResponse::into_response(api.refused(OPERATION, rejection))
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.list_books(query.limit).await)
@@ -174,9 +178,15 @@ pub async fn add_book<T: crate::operations::Api>(
     {
         Ok(value) => value,
         Err(rejection) => {
-            return axum::response::IntoResponse::into_response(
-                api.refused(OPERATION, rejection),
-            );
+            return if crate::operations::ApiError::STATUSES
+                .contains(&rejection.status.as_u16())
+            {
+                axum::response::IntoResponse::into_response(
+                    api.refused(OPERATION, rejection),
+                )
+            } else {
+                api.rejected(OPERATION, rejection)
+            };
         }
     };
     axum::response::IntoResponse::into_response(api.add_book(body.0).await)

@@ -8,6 +8,10 @@ pub struct Note {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub pinned: Option<bool>,
+    #[schema(default = json!("yellow"))]
+    #[serde(default = "crate::models::default_note_color")]
+    #[schema(required = false)]
+    pub color: Option<String>,
 }
 impl ::stubgen_runtime::Validate for Note {
     const JSON_OBJECT: bool = true;
@@ -60,6 +64,7 @@ pub struct Receipt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub author: Option<String>,
+    #[schema(schema_with = crate::models::schema_of_receipt_attachments)]
     pub attachments: Vec<i64>,
 }
 impl ::stubgen_runtime::Validate for Receipt {
@@ -70,6 +75,32 @@ impl ::stubgen_runtime::Validate for Receipt {
         }
         Ok(())
     }
+}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_note_color() -> Option<String> {
+    serde_json::from_value(serde_json::json!("yellow"))
+        .expect("the spec's default is a value of its schema")
+}
+/// The document's own schema of a field, which utoipa's derive would say otherwise.
+#[doc(hidden)]
+pub fn schema_of_receipt_attachments() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    serde_json::from_str(
+        "{\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"}",
+    )
+    .unwrap_or_else(|_| utoipa::openapi::RefOr::T(Default::default()))
+}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_upload_request_pages() -> i32 {
+    serde_json::from_value(serde_json::json!(1i64))
+        .expect("the spec's default is a value of its schema")
+}
+/// The spec's default, for serde.
+#[doc(hidden)]
+pub fn default_upload_request_draft() -> bool {
+    serde_json::from_value(serde_json::json!(false))
+        .expect("the spec's default is a value of its schema")
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct UploadRequestMeta {
@@ -96,10 +127,12 @@ pub struct UploadRequest {
     #[schema(min_length = 1usize, max_length = 40usize)]
     pub title: String,
     #[schema(minimum = 1i64)]
-    #[schema(nullable = false)]
-    pub pages: Option<i32>,
-    #[schema(nullable = false)]
-    pub draft: Option<bool>,
+    #[schema(default = json!(1i64))]
+    #[schema(required = false)]
+    pub pages: i32,
+    #[schema(default = json!(false))]
+    #[schema(required = false)]
+    pub draft: bool,
     #[schema(max_items = 3usize)]
     #[schema(required = false)]
     pub tags: Vec<String>,
@@ -122,8 +155,12 @@ impl ::stubgen_runtime::FromMultipart for UploadRequest {
             title: parts
                 .text("title")?
                 .ok_or_else(|| "`title` is required".to_owned())?,
-            pages: parts.value("pages")?,
-            draft: parts.value("draft")?,
+            pages: parts
+                .value("pages")?
+                .unwrap_or_else(crate::models::default_upload_request_pages),
+            draft: parts
+                .value("draft")?
+                .unwrap_or_else(crate::models::default_upload_request_draft),
             tags: parts.texts("tags")?,
             kind: parts.text("kind")?,
             meta: parts.object("meta")?,
@@ -139,7 +176,8 @@ impl ::stubgen_runtime::Validate for UploadRequest {
             let value = &self.title;
             ::stubgen_runtime::validate::length("/title", value, Some(1usize), Some(40usize))?;
         }
-        if let Some(value) = &self.pages {
+        {
+            let value = &self.pages;
             ::stubgen_runtime::validate::range("/pages", i128::from(*value), Some(1i128), None)?;
         }
         {
